@@ -1,0 +1,1 @@
+"""Keeps derivatives account settings equal to a YAML file."""

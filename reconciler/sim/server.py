@@ -1,0 +1,180 @@
+"""One aiohttp server for every venue simulator, with the admin API and fault injection."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from aiohttp import web
+
+from .base import VenueSim
+from .faults import Fault
+from .registry import available_venues, simulator_class
+
+
+class SimServer:
+    """Serves the venues of a world on one address; usable in-process (tests, quickstart) or standalone."""
+
+    def __init__(self, world: dict):
+        overrides = world.get("rate_limits") or {}
+        self.venues: dict[str, VenueSim] = {
+            venue: simulator_class(venue)(world.get(venue) or {}, overrides)
+            for venue in available_venues()
+        }
+        self.app = web.Application(middlewares=[self._middleware])
+        for sim in self.venues.values():
+            for method, path, handler in sim.routes():
+                self.app.router.add_route(method, path, handler)
+        self._add_admin_routes()
+        self._runner: web.AppRunner | None = None
+        self.url: str | None = None
+
+    def world(self) -> dict:
+        """The whole world as it is now (every venue's section)."""
+        return {venue: sim.state() for venue, sim in self.venues.items()}
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound_port = site._server.sockets[0].getsockname()[1]
+        self.url = f"http://{host}:{bound_port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self):
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.stop()
+
+    # --- venue traffic ----------------------------------------------------------------------
+    def _venue_for(self, path: str) -> VenueSim | None:
+        for sim in self.venues.values():
+            if path.startswith(sim.prefix):
+                return sim
+        return None
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler):
+        sim = self._venue_for(request.path)
+        if sim is None or request.path.startswith("/__sim/"):
+            return await handler(request)
+        body = await request.text()
+        fault = sim.faults.take(request.method, request.path)
+        kind = fault.kind if fault else None
+        if kind == "http_500":
+            sim.record(request, body, 500, kind)
+            return web.Response(status=500, text="Internal Server Error")
+        if kind == "rate_limit":
+            response = sim.rate_limited(request)
+            sim.record(request, body, response.status, kind)
+            return response
+        if kind == "busy":
+            response = sim.busy(request)
+            sim.record(request, body, response.status, kind)
+            return response
+        if kind == "reset_before":
+            sim.record(request, body, 0, kind)
+            _drop(request)
+            return web.Response(status=500)
+        response = await handler(request)
+        sim.record(request, body, response.status, kind)
+        if kind == "reset_after":
+            _drop(request)
+        elif kind == "timeout":
+            await asyncio.sleep(fault.seconds)
+            _drop(request)
+        return response
+
+    # --- admin API --------------------------------------------------------------------------
+    def _add_admin_routes(self) -> None:
+        route = self.app.router.add_route
+        route("GET", "/__sim/{venue}/state", self._get_state)
+        route("PUT", "/__sim/{venue}/state", self._put_state)
+        route("GET", "/__sim/{venue}/calls", self._get_calls)
+        route("DELETE", "/__sim/{venue}/calls", self._delete_calls)
+        route("GET", "/__sim/{venue}/faults", self._get_faults)
+        route("POST", "/__sim/{venue}/faults", self._post_faults)
+        route("DELETE", "/__sim/{venue}/faults", self._delete_faults)
+
+    def _sim(self, request: web.Request) -> VenueSim:
+        venue = request.match_info["venue"]
+        if venue not in self.venues:
+            raise web.HTTPNotFound(text=json.dumps({"error": f"no simulator for venue {venue!r}"}),
+                                   content_type="application/json")
+        return self.venues[venue]
+
+    async def _get_state(self, request):
+        return web.json_response(self._sim(request).state())
+
+    async def _put_state(self, request):
+        sim = self._sim(request)
+        section = await _json_body(request)
+        try:
+            sim.set_state(section)
+        except (KeyError, TypeError, ValueError) as exc:
+            return _bad_request(f"invalid {sim.name} state: {exc}")
+        sim.reset_limits()
+        return web.json_response(sim.state())
+
+    async def _get_calls(self, request):
+        return web.json_response(self._sim(request).calls)
+
+    async def _delete_calls(self, request):
+        self._sim(request).calls.clear()
+        return web.json_response([])
+
+    async def _get_faults(self, request):
+        return web.json_response(self._sim(request).faults.pending())
+
+    async def _post_faults(self, request):
+        sim = self._sim(request)
+        items = await _json_body(request)
+        if isinstance(items, dict):
+            items = [items]
+        try:
+            faults = [Fault.from_json(item) for item in items]
+        except (TypeError, ValueError) as exc:
+            return _bad_request(str(exc))
+        sim.faults.add(faults)
+        return web.json_response(sim.faults.pending())
+
+    async def _delete_faults(self, request):
+        self._sim(request).faults.clear()
+        return web.json_response([])
+
+
+def _drop(request: web.Request) -> None:
+    """Close the connection without an answer, as a network fault would."""
+    if request.transport is not None:
+        request.transport.abort()
+
+
+def _bad_request(message: str) -> web.Response:
+    return web.json_response({"error": message}, status=400)
+
+
+async def _json_body(request: web.Request):
+    try:
+        return await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text=json.dumps({"error": "body is not JSON"}),
+                                 content_type="application/json") from None
+
+
+async def serve_forever(world: dict, host: str, port: int, on_ready=print) -> None:
+    """Run the simulators until cancelled (the `sim` command)."""
+    server = SimServer(world)
+    url = await server.start(host, port)
+    on_ready(f"listening on {url}")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await server.stop()

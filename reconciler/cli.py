@@ -1,0 +1,179 @@
+"""The command line: arguments in, exit code out. Everything it prints comes from the library's objects."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import api
+from .errors import ConfigError, ReconcilerError
+from .journal import DEFAULT_JOURNAL
+from .plan import Plan
+from .views.style import Style
+from .views.text import render_plan, render_report
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_REMAINING = 0, 1, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reconciler", description=(
+        "Keep derivatives account settings (margin mode, leverage, isolated margin) equal to a YAML file."))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check a desired-state file offline (no network)")
+    validate.add_argument("file")
+
+    plan = commands.add_parser("plan", help="read live state (GET only) and show what apply would change")
+    plan.add_argument("file")
+    plan.add_argument("--out", metavar="PLAN.json", help="save the plan for `apply PLAN.json`")
+    plan.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    plan.add_argument("--detailed-exitcode", action="store_true",
+                      help="exit 0 when nothing is to do, 2 when changes, blocked or conflicts exist")
+    plan.add_argument("-v", "--verbose", action="store_true", help="also list settings in sync and n/a")
+    _add_targets(plan)
+
+    apply = commands.add_parser("apply", help="apply a desired-state file or a saved plan")
+    apply.add_argument("target", metavar="FILE|PLAN.json")
+    apply.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    apply.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"audit journal (default {DEFAULT_JOURNAL})")
+    _add_targets(apply)
+
+    show = commands.add_parser("show", help="render a saved plan")
+    show.add_argument("plan")
+    show.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    show.add_argument("-v", "--verbose", action="store_true")
+
+    sim = commands.add_parser("sim", help="run the venue simulators until stopped")
+    sim.add_argument("--world", required=True)
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8800)
+    return parser
+
+
+def _add_targets(parser) -> None:
+    parser.add_argument("--account", action="append", metavar="A", help="only this account (repeatable)")
+    parser.add_argument("--symbol", action="append", metavar="S", help="only this symbol (repeatable)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return asyncio.run(COMMANDS[args.command](args))
+    except ReconcilerError as exc:
+        for line in str(exc).splitlines() or ["error"]:
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one clear line, the traceback only on request
+        if os.environ.get("RECONCILER_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (set RECONCILER_DEBUG=1 for details)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+async def cmd_validate(args) -> int:
+    state = api.load(args.file)
+    symbols = sum(len(a.symbols) for a in state.accounts.values())
+    print(f"{args.file}: valid ({len(state.accounts)} accounts, {symbols} symbols)")
+    return EXIT_OK
+
+
+async def cmd_plan(args) -> int:
+    state = api.load(args.file)
+    plan = await api.plan(state, accounts=args.account, symbols=args.symbol)
+    if args.out:
+        Path(args.out).write_text(plan.dumps())
+    _print_plan(plan, args.format, getattr(args, "verbose", False))
+    if args.detailed_exitcode and plan.has_work:
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+async def cmd_show(args) -> int:
+    _print_plan(read_plan(args.plan), args.format, args.verbose)
+    return EXIT_OK
+
+
+async def cmd_apply(args) -> int:
+    saved = _looks_like_plan(args.target)
+    if saved:
+        plan = read_plan(args.target)
+        plan = api.narrow(plan, accounts=args.account, symbols=args.symbol)
+    else:
+        state = api.load(args.target)
+        plan = await api.plan(state, accounts=args.account, symbols=args.symbol)
+        print(render_plan(plan, Style.for_stream(sys.stdout)))
+        if any(c.status == "change" for c in plan.changes) and not args.auto_approve:
+            if not sys.stdin.isatty():
+                raise ReconcilerError("apply needs a confirmation and there is no terminal: pass --auto-approve, "
+                                      "or apply a saved plan (plan --out PLAN.json, then apply PLAN.json)")
+            answer = input("Apply these changes? Only 'yes' is accepted: ").strip()
+            if answer != "yes":
+                print("Apply cancelled; nothing was sent.")
+                return EXIT_ERROR
+    report = await api.apply(plan, check_stale=saved, journal_path=args.journal, progress=_progress_printer())
+    print(render_report(report, Style.for_stream(sys.stdout)), end="")
+    return report.exit_code
+
+
+async def cmd_sim(args) -> int:
+    from .sim.server import serve_forever
+    from .sim.world import WorldError, load_world
+    try:
+        world = load_world(args.world)
+    except WorldError as exc:
+        raise ReconcilerError(str(exc)) from None
+    await serve_forever(world, args.host, args.port, on_ready=lambda text: print(text, flush=True))
+    return EXIT_OK
+
+
+def read_plan(path: str) -> Plan:
+    try:
+        data = json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not a JSON plan: {exc}") from None
+    return Plan.from_json(data, source=path)
+
+
+def _looks_like_plan(target: str) -> bool:
+    if target.endswith(".json"):
+        return True
+    try:
+        with open(target, "rb") as handle:
+            return handle.read(64).lstrip().startswith(b"{")
+    except OSError:
+        return False
+
+
+def _print_plan(plan: Plan, fmt: str, verbose: bool) -> None:
+    if fmt == "json":
+        sys.stdout.write(plan.dumps())
+    elif fmt == "markdown":
+        from .views.markdown import render_markdown
+        sys.stdout.write(render_markdown(plan))
+    else:
+        sys.stdout.write(render_plan(plan, Style.for_stream(sys.stdout), verbose=verbose))
+
+
+def _progress_printer():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, what: str) -> None:
+        end = "\n" if done == total else ""
+        print(f"\r\033[K[{done}/{total}] {what}", end=end, file=sys.stderr, flush=True)
+    return show
+
+
+COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "apply": cmd_apply, "show": cmd_show, "sim": cmd_sim}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Opens the venue connections a run needs: adapter + client per account, and the embedded simulator."""
+
+from __future__ import annotations
+
+import os
+
+from .client import VenueClient
+from .config import resolve_credentials
+from .embedded import EmbeddedSimulator
+from .model import AccountSpec
+from .pacing import Pacer
+from .transport import AiohttpTransport
+from .venues.registry import adapter_class
+
+
+class Connections:
+    """Use as `async with Connections(...) as connections:`; `open(spec)` gives (adapter, client)."""
+
+    def __init__(self, *, simulator_world: str | None = None, config_path: str | None = None,
+                 journal=None, environ=None, timeout: float | None = None):
+        self._embedded = EmbeddedSimulator(simulator_world, config_path) if simulator_world else None
+        self._journal = journal
+        self._environ = os.environ if environ is None else environ
+        self._timeout = timeout or float(self._environ.get("RECONCILER_HTTP_TIMEOUT", "10"))
+        self._open: dict[str, tuple] = {}
+        self.simulator_url: str | None = None
+        self.on_wait = None  # callback(account, endpoint, seconds), for progress displays
+
+    async def __aenter__(self):
+        if self._embedded:
+            self.simulator_url = await self._embedded.start()
+        return self
+
+    async def __aexit__(self, *exc):
+        for _, client in self._open.values():
+            await client.close()
+        self._open.clear()
+        if self._embedded:
+            await self._embedded.stop()
+
+    def open(self, spec: AccountSpec):
+        if spec.name not in self._open:
+            adapter = adapter_class(spec.venue)(spec, resolve_credentials(spec, self._environ))
+            base_url = self.simulator_url or adapter.base_url()
+            pacer = Pacer(adapter.rate_limits, spec.rate_limits)
+            if self.on_wait:
+                pacer.on_wait = lambda endpoint, delay, name=spec.name: self.on_wait(name, endpoint, delay)
+            client = VenueClient(adapter, base_url, pacer=pacer, transport=AiohttpTransport(self._timeout),
+                                 journal=self._journal)
+            self._open[spec.name] = (adapter, client)
+        return self._open[spec.name]

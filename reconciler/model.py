@@ -1,0 +1,94 @@
+"""The desired state (what the file says) and the live state (what a venue reports), venue-neutral."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+CROSS, ISOLATED = "cross", "isolated"
+LONG, SHORT = "long", "short"
+ACCOUNT_SETTINGS = ("position_mode", "isolated_transfer_mode")
+
+
+@dataclass(frozen=True)
+class Band:
+    """An isolated-margin band: outside it, move to the nearest edge."""
+
+    min: Decimal
+    max: Decimal
+
+
+# A per-side value is a dict {"long": x, "short": y}; a scalar applies to every side.
+Leverage = Decimal | dict[str, Decimal]
+Margin = Decimal | dict[str, Decimal] | Band
+
+
+@dataclass
+class SymbolSpec:
+    symbol: str
+    margin_mode: str | None = None
+    leverage: Leverage | None = None
+    isolated_margin: Margin | None = None
+    tolerance: Decimal = Decimal("0.5")  # percent of the margin target
+    margin_coin: str | None = None
+
+
+@dataclass
+class AccountSpec:
+    name: str
+    venue: str
+    environment: str
+    base_url: str | None
+    credentials: dict[str, str]  # as written: "${VAR}" references, or literals in sim
+    settings: dict[str, str]
+    symbols: dict[str, SymbolSpec]
+    product_type: str | None = None
+    rate_limits: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)  # credential key -> "file:line: key path"
+
+
+@dataclass
+class DesiredState:
+    path: str
+    sha256: str
+    accounts: dict[str, AccountSpec]
+    simulator_world: str | None = None  # path of the embedded simulator's world, if any
+
+
+@dataclass(frozen=True)
+class Position:
+    symbol: str
+    margin_mode: str
+    side: str | None  # long | short, or None for a net position
+    size: Decimal
+    margin: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Order:
+    symbol: str
+    margin_mode: str | None
+    description: str
+
+
+@dataclass
+class SymbolLive:
+    symbol: str
+    margin_mode: str | None  # None where the venue stores no mode per symbol (OKX)
+    leverage: dict[tuple[str, str | None], Decimal] = field(default_factory=dict)
+    max_leverage: Decimal | None = None
+    min_leverage: Decimal | None = None
+
+
+@dataclass
+class AccountLive:
+    settings: dict[str, str] = field(default_factory=dict)
+    symbols: dict[str, SymbolLive] = field(default_factory=dict)
+    positions: list[Position] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)
+
+    def positions_of(self, symbol: str) -> list[Position]:
+        return [p for p in self.positions if p.symbol == symbol and p.size != 0]
+
+    def orders_of(self, symbol: str) -> list[Order]:
+        return [o for o in self.orders if o.symbol == symbol]

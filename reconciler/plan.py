@@ -1,0 +1,146 @@
+"""The plan: changes with their status, order and exact calls, and its JSON document."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from .errors import ConfigError
+
+FORMAT_VERSION = "1"
+STATUSES = ("change", "blocked", "conflict")
+
+
+@dataclass
+class Call:
+    """One HTTP request a change will send: never a header, never a secret."""
+
+    method: str
+    path: str
+    query: dict | None = None
+    body: dict | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def key(self) -> str:
+        return json.dumps([self.method, self.path, self.query, self.body], sort_keys=True, default=str)
+
+    def to_json(self) -> dict:
+        return {"method": self.method, "path": self.path, "query": self.query, "body": self.body}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Call":
+        return cls(data["method"], data["path"], data.get("query"), data.get("body"))
+
+
+@dataclass
+class Change:
+    id: str
+    account: str
+    venue: str
+    symbol: str | None
+    field: str
+    side: str | None
+    margin_mode: str | None
+    from_: str | None
+    to: str | None
+    status: str = "change"
+    reason: str | None = None
+    depends_on: list[str] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["from"] = data.pop("from_")
+        data["calls"] = [call.to_json() for call in self.calls]
+        return {key: data[key] for key in _CHANGE_KEYS}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Change":
+        values = {key: data.get(key) for key in _CHANGE_KEYS if key not in ("from", "calls")}
+        values["depends_on"] = list(data.get("depends_on") or [])
+        return cls(from_=data.get("from"), calls=[Call.from_json(c) for c in data.get("calls") or []],
+                   **values)
+
+
+_CHANGE_KEYS = ("id", "account", "venue", "symbol", "field", "side", "margin_mode", "from", "to",
+                "status", "reason", "depends_on", "calls")
+
+
+@dataclass
+class Plan:
+    changes: list[Change]
+    observed: dict[str, dict[str, str | None]]  # account -> setting id -> live value it was computed from
+    in_sync: list[str] = field(default_factory=list)
+    not_applicable: list[dict] = field(default_factory=list)  # {"id", "reason"}
+    notes: list[dict] = field(default_factory=list)  # {"account", "text"}: things a person must know
+    accounts: dict[str, dict] = field(default_factory=dict)  # connection blocks, references only
+    config_path: str | None = None
+    config_sha256: str | None = None
+    created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    estimates: dict[str, float] = field(default_factory=dict)  # account -> seconds apply will take
+    simulator_world: str | None = None  # the embedded simulator's world, when the file declares one
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {status: 0 for status in STATUSES}
+        for change in self.changes:
+            counts[change.status] += 1
+        counts["in_sync"] = len(self.in_sync)
+        return counts
+
+    @property
+    def has_work(self) -> bool:
+        """True when a drift check should fail: anything to change, blocked or conflicting."""
+        return bool(self.changes)
+
+    def to_json(self) -> dict:
+        return {
+            "format_version": FORMAT_VERSION,
+            "created_at": self.created_at,
+            "config_path": self.config_path,
+            "config_sha256": self.config_sha256,
+            "changes": [change.to_json() for change in self.changes],
+            "observed": self.observed,
+            "summary": self.summary,
+            "in_sync": self.in_sync,
+            "not_applicable": self.not_applicable,
+            "notes": self.notes,
+            "accounts": self.accounts,
+            "estimates": self.estimates,
+            "simulator_world": self.simulator_world,
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, default=_json_default) + "\n"
+
+    @classmethod
+    def from_json(cls, data: dict, source: str = "plan") -> "Plan":
+        if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+            raise ConfigError(f"{source}: not a reconciler plan (format_version {FORMAT_VERSION} expected)")
+        try:
+            return cls(
+                changes=[Change.from_json(item) for item in data["changes"]],
+                observed=data["observed"],
+                in_sync=list(data.get("in_sync") or []),
+                not_applicable=list(data.get("not_applicable") or []),
+                notes=list(data.get("notes") or []),
+                accounts=dict(data.get("accounts") or {}),
+                config_path=data.get("config_path"),
+                config_sha256=data.get("config_sha256"),
+                created_at=data["created_at"],
+                estimates=dict(data.get("estimates") or {}),
+                simulator_world=data.get("simulator_world"),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ConfigError(f"{source}: malformed plan: {exc}") from None
+
+
+def _json_default(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to a plan")

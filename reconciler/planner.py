@@ -1,0 +1,69 @@
+"""Plans: reads each account's live state (GET only), diffs it against the file, and attaches the calls."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+from .connections import Connections
+from .diff import diff_account
+from .errors import ConfigError, ReconcilerError
+from .estimate import estimate_seconds
+from .model import AccountSpec, DesiredState
+from .plan import Plan
+from .serialize import account_to_dict
+
+
+def select(state: DesiredState, accounts=None, symbols=None) -> dict[str, AccountSpec]:
+    """The accounts (and symbols) a run is narrowed to by --account / --symbol."""
+    unknown = [name for name in accounts or [] if name not in state.accounts]
+    if unknown:
+        raise ConfigError(f"{state.path}: no account named {', '.join(unknown)} "
+                          f"(accounts: {', '.join(state.accounts)})")
+    chosen = {name: spec for name, spec in state.accounts.items() if not accounts or name in accounts}
+    if symbols:
+        chosen = {name: dataclasses.replace(spec, symbols={s: v for s, v in spec.symbols.items() if s in symbols})
+                  for name, spec in chosen.items()}
+        known = {s for spec in state.accounts.values() for s in spec.symbols}
+        missing = [s for s in symbols if s not in known]
+        if missing:
+            raise ConfigError(f"{state.path}: no symbol {', '.join(missing)} in the file")
+    return chosen
+
+
+async def plan(state: DesiredState, *, accounts=None, symbols=None, connections: Connections | None = None) -> Plan:
+    """Read live state and compute the plan for the selected accounts."""
+    chosen = select(state, accounts, symbols)
+    if connections is None:
+        async with Connections(simulator_world=state.simulator_world, config_path=state.path) as opened:
+            return await plan(state, accounts=accounts, symbols=symbols, connections=opened)
+    for spec in chosen.values():
+        connections.open(spec)  # resolves credentials first: a missing variable fails before any request
+    results = await asyncio.gather(*(_plan_account(connections, spec) for spec in chosen.values()),
+                                   return_exceptions=True)
+    failures = [r for r in results if isinstance(r, BaseException)]
+    for failure in failures:
+        if not isinstance(failure, ReconcilerError):
+            raise failure
+    if failures:
+        raise ReconcilerError("\n".join(str(f) for f in failures))
+    result = Plan(changes=[], observed={}, config_path=state.path, config_sha256=state.sha256,
+                  accounts={name: account_to_dict(spec) for name, spec in chosen.items()})
+    if state.simulator_world:
+        result.simulator_world = state.simulator_world
+    for spec, (diff, notes, seconds) in zip(chosen.values(), results):
+        result.changes += diff.changes
+        result.in_sync += diff.in_sync
+        result.not_applicable += diff.not_applicable
+        result.observed[spec.name] = diff.observed
+        result.notes += [{"account": spec.name, "text": text} for text in notes]
+        result.estimates[spec.name] = seconds
+    return result
+
+
+async def _plan_account(connections: Connections, spec: AccountSpec):
+    adapter, client = connections.open(spec)
+    live = await adapter.read(client, list(spec.symbols))
+    diff = diff_account(spec, live, adapter)
+    adapter.assign_calls(diff.changes, live)
+    return diff, adapter.notes(live), estimate_seconds(diff.changes, client.pacer)

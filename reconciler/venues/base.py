@@ -1,0 +1,140 @@
+"""What every venue adapter shares: its declared capabilities, default rules, and the reasons it gives."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..errors import ConfigError, VenueError
+from ..model import CROSS, ISOLATED, LONG, SHORT, AccountLive, AccountSpec, Order, Position
+from ..plan import Call, Change
+from ..transport import RawResponse
+
+
+class Adapter:
+    """Base class of a venue adapter.
+
+    A subclass declares what the venue has (class attributes), translates reads into an
+    `AccountLive` (`read`), planned changes into calls (`assign_calls`), and signs and parses
+    its HTTP exchanges (`sign`, `parse`). The rule methods are pure: the diff calls them.
+    """
+
+    venue: str = ""
+    settings: tuple[str, ...] = ()  # account-level settings the venue has
+    credential_names: tuple[str, ...] = ()
+    account_options: dict[str, bool] = {}  # extra account keys -> required?
+    symbol_options: tuple[str, ...] = ()
+    stores_margin_mode: bool = True
+    base_urls: dict[str, str] = {}  # environment -> URL
+    rate_limits: dict[str, str] = {}  # "METHOD /path" -> "N/Ss", the documented per-account limits
+    success_code: str = "0"
+    error_kinds: dict[str, str] = {}  # venue code -> kind (auth, blocked, rate_limit, busy, ...)
+    error_help: dict[str, str] = {}  # venue code -> what it means and what to do, in plain words
+
+    def __init__(self, account: AccountSpec, credentials: dict[str, str] | None = None):
+        self.account = account
+        self._credentials = credentials or {}
+
+    def base_url(self) -> str:
+        if self.account.base_url:
+            return self.account.base_url
+        if self.account.environment in self.base_urls:
+            return self.base_urls[self.account.environment]
+        raise ConfigError(f"account {self.account.name}: environment {self.account.environment} "
+                          "needs base_url (or a simulator: block in the file)")
+
+    # --- HTTP hooks ---------------------------------------------------------------------------
+    def sign(self, method: str, path_with_query: str, body: str) -> dict[str, str]:
+        raise NotImplementedError
+
+    def public_headers(self) -> dict[str, str]:
+        return {}
+
+    def parse(self, response: RawResponse):
+        raise NotImplementedError
+
+    def error(self, code: str | None, message: str, response: RawResponse, kind: str) -> VenueError:
+        """A VenueError with the venue's code, a plain explanation, and any Retry-After."""
+        error = VenueError(self.venue, code, self.explain(code, message), status=response.status, kind=kind)
+        retry_after = response.headers.get("Retry-After")
+        if retry_after:
+            try:
+                error.retry_after = min(float(retry_after), 60.0)
+            except ValueError:
+                pass
+        return error
+
+    def explain(self, code: str | None, message: str) -> str:
+        help_text = self.error_help.get(str(code)) if code is not None else None
+        return f"{message} ({help_text})" if help_text else message
+
+    # --- reading (I/O through the client) -----------------------------------------------------
+    async def read(self, client, symbols: list[str]) -> AccountLive:
+        raise NotImplementedError
+
+    async def read_margin(self, client, symbol: str, side: str | None) -> Decimal | None:
+        """The isolated margin of one position now (after an ambiguous margin move)."""
+        live = await self.read_positions(client)
+        for position in live:
+            if position.symbol == symbol and position.side == side and position.margin_mode == ISOLATED:
+                return position.margin
+        return None
+
+    async def read_positions(self, client) -> list[Position]:
+        raise NotImplementedError
+
+    # --- rules (pure) -------------------------------------------------------------------------
+    def leverage_sides(self, margin_mode: str, position_mode: str | None) -> list[str | None]:
+        """Which sides keep their own leverage in this margin and position mode."""
+        if margin_mode == ISOLATED and position_mode == "hedge":
+            return [LONG, SHORT]
+        return [None]
+
+    def setting_blockers(self, live: AccountLive, field: str) -> list[str]:
+        return describe_activity(live.positions, live.orders)
+
+    def margin_mode_blockers(self, live: AccountLive, symbol: str) -> list[str]:
+        return describe_activity(live.positions_of(symbol), live.orders_of(symbol))
+
+    def leverage_blockers(self, live: AccountLive, symbol: str, margin_mode: str) -> list[str]:
+        return []
+
+    def mode_conflicts(self, live: AccountLive, symbol: str, margin_mode: str) -> list[str]:
+        return []
+
+    def notes(self, live: AccountLive) -> list[str]:
+        return []
+
+    def assign_calls(self, changes: list[Change], live: AccountLive) -> None:
+        """Fill `calls` of every `change`-status change; one call may carry several changes."""
+        raise NotImplementedError
+
+    def margin_call(self, symbol: str, side: str | None, delta: Decimal) -> Call:
+        raise NotImplementedError
+
+
+def describe_activity(positions: list[Position], orders: list[Order]) -> list[str]:
+    """One phrase per open position or pending order, for blocked reasons."""
+    phrases = [f"open {p.margin_mode} position {p.symbol}{' ' + p.side if p.side else ''} "
+               f"size {decimal_text(p.size)}" for p in positions if p.size != 0]
+    phrases += [f"pending order {o.description}" for o in orders]
+    return phrases
+
+
+def decimal_text(value) -> str:
+    """A number as people write it: 5, 2.5, 0.001 (never 5.00000000 or 1E+1)."""
+    if value is None:
+        return "none"
+    text = f"{Decimal(value).normalize():f}"
+    return text
+
+
+def mode_name(value: str | None) -> str | None:
+    """Venue spellings of margin modes, normalised to cross / isolated."""
+    if value is None:
+        return None
+    lowered = str(value).lower()
+    if lowered in ("cross", "crossed"):
+        return CROSS
+    if lowered in ("isolated", "fixed"):
+        return ISOLATED
+    return lowered

@@ -1,0 +1,247 @@
+"""Bitget v2 mix (futures) adapter: per-symbol margin mode, leverage, isolated margin, position mode."""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+
+from ..errors import ConfigError
+from ..model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
+from ..plan import Call, Change
+from ..transport import RawResponse
+from .base import Adapter, decimal_text, mode_name
+from .signing import hmac_sha256_base64
+
+POSITION_MODES = {"one_way_mode": "net", "hedge_mode": "hedge"}
+PLAN_TYPES = ("normal_plan", "track_plan", "profit_loss")
+MARGIN_COINS = {"USDT-FUTURES": "USDT", "USDC-FUTURES": "USDC", "SUSDT-FUTURES": "SUSDT",
+                "SUSDC-FUTURES": "SUSDC"}  # COIN-FUTURES margin in the contract's base coin
+
+AUTH_HELP = ("check the api_key, secret and passphrase of this account (a Bitget key is bound to its "
+             "passphrase), that the key has futures read/write permission and that this machine's IP is "
+             "on the key's whitelist")
+
+
+class BitgetAdapter(Adapter):
+    venue = "bitget"
+    settings = ("position_mode",)
+    credential_names = ("api_key", "secret", "passphrase")
+    account_options = {"product_type": True}
+    symbol_options = ("margin_coin",)
+    stores_margin_mode = True
+    base_urls = {"live": "https://api.bitget.com", "demo": "https://api.bitget.com"}
+    success_code = "00000"
+    rate_limits = {  # per UID, venues/bitget.md §7
+        "GET /api/v2/mix/account/account": "10/1s",
+        "GET /api/v2/mix/position/all-position": "5/1s",
+        "GET /api/v2/mix/order/orders-pending": "10/1s",
+        "GET /api/v2/mix/order/orders-plan-pending": "10/1s",
+        "GET /api/v2/mix/market/contracts": "20/1s",
+        "POST /api/v2/mix/account/set-margin-mode": "5/1s",
+        "POST /api/v2/mix/account/set-leverage": "5/1s",
+        "POST /api/v2/mix/account/set-margin": "5/1s",
+        "POST /api/v2/mix/account/set-position-mode": "5/1s",
+    }
+    error_kinds = {
+        "429": "rate_limit",
+        "45117": "blocked", "40920": "blocked",
+        **{code: "auth" for code in ("40001", "40002", "40003", "40005", "40006", "40008", "40009", "40011",
+                                     "40012", "40014", "40018", "40036", "40037", "40038", "22010",
+                                     "40085", "40099")},
+    }
+    error_help = {
+        "45117": "the symbol has open positions or orders; close or cancel them first",
+        "40920": "the product line has open positions or orders; close or cancel them first",
+        "40797": "the leverage is above what Bitget allows for this symbol or position size",
+        "40008": "the request timestamp is more than 30 s from Bitget's clock; fix this machine's clock",
+        "40005": "the request timestamp is invalid; fix this machine's clock",
+        "40009": f"the signature does not match: {AUTH_HELP}",
+        "40006": f"Bitget does not know this API key: {AUTH_HELP}",
+        "40037": f"Bitget does not know this API key: {AUTH_HELP}",
+        "40012": f"API key or passphrase incorrect: {AUTH_HELP}",
+        "40036": f"the passphrase is wrong: {AUTH_HELP}",
+        "40014": "the API key lacks a permission this needs (futures trading)",
+        "40018": "this machine's IP is not allowed for the API key",
+        "40038": "this machine's IP is not on the API key's whitelist",
+        "40085": "the account is a Unified Trading Account; the classic v2 mix API does not apply to it",
+        "40099": "demo and live do not match: a demo key needs environment: demo, a live key environment: live",
+        "429": "Bitget's rate limit; the reconciler slows down and retries",
+    }
+
+    # --- HTTP ---------------------------------------------------------------------------------
+    def sign(self, method, path_with_query, body):
+        timestamp = str(int(time.time() * 1000))
+        headers = {
+            "ACCESS-KEY": self._credentials.get("api_key", ""),
+            "ACCESS-SIGN": hmac_sha256_base64(self._credentials.get("secret", ""),
+                                              timestamp + method + path_with_query + body),
+            "ACCESS-TIMESTAMP": timestamp,
+            "ACCESS-PASSPHRASE": self._credentials.get("passphrase", ""),
+            **self.public_headers(),
+        }
+        return headers
+
+    def public_headers(self):
+        headers = {"Content-Type": "application/json", "locale": "en-US"}
+        if self.account.environment == "demo":
+            headers["paptrading"] = "1"
+        return headers
+
+    def parse(self, response: RawResponse):
+        try:
+            payload = json.loads(response.text)
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            kind = "rate_limit" if response.status == 429 else "server" if response.status >= 500 else "business"
+            raise self.error(None, f"HTTP {response.status}", response, kind)
+        code = str(payload.get("code"))
+        if code == self.success_code and 200 <= response.status < 300:
+            return payload.get("data")
+        kind = self.error_kinds.get(code) or (
+            "rate_limit" if response.status == 429 else "server" if response.status >= 500 else "business")
+        raise self.error(code, str(payload.get("msg", "")), response, kind)
+
+    # --- reading ------------------------------------------------------------------------------
+    @property
+    def product_type(self) -> str:
+        return self.account.product_type
+
+    async def read(self, client, symbols):
+        contracts = await self._contracts(client)
+        live = AccountLive()
+        unknown = [s for s in symbols if s.upper() not in contracts]
+        if unknown:
+            raise ConfigError(f"account {self.account.name}: {', '.join(unknown)} "
+                              f"{'is' if len(unknown) == 1 else 'are'} not a {self.product_type} contract on Bitget")
+        probe = symbols or ([next(iter(contracts))] if "position_mode" in self.account.settings else [])
+        for symbol in probe:
+            data = await client.request(Call("GET", "/api/v2/mix/account/account", {
+                "symbol": symbol, "productType": self.product_type,
+                "marginCoin": self._margin_coin(symbol)}))
+            live.settings["position_mode"] = POSITION_MODES.get(data.get("posMode"), data.get("posMode"))
+            if symbol not in symbols:
+                continue
+            contract = contracts[symbol.upper()]
+            live.symbols[symbol] = SymbolLive(
+                symbol=symbol,
+                margin_mode=mode_name(data.get("marginMode")),
+                leverage={(CROSS, None): _number(data.get("crossedMarginLeverage")),
+                          (ISOLATED, LONG): _number(data.get("isolatedLongLever")),
+                          (ISOLATED, SHORT): _number(data.get("isolatedShortLever"))},
+                max_leverage=_number(contract.get("maxLever")),
+                min_leverage=_number(contract.get("minLever")),
+            )
+        live.positions = await self.read_positions(client)
+        live.orders = await self._orders(client)
+        return live
+
+    async def _contracts(self, client) -> dict[str, dict]:
+        data = await client.request(Call("GET", "/api/v2/mix/market/contracts",
+                                         {"productType": self.product_type}), signed=False)
+        contracts = {item["symbol"].upper(): item for item in data or []}
+        self._base_coins = {symbol: item.get("baseCoin", "") for symbol, item in contracts.items()}
+        return contracts
+
+    async def read_positions(self, client):
+        data = await client.request(Call("GET", "/api/v2/mix/position/all-position",
+                                         {"productType": self.product_type}))
+        return [Position(symbol=item["symbol"].upper(), margin_mode=mode_name(item.get("marginMode")),
+                         side=item.get("holdSide"), size=_number(item.get("total")) or Decimal(0),
+                         margin=_number(item.get("marginSize")))
+                for item in data or [] if (_number(item.get("total")) or 0) != 0]
+
+    async def _orders(self, client) -> list[Order]:
+        orders = []
+        for kind, path, extra in [("order", "/api/v2/mix/order/orders-pending", {})] + [
+                ("trigger order", "/api/v2/mix/order/orders-plan-pending", {"planType": plan})
+                for plan in PLAN_TYPES]:
+            cursor = None
+            while True:
+                query = {"productType": self.product_type, "limit": "100", **extra}
+                if cursor:
+                    query["idLessThan"] = cursor
+                data = await client.request(Call("GET", path, query)) or {}
+                entries = data.get("entrustedList") or []
+                orders += [Order(symbol=item["symbol"].upper(), margin_mode=mode_name(item.get("marginMode")),
+                                 description=_describe_order(kind, item)) for item in entries]
+                cursor = data.get("endId")
+                if len(entries) < 100 or not cursor:
+                    break
+        return orders
+
+    # --- rules --------------------------------------------------------------------------------
+    def leverage_sides(self, margin_mode, position_mode):
+        # Bitget keeps isolated leverage per side even in one-way mode (isolatedLongLever/ShortLever).
+        return [LONG, SHORT] if margin_mode == ISOLATED else [None]
+
+    # --- calls --------------------------------------------------------------------------------
+    def assign_calls(self, changes, live):
+        by_symbol_leverage: dict[tuple, list[Change]] = {}
+        for change in changes:
+            if change.status != "change":
+                continue
+            if change.field == "position_mode":
+                change.calls = [Call("POST", "/api/v2/mix/account/set-position-mode", body={
+                    "productType": self.product_type,
+                    "posMode": {v: k for k, v in POSITION_MODES.items()}[change.to]})]
+            elif change.field == "margin_mode":
+                change.calls = [Call("POST", "/api/v2/mix/account/set-margin-mode", body={
+                    **self._symbol_body(change.symbol),
+                    "marginMode": "crossed" if change.to == CROSS else "isolated"})]
+            elif change.field == "leverage":
+                by_symbol_leverage.setdefault((change.symbol, change.margin_mode), []).append(change)
+            elif change.field == "isolated_margin":
+                delta = Decimal(change.to) - Decimal(change.from_)
+                change.calls = [self.margin_call(change.symbol, change.side, delta)]
+        for (symbol, mode), group in by_symbol_leverage.items():
+            call = self._leverage_call(symbol, mode, group, live)
+            for change in group:
+                change.calls = [call]
+
+    def _leverage_call(self, symbol, mode, group: list[Change], live: AccountLive) -> Call:
+        body = self._symbol_body(symbol)
+        hedge = self._position_mode(live) == "hedge"
+        if mode == CROSS or not hedge:
+            body["leverage"] = group[0].to  # one value: cross, or both isolated sides in one-way mode
+            return Call("POST", "/api/v2/mix/account/set-leverage", body=body)
+        if len(group) == 2:
+            # bitget.md reads both ways on `leverage` alone in hedge mode; both sides named is never refused.
+            values = {change.side: change.to for change in group}
+            body["longLeverage"], body["shortLeverage"] = values[LONG], values[SHORT]
+            return Call("POST", "/api/v2/mix/account/set-leverage", body=body)
+        body["leverage"], body["holdSide"] = group[0].to, group[0].side
+        return Call("POST", "/api/v2/mix/account/set-leverage", body=body)
+
+    def _position_mode(self, live: AccountLive) -> str | None:
+        return self.account.settings.get("position_mode") or live.settings.get("position_mode")
+
+    def margin_call(self, symbol, side, delta):
+        return Call("POST", "/api/v2/mix/account/set-margin", body={
+            **self._symbol_body(symbol), "amount": decimal_text(delta), "holdSide": side or LONG})
+
+    def _symbol_body(self, symbol: str) -> dict:
+        return {"symbol": symbol, "productType": self.product_type, "marginCoin": self._margin_coin(symbol)}
+
+    def _margin_coin(self, symbol: str) -> str:
+        spec = self.account.symbols.get(symbol)
+        if spec and spec.margin_coin:
+            return spec.margin_coin
+        if self.product_type in MARGIN_COINS:
+            return MARGIN_COINS[self.product_type]
+        return getattr(self, "_base_coins", {}).get(symbol.upper()) or symbol.upper().removesuffix("USD")
+
+
+def _number(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    return Decimal(str(value))
+
+
+def _describe_order(kind: str, item: dict) -> str:
+    price = item.get("price") or item.get("triggerPrice")
+    return (f"{kind} {item.get('orderId', '')} {item['symbol'].upper()} {item.get('side', '')} "
+            f"{item.get('size', '')}" + (f" @ {price}" if price else "")).replace("  ", " ")
+
+

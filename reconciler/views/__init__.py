@@ -1,0 +1,1 @@
+"""Views: render plans and apply reports for people (text, Markdown) and machines (JSON)."""

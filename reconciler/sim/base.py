@@ -12,6 +12,8 @@ from .faults import FaultBook
 from .ratelimit import SlidingWindow, parse_limit
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SIM_ACCOUNT = web.RequestKey("sim_account", str)
+SIM_CODE = web.RequestKey("sim_code", str)
 
 
 class VenueSim:
@@ -55,9 +57,12 @@ class VenueSim:
         raise NotImplementedError
 
     # --- shared helpers for subclasses ------------------------------------------------------
-    def within_limit(self, account: str, request: web.Request) -> bool:
-        """Count this request against its endpoint's per-account limit; False when over it."""
-        key = f"{request.method} {request.path}"
+    def within_limit(self, account: str, request: web.Request, endpoint: str | None = None) -> bool:
+        """Count this request against its endpoint's per-account limit; False when over it.
+
+        The endpoint is "METHOD /route/template" (e.g. "GET /v1/position/{symbol}") unless given.
+        """
+        key = endpoint or f"{request.method} {_route_template(request)}"
         limit = self._limits.get(key)
         if limit is None:
             return True
@@ -66,7 +71,7 @@ class VenueSim:
     @staticmethod
     def reply(request: web.Request, payload, *, status: int = 200, code=None) -> web.Response:
         """A JSON response, remembering the venue code for the call log."""
-        request["sim_code"] = None if code is None else str(code)
+        request[SIM_CODE] = None if code is None else str(code)
         return web.Response(
             status=status,
             text=json.dumps(payload, separators=(",", ":")),
@@ -76,18 +81,18 @@ class VenueSim:
     @staticmethod
     def identify(request: web.Request, account: str) -> None:
         """Name the account (uid / account id) a request belongs to, for the call log."""
-        request["sim_account"] = account
+        request[SIM_ACCOUNT] = account
 
     def record(self, request: web.Request, body: str, status: int, fault: str | None = None) -> None:
         entry = {
             "time": time.time(),
-            "account": request.get("sim_account"),
+            "account": request.get(SIM_ACCOUNT),
             "method": request.method,
             "path": request.path,
             "query": dict(request.query),
             "body": _json_or_text(body),
             "status": status,
-            "code": request.get("sim_code"),
+            "code": request.get(SIM_CODE),
         }
         if fault:
             entry["fault"] = fault
@@ -95,6 +100,11 @@ class VenueSim:
 
     def reset_limits(self) -> None:
         self._window.reset()
+
+
+def _route_template(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else request.path
 
 
 def _endpoint_key(key: str) -> str:

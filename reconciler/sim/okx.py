@@ -31,8 +31,8 @@ Defaults for settings the world does not give:
 
 - ``config``: posMode ``net_mode``, acctLv ``"2"``, ctIsoMode ``automatic``, mgnIsoMode ``automatic``;
 - leverage never set for an instrument and margin mode: ``DEFAULT_LEVER`` (10), capped at the
-  instrument's maximum ``lever``.  # Unconfirmed: okx.md lists the default leverage as unknown; we
-  choose 10x (capped) and keep it in one constant so tests can see it;
+  instrument's maximum ``lever`` (unconfirmed, see the constant); currency-level (``ccy``) cross
+  leverage likewise 10;
 - a cross FUTURES leverage not given for one expiry takes the value given for another FUTURES
   instrument of the same instFamily (one value per family, seed scenario 6).
 
@@ -67,6 +67,9 @@ from aiohttp import web
 
 from .base import VenueSim
 
+# Unconfirmed: okx.md lists the default leverage of a never-configured instrument as unknown; we
+# choose 10x, capped at the instrument's maximum, because it is the safe behaviour (a moderate value
+# that a desired state rarely matches by accident, so the reconciler writes what the file says).
 DEFAULT_LEVER = Decimal("10")
 MIN_LEVER = Decimal("0.01")
 LEVER_STEP = Decimal("0.01")
@@ -163,7 +166,7 @@ class OkxSim(VenueSim):
             if inst_type not in INST_TYPES:
                 raise ValueError(f"instrument {inst_id}: unknown instType {inst_type!r}")
             by_id[inst_id] = inst
-        keys, uids = {}, set()
+        keys = {}
         ids: dict[int, str] = {}
         for acct in accounts:
             if not isinstance(acct, dict):
@@ -174,22 +177,30 @@ class OkxSim(VenueSim):
             if str(acct["api_key"]) in keys:
                 raise ValueError(f"duplicate okx api_key {acct['api_key']!r}")
             keys[str(acct["api_key"])] = acct
-            uids.add(str(acct["uid"]))
             for field, kind in (("config", dict), ("balances", dict), ("leverage", dict),
                                 ("positions", list), ("orders", list), ("algo_orders", list)):
                 if acct.get(field) is not None and not isinstance(acct[field], kind):
                     raise TypeError(f"okx account {acct['uid']}: {field} must be a {kind.__name__}")
             for value in (acct.get("balances") or {}).values():
-                _dec(value)
+                _number(value)
+            for inst_id, row in (acct.get("leverage") or {}).items():
+                if not isinstance(row, dict):
+                    raise TypeError(f"okx leverage of {inst_id} must map mgnMode to a value")
+                for mode, value in row.items():
+                    if mode not in ("cross", "isolated"):
+                        raise ValueError(f"okx leverage of {inst_id}: unknown mgnMode {mode!r}")
+                    for side_value in (value.values() if isinstance(value, dict) else [value]):
+                        _number(side_value)
             for i, pos in enumerate(acct.get("positions") or []):
-                pos["instId"], pos["mgnMode"]
-                _dec(pos.get("pos", "0")), _dec(pos.get("avgPx", "0")), _dec(pos.get("margin") or "0")
+                _require(pos, "instId", "mgnMode")
+                for field in ("pos", "avgPx", "margin"):
+                    _number(pos.get(field) or "0")
                 ids[id(pos)] = str(pos.get("posId") or f"{acct['uid']}{5000000 + i}")
             for i, order in enumerate(acct.get("orders") or []):
-                order["instId"], order["tdMode"]
+                _require(order, "instId", "tdMode")
                 ids[id(order)] = str(order.get("ordId") or 600_000_000_000_000_000 + _uid_num(acct) * 1000 + i)
             for i, algo in enumerate(acct.get("algo_orders") or []):
-                algo["instId"]
+                _require(algo, "instId")
                 ids[id(algo)] = str(algo.get("algoId") or 700_000_000_000_000_000 + _uid_num(acct) * 1000 + i)
         self._section = section
         self._instruments = by_id
@@ -942,7 +953,12 @@ class OkxSim(VenueSim):
             if side is not None and pos_side != side:
                 continue
             old = self._lever(acct, inst, "isolated", pos_side)
-            delta = self._required_margin(inst, position, lever) - self._required_margin(inst, position, old)
+            new_need = self._required_margin(inst, position, lever)
+            delta = new_need - self._required_margin(inst, position, old)
+            if delta < 0:
+                # never release more than the margin above the new requirement
+                margin = _dec(position.get("margin") or "0")
+                delta = -min(-delta, max(margin - new_need, Decimal(0)))
             moves.append((position, delta.quantize(Decimal("0.00000001"))))
         need = sum((d for _, d in moves), Decimal(0))
         ccy = self._settle_ccy(inst)
@@ -1095,7 +1111,7 @@ def _body_params(request: web.Request, body: str) -> dict:
     if not body.strip():
         return {}
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_float=Decimal)
     except ValueError:
         raise OkxError("50002", "Json data format error", 400) from None
     if not isinstance(data, dict):
@@ -1160,6 +1176,21 @@ def _paginate(rows: list[dict], id_field: str, params: dict, limit: int) -> list
 
 def _uid_num(acct: dict) -> int:
     return int(_digits(acct["uid"]) or 0) % 1_000_000_000
+
+
+def _require(item, *keys) -> None:
+    if not isinstance(item, dict):
+        raise TypeError("positions and orders must be mappings")
+    for key in keys:
+        if item.get(key) in (None, ""):
+            raise KeyError(f"okx position/order needs {key}")
+
+
+def _number(value) -> Decimal:
+    try:
+        return _dec(value)
+    except InvalidOperation:
+        raise ValueError(f"not a number: {value!r}") from None
 
 
 def _digits(value) -> str:

@@ -173,6 +173,26 @@ async def test_demo_header_is_accepted(srv, http):
     status, answer = await call(http, srv, "GET", "/api/v5/account/config",
                                 extra_headers={"x-simulated-trading": "1"})
     assert (status, answer["code"]) == (200, "0")
+    # an account marked as a demo key only answers with the demo header
+    section = state(srv)
+    section["accounts"][0]["demo"] = True
+    srv.venues["okx"].set_state(section)
+    status, answer = await call(http, srv, "GET", "/api/v5/account/config")
+    assert (status, answer["code"]) == (401, "50101")
+    status, answer = await call(http, srv, "GET", "/api/v5/account/config",
+                                extra_headers={"x-simulated-trading": "1"})
+    assert (status, answer["code"]) == (200, "0")
+
+
+async def test_read_only_key_cannot_write(srv, http):
+    section = state(srv)
+    section["accounts"][0]["config"]["perm"] = "read_only"
+    srv.venues["okx"].set_state(section)
+    status, answer = await call(http, srv, "POST", "/api/v5/account/set-leverage",
+                                body={"instId": SWAP, "lever": "5", "mgnMode": "cross"})
+    assert (status, answer["code"]) == (200, "50120")
+    status, answer = await call(http, srv, "GET", "/api/v5/account/positions")
+    assert answer["code"] == "0"
 
 
 # --- public -----------------------------------------------------------------------------------
@@ -329,6 +349,40 @@ async def test_isolated_leverage_change_remargins_the_position(srv, http):
     # 2 contracts * 0.01 * 60000 = 1200 notional: 400 at 3x, 200 at 6x; 200 goes back to the balance
     assert acct["positions"][0]["margin"] == "200"
     assert acct["balances"]["USDT"] == "100200"
+
+
+async def test_currency_level_leverage_and_adjust_leverage_info(srv, http):
+    # scenarios 2/4/5 (ccy) are for spot / multi-currency / portfolio accounts, not futures mode (acctLv 2)
+    status, answer = await call(http, srv, "POST", "/api/v5/account/set-leverage",
+                                body={"ccy": "BTC", "lever": "3", "mgnMode": "cross"})
+    assert answer["code"] == "51010"
+    section = state(srv)
+    section["accounts"][0]["config"]["acctLv"] = "3"
+    srv.venues["okx"].set_state(section)
+    status, answer = await call(http, srv, "POST", "/api/v5/account/set-leverage",
+                                body={"ccy": "BTC", "lever": "3", "mgnMode": "isolated"})
+    assert (status, answer["code"]) == (400, "51000")
+    status, answer = await call(http, srv, "POST", "/api/v5/account/set-leverage",
+                                body={"ccy": "BTC", "lever": "3", "mgnMode": "cross"})
+    assert answer["code"] == "0"
+    status, answer = await call(http, srv, "GET", "/api/v5/account/leverage-info",
+                                {"ccy": "BTC", "mgnMode": "cross"})
+    assert answer["data"] == [{"ccy": "BTC", "instId": "", "mgnMode": "cross", "posSide": "net", "lever": "3"}]
+    status, answer = await call(http, srv, "GET", "/api/v5/account/adjust-leverage-info",
+                                {"instType": "SWAP", "mgnMode": "cross", "lever": "5", "instId": ETH})
+    assert answer["code"] == "0" and answer["data"][0]["existOrd"] is True
+    status, answer = await call(http, srv, "GET", "/api/v5/account/adjust-leverage-info",
+                                {"instType": "SWAP", "mgnMode": "isolated", "lever": "6", "instId": SWAP})
+    assert answer["data"][0]["existOrd"] is False and answer["data"][0]["estMgn"] == "200"
+
+
+async def test_leverage_bounds_and_precision(srv, http):
+    path = "/api/v5/account/set-leverage"
+    for lever, expected in (("0", (400, "51000")), ("0.001", (400, "59105")), ("2.555", (400, "51000")),
+                            ("abc", (400, "51000")), ("2.55", (200, "0")), (7, (200, "0"))):
+        status, answer = await call(http, srv, "POST", path, body={"instId": FUT1, "lever": lever, "mgnMode": "cross"})
+        assert (status, answer["code"]) == expected, lever
+    assert account(srv, "1001")["leverage"][FUT2]["cross"] == "7"
 
 
 # --- margin-balance ---------------------------------------------------------------------------

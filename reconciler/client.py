@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import random
 import time
 from urllib.parse import urlencode
 
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from .errors import VenueError
 from .pacing import Pacer
@@ -93,6 +94,6 @@ class VenueClient:
 
 def _wait_honouring_retry_after(retry_state) -> float:
     exc = retry_state.outcome.exception()
-    backoff = wait_exponential_jitter(initial=0.2, max=5.0)(retry_state)
+    backoff = min(5.0, 0.2 * 2 ** (retry_state.attempt_number - 1)) * random.uniform(1.0, 1.5)
     retry_after = getattr(exc, "retry_after", None)
     return max(backoff, retry_after) if retry_after else backoff

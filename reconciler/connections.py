@@ -8,7 +8,7 @@ from .client import VenueClient
 from .config import resolve_credentials
 from .embedded import EmbeddedSimulator
 from .model import AccountSpec
-from .pacing import Pacer
+from .pacing import shared_pacer
 from .transport import AiohttpTransport
 from .venues.registry import adapter_class
 
@@ -42,7 +42,7 @@ class Connections:
         if spec.name not in self._open:
             adapter = adapter_class(spec.venue)(spec, resolve_credentials(spec, self._environ))
             base_url = self.simulator_url or adapter.base_url()
-            pacer = Pacer(adapter.rate_limits, spec.rate_limits)
+            pacer = shared_pacer((spec.venue, spec.name), adapter.rate_limits, spec.rate_limits)
             if self.on_wait:
                 pacer.on_wait = lambda endpoint, delay, name=spec.name: self.on_wait(name, endpoint, delay)
             client = VenueClient(adapter, base_url, pacer=pacer, transport=AiohttpTransport(self._timeout),

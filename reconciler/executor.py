@@ -125,7 +125,9 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
             return
         try:
             if change.field == "isolated_margin":
-                await _move_margin(adapter, client, change)
+                leverage_moved = any(outcomes[dep].result == "applied" and "/leverage/" in dep
+                                     for dep in change.depends_on if dep in outcomes)
+                await _move_margin(adapter, client, change, reread_first=leverage_moved)
             else:
                 for call in change.calls:
                     await send(call)
@@ -148,14 +150,22 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
     await asyncio.gather(*(run_in_order(group) for group in per_symbol.values()))
 
 
-async def _move_margin(adapter, client, change: Change) -> None:
+async def _move_margin(adapter, client, change: Change, reread_first: bool) -> None:
     """Move isolated margin to the target without ever moving it twice.
 
     The planned call carries the delta. If its fate is unknown (timeout, dropped connection, 5xx),
-    the position is read again and only what is still missing is sent.
+    the position is read again and only what is still missing is sent. When a leverage change of
+    the same position was just applied (some venues move margin with leverage), the margin is read
+    before the first move too.
     """
     target = Decimal(change.to)
     call = change.calls[0]
+    if reread_first:
+        current = await adapter.read_margin(client, change.symbol, change.side)
+        if current is not None:
+            if abs(target - current) <= target * Decimal("0.0001"):
+                return
+            call = adapter.margin_call(change.symbol, change.side, target - current)
     for _ in range(MAX_MARGIN_ATTEMPTS):
         try:
             await client.request(call, retry_ambiguous=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+import weakref
 from collections import deque
 
 _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$")
@@ -87,3 +88,14 @@ class Pacer:
         window = self._windows.get(endpoint)
         if window:
             await window.release()
+
+
+_SHARED: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
+
+
+def shared_pacer(account_key: tuple, limits: dict[str, str], overrides: dict[str, str] | None = None) -> Pacer:
+    """The one pacer of an account in this run, so that plan, apply and verification share its windows."""
+    pacers = _SHARED.setdefault(asyncio.get_running_loop(), {})
+    if account_key not in pacers:
+        pacers[account_key] = Pacer(limits, overrides)
+    return pacers[account_key]

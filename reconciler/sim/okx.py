@@ -1141,7 +1141,9 @@ def _parse_lever(raw) -> Decimal:
         raise _bad("lever")
     if lever < MIN_LEVER:
         # okx.md 7: 59105 (HTTP 400). Unconfirmed: the minimum for contracts (0.01 or 1) is not known;
-        # we take 0.01, the documented order/adjust-leverage-info minimum.
+        # we choose 0.01 (the minimum the docs show for order `lever` and adjust-leverage-info
+        # `minLever`) and refuse anything below it, because refusing outside the documented range is
+        # the safe behaviour. A desired leverage between 0.01 and 1 may still fail on the live venue.
         raise OkxError("59105", f"Leverage can't be less than {_fmt(MIN_LEVER)}. Please increase the leverage.", 400)
     if lever != lever.quantize(LEVER_STEP):
         # Unconfirmed: the accepted precision is not known; we refuse more than 2 decimals (51000)

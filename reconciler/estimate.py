@@ -19,15 +19,23 @@ def unique_calls(changes: list[Change]):
     return list(seen.values())
 
 
-def estimate_seconds(changes: list[Change], pacer: Pacer) -> float:
-    """The floor the limits allow: per endpoint, every `count` calls beyond the first batch wait a window."""
+def estimate(changes: list[Change], pacer: Pacer, venue: str) -> dict:
+    """The floor the limits allow, and why: per endpoint, every `count` calls beyond the first wait a window.
+
+    Returns {"seconds": s, "why": "..."}; `why` names the limit that takes longest (empty when none waits).
+    """
     per_endpoint: dict[str, int] = {}
     for call in unique_calls(changes):
         per_endpoint[call.endpoint] = per_endpoint.get(call.endpoint, 0) + 1
-    floor = 0.0
+    floor, why = 0.0, ""
     for endpoint, calls in per_endpoint.items():
         limit = pacer.limit(endpoint)
-        if limit:
-            count, window = limit
-            floor = max(floor, (math.ceil(calls / count) - 1) * window)
-    return floor
+        if not limit:
+            continue
+        count, window = limit
+        seconds = (math.ceil(calls / count) - 1) * window
+        if seconds > floor:
+            floor = seconds
+            why = (f"{venue} accepts {count} {endpoint} calls per {window:g} s, "
+                   f"and this plan sends {calls}")
+    return {"seconds": floor, "why": why}

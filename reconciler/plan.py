@@ -82,7 +82,7 @@ class Plan:
     config_path: str | None = None
     config_sha256: str | None = None
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    estimates: dict[str, float] = field(default_factory=dict)  # account -> seconds apply will take
+    estimates: dict[str, dict] = field(default_factory=dict)  # account -> {seconds, why}: apply's floor
     simulator_world: str | None = None  # the embedded simulator's world, when the file declares one
 
     @property

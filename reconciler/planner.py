@@ -8,7 +8,7 @@ import dataclasses
 from .connections import Connections
 from .diff import diff_account
 from .errors import ConfigError, ReconcilerError
-from .estimate import estimate_seconds
+from .estimate import estimate
 from .model import AccountSpec, DesiredState
 from .plan import Plan
 from .serialize import account_to_dict
@@ -51,13 +51,13 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
                   accounts={name: account_to_dict(spec) for name, spec in chosen.items()})
     if state.simulator_world:
         result.simulator_world = state.simulator_world
-    for spec, (diff, notes, seconds) in zip(chosen.values(), results):
+    for spec, (diff, notes, expected) in zip(chosen.values(), results):
         result.changes += diff.changes
         result.in_sync += diff.in_sync
         result.not_applicable += diff.not_applicable
         result.observed[spec.name] = diff.observed
         result.notes += [{"account": spec.name, "text": text} for text in notes]
-        result.estimates[spec.name] = seconds
+        result.estimates[spec.name] = expected
     return result
 
 
@@ -66,4 +66,4 @@ async def _plan_account(connections: Connections, spec: AccountSpec):
     live = await adapter.read(client, list(spec.symbols))
     diff = diff_account(spec, live, adapter)
     adapter.assign_calls(diff.changes, live)
-    return diff, adapter.notes(live), estimate_seconds(diff.changes, client.pacer)
+    return diff, adapter.notes(live), estimate(diff.changes, client.pacer, spec.venue)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..plan import Change, Plan
 from .style import Style
 
+LONG_APPLY = 10  # seconds; shorter applies need no warning
 MARK = {"change": ("~", "yellow"), "blocked": ("!", "red"), "conflict": ("x", "red")}
 
 
@@ -48,10 +49,10 @@ def render_plan(plan: Plan, style: Style = Style(False), verbose: bool = False) 
         for note in plan.notes:
             if note["account"] == account:
                 lines.append(style(f"  note: {note['text']}", "cyan"))
-        seconds = plan.estimates.get(account, 0)
-        if seconds >= 10:
-            lines.append(style(f"  applying will take about {duration_text(seconds)} "
-                               "(the venue's rate limits)", "cyan"))
+        expected = plan.estimates.get(account) or {}
+        if expected.get("seconds", 0) >= LONG_APPLY:
+            lines.append(style(f"  applying will take about {duration_text(expected['seconds'])}: "
+                               f"{expected['why']}", "cyan"))
         lines.append("")
     lines.append(summary_line(plan))
     return "\n".join(lines) + "\n"

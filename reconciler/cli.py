@@ -47,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     show.add_argument("-v", "--verbose", action="store_true")
 
+    importer = commands.add_parser("import", help="write an account's live settings as a desired-state file")
+    importer.add_argument("file")
+    importer.add_argument("--account", required=True, metavar="A")
+    importer.add_argument("--symbol", action="append", metavar="S", help="only this symbol (repeatable)")
+
     sim = commands.add_parser("sim", help="run the venue simulators until stopped")
     sim.add_argument("--world", required=True)
     sim.add_argument("--host", default="127.0.0.1")
@@ -122,6 +127,13 @@ async def cmd_apply(args) -> int:
     return report.exit_code
 
 
+async def cmd_import(args) -> int:
+    from .importer import import_account
+    state = api.load(args.file)
+    sys.stdout.write(await import_account(state, args.account, args.symbol))
+    return EXIT_OK
+
+
 async def cmd_sim(args) -> int:
     from .sim.server import serve_forever
     from .sim.world import WorldError, load_world
@@ -173,7 +185,8 @@ def _progress_printer():
     return show
 
 
-COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "apply": cmd_apply, "show": cmd_show, "sim": cmd_sim}
+COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "apply": cmd_apply, "show": cmd_show, "import": cmd_import,
+            "sim": cmd_sim}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,11 +13,10 @@ import jsonschema
 import yaml
 
 from .errors import ConfigError
-from .model import ACCOUNT_SETTINGS, AccountSpec, Band, DesiredState, SymbolSpec
+from .model import ACCOUNT_SETTINGS, ENV_REFERENCE, AccountSpec, Band, DesiredState, SymbolSpec
 from .venues.registry import adapter_class, supported_venues
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "desired-state.schema.json"
-ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 
 
 def load(path: str | Path) -> DesiredState:

@@ -9,7 +9,7 @@ from .model import ACCOUNT_SETTINGS, ISOLATED, AccountLive, AccountSpec, Band, P
 from .plan import Change
 from .venues.base import decimal_text
 
-ACT = "close the positions and cancel the orders named, then run apply again"
+ACT = "a person must close or cancel these first, then run apply again"
 
 
 @dataclass

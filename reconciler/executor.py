@@ -10,7 +10,7 @@ from .connections import Connections
 from .errors import ReconcilerError, StalePlanError, VenueError
 from .model import DesiredState
 from .plan import Change, Plan
-from .serialize import account_from_dict
+from .serialize import LITERAL, account_from_dict
 from .venues.base import decimal_text
 
 MAX_MARGIN_ATTEMPTS = 4
@@ -48,6 +48,13 @@ class ApplyReport:
 def desired_state_of(plan: Plan) -> DesiredState:
     """The part of the desired state a plan was made from (it carries its accounts' blocks)."""
     accounts = {name: account_from_dict(name, data) for name, data in plan.accounts.items()}
+    if any(LITERAL in spec.credentials.values() for spec in accounts.values()):
+        from .config import load  # sim credentials are written only in the desired-state file
+        written = load(plan.config_path).accounts
+        for name, spec in accounts.items():
+            for key, value in spec.credentials.items():
+                if value == LITERAL:
+                    spec.credentials[key] = written[name].credentials[key]
     return DesiredState(path=plan.config_path or "plan", sha256=plan.config_sha256 or "", accounts=accounts,
                         simulator_world=plan.simulator_world)
 

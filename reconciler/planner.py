@@ -48,7 +48,7 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
     if failures:
         raise ReconcilerError("\n".join(str(f) for f in failures))
     result = Plan(changes=[], observed={}, config_path=state.path, config_sha256=state.sha256,
-                  accounts={name: account_to_dict(spec) for name, spec in chosen.items()})
+                  accounts={name: account_to_dict(spec, redact_literals=True) for name, spec in chosen.items()})
     if state.simulator_world:
         result.simulator_world = state.simulator_world
     for spec, (diff, notes, expected) in zip(chosen.values(), results):

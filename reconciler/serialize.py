@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .model import AccountSpec, Band, SymbolSpec
+from .model import ENV_REFERENCE, AccountSpec, Band, SymbolSpec
 
 DEFAULT_TOLERANCE = SymbolSpec("").tolerance
+LITERAL = "(literal in the desired-state file)"  # what a saved plan holds instead of a sim credential
 
 
-def account_to_dict(spec: AccountSpec) -> dict:
-    """The account block as a desired-state file writes it (credential references stay references)."""
+def account_to_dict(spec: AccountSpec, *, redact_literals: bool = False) -> dict:
+    """The account block as a desired-state file writes it (credential references stay references).
+
+    With redact_literals (saved plans), literal credentials (allowed only in sim) become a marker.
+    """
     data: dict = {"venue": spec.venue, "environment": spec.environment}
     if spec.base_url:
         data["base_url"] = spec.base_url
     if spec.product_type:
         data["product_type"] = spec.product_type
-    data["credentials"] = dict(spec.credentials)
+    data["credentials"] = {key: value if not redact_literals or ENV_REFERENCE.match(value) else LITERAL
+                           for key, value in spec.credentials.items()}
     if spec.rate_limits:
         data["rate_limits"] = dict(spec.rate_limits)
     if spec.settings:

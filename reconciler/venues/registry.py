@@ -6,6 +6,7 @@ import importlib
 
 ADAPTERS = {
     "bitget": "reconciler.venues.bitget:BitgetAdapter",
+    "orderly": "reconciler.venues.orderly:OrderlyAdapter",
 }
 
 

@@ -1,0 +1,47 @@
+"""The Markdown view of a plan, for pull-request comments."""
+
+from __future__ import annotations
+
+from ..plan import Change, Plan
+from .text import LONG_APPLY, duration_text, summary_line
+
+STATUS = {"change": "change", "blocked": "**blocked**", "conflict": "**conflict**"}
+
+
+def _setting(change: Change) -> str:
+    detail = ", ".join(part for part in (change.margin_mode if change.field == "leverage" else None,
+                                         change.side) if part)
+    return change.field.replace("_", " ") + (f" ({detail})" if detail else "")
+
+
+def _cell(value) -> str:
+    return "–" if value is None else str(value).replace("|", "\\|")
+
+
+def render_markdown(plan: Plan) -> str:
+    lines = [f"### Reconciler plan", "", summary_line(plan), ""]
+    by_account: dict[str, list[Change]] = {name: [] for name in plan.accounts}
+    for change in plan.changes:
+        by_account.setdefault(change.account, []).append(change)
+    for account, changes in by_account.items():
+        venue = plan.accounts.get(account, {}).get("venue", "")
+        lines += [f"#### `{account}` ({venue})", ""]
+        if not changes:
+            lines += ["Nothing to change.", ""]
+        else:
+            lines += ["| symbol | setting | from | to | status |", "|---|---|---|---|---|"]
+            lines += [f"| {_cell(c.symbol or '(account)')} | {_setting(c)} | {_cell(c.from_)} | {_cell(c.to)} "
+                      f"| {STATUS[c.status]} |" for c in changes]
+            lines.append("")
+        problems = [c for c in changes if c.status != "change"]
+        if problems:
+            lines += ["Needs a person:", ""]
+            lines += [f"- `{c.id}` ({c.status}): {c.reason}" for c in problems]
+            lines.append("")
+        for note in plan.notes:
+            if note["account"] == account:
+                lines += [f"> **Note:** {note['text']}", ""]
+        expected = plan.estimates.get(account) or {}
+        if expected.get("seconds", 0) >= LONG_APPLY:
+            lines += [f"Applying will take about {duration_text(expected['seconds'])}: {expected['why']}.", ""]
+    return "\n".join(lines).rstrip() + "\n"

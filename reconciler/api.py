@@ -31,8 +31,17 @@ def narrow(plan: Plan, *, accounts=None, symbols=None) -> Plan:
         return plan
     keep = [c for c in plan.changes if (not accounts or c.account in accounts)
             and (not symbols or c.symbol is None or c.symbol in symbols)]
-    return dataclasses.replace(plan, changes=keep,
-                               accounts={n: a for n, a in plan.accounts.items() if not accounts or n in accounts})
+    kept_accounts = {}
+    for name, block in plan.accounts.items():
+        if accounts and name not in accounts:
+            continue
+        if symbols:
+            block = {**block, "symbols": {s: v for s, v in block.get("symbols", {}).items() if s in symbols}}
+        kept_accounts[name] = block
+    observed = {name: {setting: value for setting, value in values.items()
+                       if not symbols or setting.split("/")[1] in symbols or setting.count("/") == 1}
+                for name, values in plan.observed.items() if name in kept_accounts}
+    return dataclasses.replace(plan, changes=keep, accounts=kept_accounts, observed=observed)
 
 
 __all__ = ["load", "plan", "apply", "narrow", "Plan", "ApplyReport"]

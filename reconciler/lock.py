@@ -9,15 +9,18 @@ from pathlib import Path
 
 from .errors import ReconcilerError
 
-LOCK_DIR = Path(tempfile.gettempdir()) / f"reconciler-locks-{os.getuid()}"  # one per machine and user
+def lock_dir() -> Path:
+    """One directory per machine and user; RECONCILER_LOCK_DIR moves it (tests, shared hosts)."""
+    default = Path(tempfile.gettempdir()) / f"reconciler-locks-{os.getuid()}"
+    return Path(os.environ.get("RECONCILER_LOCK_DIR") or default)
 
 
 class AccountLocks:
     """Holds the lock files of the accounts an apply touches; refuses at once if another apply holds one."""
 
-    def __init__(self, accounts: list[str], directory: str | Path = LOCK_DIR):
+    def __init__(self, accounts: list[str], directory: str | Path | None = None):
         self.accounts = sorted(accounts)
-        self.directory = Path(directory)
+        self.directory = Path(directory) if directory else lock_dir()
         self._files = []
 
     def __enter__(self):

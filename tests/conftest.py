@@ -78,6 +78,7 @@ def start_sim():
 def cli(tmp_path, monkeypatch):
     """cli(*args, stdin_tty=False) -> (exit code, stdout, stderr); runs in tmp_path (journal, locks)."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RECONCILER_LOCK_DIR", str(tmp_path / "locks"))
 
     def run(*args: str) -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()

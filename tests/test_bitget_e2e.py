@@ -9,7 +9,7 @@ import pytest
 
 from conftest import write_yaml
 
-KEY = {"api_key": "bk", "secret": "bs", "passphrase": "bp", "uid": "2001"}
+KEY = {"api_key": "bk-7d2e", "secret": "bitget-secret-5f3a", "passphrase": "bitget-pass-9c1e", "uid": "2001"}
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT")
 
 
@@ -190,9 +190,9 @@ def test_unknown_symbol_is_a_clear_error(sim, cli, tmp_path):
 
 
 def test_wrong_secret_gets_an_auth_message_naming_what_to_check(sim, cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("BG_KEY", "bk")
+    monkeypatch.setenv("BG_KEY", "bk-7d2e")
     monkeypatch.setenv("BG_SECRET", "wrong")
-    monkeypatch.setenv("BG_PASS", "bp")
+    monkeypatch.setenv("BG_PASS", "bitget-pass-9c1e")
     path = config(tmp_path, sim.url, environment="live",
                   credentials={"api_key": "${BG_KEY}", "secret": "${BG_SECRET}", "passphrase": "${BG_PASS}"})
     code, _, err = cli("plan", path)

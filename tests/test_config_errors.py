@@ -34,7 +34,7 @@ def sim(start_sim):
 
 @pytest.fixture(autouse=True)
 def env(monkeypatch):
-    for name, value in {"BG_KEY": "bk", "BG_SECRET": "bs", "BG_PASS": "bp"}.items():
+    for name, value in {"BG_KEY": "bk-7d2e", "BG_SECRET": "bitget-secret-5f3a", "BG_PASS": "bitget-pass-9c1e"}.items():
         monkeypatch.setenv(name, value)
 
 

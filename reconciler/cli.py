@@ -95,6 +95,10 @@ async def cmd_plan(args) -> int:
     if args.out:
         Path(args.out).write_text(plan.dumps())
     _print_plan(plan, args.format, getattr(args, "verbose", False))
+    if plan.errors:
+        for account, message in plan.errors.items():
+            print(f"error: {account}: {message}", file=sys.stderr)
+        return EXIT_ERROR
     if args.detailed_exitcode and plan.has_work:
         return EXIT_CHANGES
     return EXIT_OK
@@ -176,13 +180,8 @@ def _print_plan(plan: Plan, fmt: str, verbose: bool) -> None:
 
 
 def _progress_printer():
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int, what: str) -> None:
-        end = "\n" if done == total else ""
-        print(f"\r\033[K[{done}/{total}] {what}", end=end, file=sys.stderr, flush=True)
-    return show
+    from .views.progress import ProgressLine
+    return ProgressLine(sys.stderr) if sys.stderr.isatty() else None
 
 
 COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "apply": cmd_apply, "show": cmd_show, "import": cmd_import,

@@ -38,6 +38,9 @@ class VenueError(ReconcilerError):
         """The request may have been carried out although no answer says so."""
         return self.kind in ("server", "network", "timeout")
 
+    def __str__(self) -> str:
+        return self.describe()  # the account is filled in after construction (by the client)
+
     def describe(self) -> str:
         where = f"{self.account} ({self.venue})" if self.account else self.venue
         code = f" {self.code}" if self.code else ""

@@ -65,11 +65,16 @@ async def apply(plan: Plan, *, check_stale: bool = False, journal=None, progress
     if connections is None:
         async with Connections(simulator_world=state.simulator_world, config_path=state.path,
                                journal=journal) as opened:
+            if progress is not None:
+                opened.on_wait = progress.waiting
             return await apply(plan, check_stale=check_stale, progress=progress, connections=opened)
     from .planner import plan as make_plan  # the executor re-plans to check freshness and to verify
 
     if check_stale:
         fresh = await make_plan(state, connections=connections)
+        if fresh.errors:
+            raise ReconcilerError("cannot check the plan against the venues: " + "; ".join(
+                f"{name}: {message}" for name, message in fresh.errors.items()))
         moved = stale_values(plan, fresh)
         if moved:
             raise StalePlanError("plan is stale: " + "; ".join(moved) + "; run plan again")
@@ -87,9 +92,12 @@ async def apply(plan: Plan, *, check_stale: bool = False, journal=None, progress
             report.account_errors[name] = str(result)
         elif isinstance(result, BaseException):
             raise result
+    report.account_errors.update({name: message for name, message in plan.errors.items()
+                                  if name not in report.account_errors})
     healthy = [name for name in state.accounts if name not in report.account_errors]
     if healthy:
         report.after = await make_plan(state, accounts=healthy, connections=connections)
+        report.account_errors.update(report.after.errors)
         _verify(report)
     return report
 
@@ -209,4 +217,4 @@ class _Progress:
     def step(self, change: Change) -> None:
         self.done += 1
         if self.callback:
-            self.callback(self.done, self.total, change.id)
+            self.callback.step(self.done, self.total, change.id)

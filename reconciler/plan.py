@@ -84,6 +84,7 @@ class Plan:
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     estimates: dict[str, dict] = field(default_factory=dict)  # account -> {seconds, why}: apply's floor
     simulator_world: str | None = None  # the embedded simulator's world, when the file declares one
+    errors: dict[str, str] = field(default_factory=dict)  # account -> why it could not be read
 
     @property
     def summary(self) -> dict[str, int]:
@@ -113,6 +114,7 @@ class Plan:
             "accounts": self.accounts,
             "estimates": self.estimates,
             "simulator_world": self.simulator_world,
+            "errors": self.errors,
         }
 
     def dumps(self) -> str:
@@ -135,6 +137,7 @@ class Plan:
                 created_at=data["created_at"],
                 estimates=dict(data.get("estimates") or {}),
                 simulator_world=data.get("simulator_world"),
+                errors=dict(data.get("errors") or {}),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ConfigError(f"{source}: malformed plan: {exc}") from None

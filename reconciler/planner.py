@@ -41,17 +41,18 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
         connections.open(spec)  # resolves credentials first: a missing variable fails before any request
     results = await asyncio.gather(*(_plan_account(connections, spec) for spec in chosen.values()),
                                    return_exceptions=True)
-    failures = [r for r in results if isinstance(r, BaseException)]
-    for failure in failures:
-        if not isinstance(failure, ReconcilerError):
+    for failure in results:
+        if isinstance(failure, BaseException) and not isinstance(failure, ReconcilerError):
             raise failure
-    if failures:
-        raise ReconcilerError("\n".join(str(f) for f in failures))
     result = Plan(changes=[], observed={}, config_path=state.path, config_sha256=state.sha256,
                   accounts={name: account_to_dict(spec, redact_literals=True) for name, spec in chosen.items()})
     if state.simulator_world:
         result.simulator_world = state.simulator_world
-    for spec, (diff, notes, expected) in zip(chosen.values(), results):
+    for spec, outcome in zip(chosen.values(), results):
+        if isinstance(outcome, ReconcilerError):
+            result.errors[spec.name] = str(outcome)  # one account down does not stop the others
+            continue
+        diff, notes, expected = outcome
         result.changes += diff.changes
         result.in_sync += diff.in_sync
         result.not_applicable += diff.not_applicable

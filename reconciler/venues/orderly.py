@@ -37,7 +37,10 @@ class OrderlyAdapter(Adapter):
     venue = "orderly"
     settings = ()  # Orderly has no account-level setting this tool manages (no position mode)
     credential_names = ("account_id", "secret")
-    stores_margin_mode = True  # the symbol's default margin mode (POST /v1/client/margin_mode)
+    # The symbol's default margin mode (POST /v1/client/margin_mode). SPEC refuses a change while the symbol has
+    # a position or pending orders "in the current mode"; base.margin_mode_blockers blocks on any position or
+    # pending order on the symbol in either mode, the conservative reading.
+    stores_margin_mode = True
     base_urls = {"live": "https://api.orderly.org", "demo": "https://testnet-api.orderly.org"}
     # Orderly's success envelope carries no code ({"success": true, ...}); the journal writes "0" for it.
     success_code = "0"
@@ -182,6 +185,9 @@ class OrderlyAdapter(Adapter):
                 # Unconfirmed: the leverage of a symbol/mode never set. Without a row it reads as unset, so a
                 # file value for it is always sent (the safe side: it then certainly holds).
                 leverage=dict(per_mode.get(symbol, {})),
+                # Unconfirmed: whether the legacy account-wide max_leverage (/v1/client/info) still caps symbol
+                # leverage server-side (orderly.md section 6). We do not read it (10/60 s) and do not cap by it:
+                # if Orderly enforces it, the write is refused with its own message and nothing changes.
                 max_leverage=_max_leverage(self._listed[symbol]),
                 min_leverage=Decimal(1),
             )
@@ -335,6 +341,6 @@ def _number(value) -> Decimal | None:
 def _describe_order(row: dict) -> str:
     price = row.get("price")
     mode = row.get("margin_mode")
-    return (f"order {row.get('order_id', '')} {row['symbol']} {row.get('side', '')} {row.get('quantity', '')}"
+    return (f"#{row.get('order_id', '')} {row['symbol']} {row.get('side', '')} {row.get('quantity', '')}"
             + (f" @ {decimal_text(price)}" if price not in (None, "") else "")
             + (f" ({str(mode).lower()})" if mode else "")).replace("  ", " ")

@@ -47,6 +47,9 @@ AUTH_CHECK = ("check this account's api_key, secret and passphrase (an OKX key i
 
 class OkxAdapter(Adapter):
     venue = "okx"
+    # isolated_transfer_mode is ctIsoMode, set by set-isolated-mode type CONTRACTS. Unconfirmed
+    # (okx.md 5.3): `autonomy` (manual transfers) shows in /account/config but the seed documents only
+    # `automatic` as settable, so the schema accepts only `automatic`: we never send an undocumented value.
     settings = ("position_mode", "isolated_transfer_mode")
     credential_names = ("api_key", "secret", "passphrase")
     stores_margin_mode = False
@@ -75,13 +78,13 @@ class OkxAdapter(Adapter):
     }
     error_help = {
         "59000": "OKX refuses to change this setting while the account has open positions or pending "
-                 "orders; close the positions and cancel the orders (the plan names them), then apply again",
+                 "orders; close the positions and cancel the orders (plan again to see which), then apply again",
         "59101": "pending isolated-margin orders on this instrument lock its isolated leverage; cancel them "
-                 "(the plan names them), then apply again",
+                 "(plan again to see which), then apply again",
         "59107": "pending cross-margin orders on this instrument lock its cross leverage; cancel them "
-                 "(the plan names them), then apply again",
+                 "(plan again to see which), then apply again",
         "59112": "pending orders on this instrument (isolated or cross) lock its leverage; cancel them "
-                 "(the plan names them), then apply again",
+                 "(plan again to see which), then apply again",
         "59302": "a pending close order on this position blocks margin changes; cancel it first",
         "59102": "the leverage is above this instrument's maximum (or its position tier's); lower it in the file",
         "59103": "the account has too little free margin for this lower leverage; add funds or choose "
@@ -103,6 +106,8 @@ class OkxAdapter(Adapter):
         "50011": "OKX's rate limit; the reconciler slows down and retries",
         "50013": "OKX is busy; the reconciler retries",
         "50001": "OKX is temporarily unavailable; the reconciler retries",
+        # Unconfirmed (okx.md 1): the REST timestamp window (likely 30 s). We do not shift our clock to
+        # /public/time; we say so when OKX refuses, which is the safe behaviour (no hidden skew).
         "50102": "the request timestamp is too far from OKX's clock (about 30 s); sync this machine's "
                  "clock (NTP) and try again",
         "50112": "the request timestamp is malformed; sync this machine's clock",
@@ -189,12 +194,17 @@ class OkxAdapter(Adapter):
         await self._read_instruments(client, symbols)
         self._check_families(symbols)
 
-        # Leverage only for the margin modes the file manages, 20 instruments per call.
+        # Leverage only in the margin mode the file names for the symbol (both modes for a symbol the
+        # file does not list, as `import` asks), 20 instruments per call.
         by_mode: dict[str, list[str]] = {}
         for symbol in symbols:
             spec = self.account.symbols.get(symbol)
-            if spec is not None and spec.leverage is not None and spec.margin_mode:
-                by_mode.setdefault(spec.margin_mode, []).append(symbol)
+            if spec is None:
+                modes = [CROSS, ISOLATED]
+            else:
+                modes = [spec.margin_mode] if spec.margin_mode else []
+            for mode in modes:
+                by_mode.setdefault(mode, []).append(symbol)
         batches = [(mode, ids[i:i + LEVERAGE_INFO_BATCH]) for mode, ids in sorted(by_mode.items())
                    for i in range(0, len(ids), LEVERAGE_INFO_BATCH)]
         results = await asyncio.gather(
@@ -213,6 +223,10 @@ class OkxAdapter(Adapter):
                 value = _number(row.get("lever"))
                 if value is not None and row.get("instId") in live.symbols:
                     per_symbol.setdefault(row["instId"], {})[row.get("posSide") or "net"] = value
+            # In net mode an isolated value is stored for side None only, so a file that switches the
+            # account to long/short mode sees its per-side values as unset and writes them after the
+            # switch. Unconfirmed: whether OKX copies the net value to both sides on the switch; not
+            # assuming it is the safe behaviour (we write rather than trust a guess).
             for symbol, sides in per_symbol.items():
                 leverage = live.symbols[symbol].leverage
                 if "net" in sides:
@@ -330,11 +344,23 @@ class OkxAdapter(Adapter):
         return []  # OKX has no margin-mode write; see mode_conflicts
 
     def mode_conflicts(self, live, symbol, margin_mode):
-        """Open positions and pending orders (regular and algo) of the instrument in the other mode."""
+        """Open positions and pending orders (regular and algo) of the instrument in the other mode.
+
+        Unconfirmed (okx.md 5.2, 9): that cross and isolated positions of one instrument can coexist
+        (strongly implied: positions are keyed by mgnMode). We report only what is in the *other*
+        mode, each as a conflict for a person, and never try to change it: nothing is sent for it.
+        """
         positions = [p for p in live.positions_of(symbol) if p.margin_mode not in (None, margin_mode)]
         orders = [o for o in live.orders_of(symbol)
                   if o.margin_mode in (CROSS, ISOLATED) and o.margin_mode != margin_mode]
-        return describe_activity(positions, orders)
+        return _activity(positions, orders)
+
+    def setting_blockers(self, live, field):
+        # Seed (set-isolated-mode): refused while the account has positions or pending orders.
+        # Unconfirmed (okx.md 5.5, 9) for set-position-mode: DOCS do not say it; we assume the same
+        # rule (any position or order, any instrument, regular or algo), the safe behaviour: the plan
+        # shows the change blocked and names what is open instead of sending it to be refused.
+        return _activity(live.positions, live.orders)
 
     def leverage_blockers(self, live, symbol, margin_mode):
         """Pending orders that lock this leverage: okx.md 5.1 (59101 isolated, 59107 cross, 59112 either).
@@ -348,7 +374,7 @@ class OkxAdapter(Adapter):
         scope = self._leverage_scope(symbol, margin_mode)
         blocking = [o for o in live.orders if o.symbol in scope
                     and (o.margin_mode == margin_mode or (o.symbol != symbol and o.margin_mode in (CROSS, ISOLATED)))]
-        return [f"pending order {o.description} locks the {margin_mode} leverage of {symbol}" for o in blocking]
+        return [f"pending {o.description} locks the {margin_mode} leverage of {symbol}" for o in blocking]
 
     def notes(self, live):
         modes: dict[str, list[str]] = {}
@@ -423,12 +449,17 @@ def _number(value) -> Decimal | None:
 
 
 def _describe_order(kind: str, id_field: str, item: dict) -> str:
-    if kind == "algo order":
-        kind = f"{item.get('ordType', 'algo')} algo order"
+    """e.g. 'cross limit order 123 BTC-USDT-SWAP buy 1 @ 60000' or 'isolated trigger algo order 7 ...'."""
+    kind = f"{item.get('ordType') or ''} {kind}"
     price = item.get("px") or item.get("triggerPx") or item.get("ordPx")
     side = item.get("side", "")
     if item.get("posSide") in (LONG, SHORT):
-        side = f"{side} {item['posSide']}".strip()
+        side = f"{side} {item['posSide']}"
     text = (f"{item.get('tdMode', '')} {kind} {item.get(id_field, '')} {item['instId']} {side} "
             f"{item.get('sz', '')}" + (f" @ {price}" if price else ""))
     return " ".join(text.split())
+
+
+def _activity(positions: list[Position], orders: list[Order]) -> list[str]:
+    """One phrase per open position or pending order, for blocked and conflict reasons."""
+    return (describe_activity(positions, []) + [f"pending {o.description}" for o in orders])

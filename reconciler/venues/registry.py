@@ -6,6 +6,7 @@ import importlib
 
 ADAPTERS = {
     "bitget": "reconciler.venues.bitget:BitgetAdapter",
+    "okx": "reconciler.venues.okx:OkxAdapter",
     "orderly": "reconciler.venues.orderly:OrderlyAdapter",
 }
 

@@ -97,7 +97,8 @@ async def cmd_plan(args) -> int:
     _print_plan(plan, args.format, getattr(args, "verbose", False))
     if plan.errors:
         for account, message in plan.errors.items():
-            print(f"error: {account}: {message}", file=sys.stderr)
+            named = message.startswith(account) or f"account {account}" in message
+            print(f"error: {message}" if named else f"error: {account}: {message}", file=sys.stderr)
         return EXIT_ERROR
     if args.detailed_exitcode and plan.has_work:
         return EXIT_CHANGES

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import write_yaml
 
-KEY = {"api_key": "ok", "secret": "os", "passphrase": "op", "uid": "1001"}
+KEY = {"api_key": "ok-3b9c", "secret": "okx-secret-8e1d", "passphrase": "okx-pass-2a7f", "uid": "1001"}
 FUT1, FUT2 = "BTC-USDT-261225", "BTC-USDT-270326"
 SWAPS = {"BTC": "100", "ETH": "75", "SOL": "50", "XRP": "50", "DOGE": "50"}
 
@@ -305,9 +305,9 @@ def test_unknown_instrument_is_a_clear_error(sim, cli, tmp_path):
 
 
 def test_wrong_secret_gets_an_auth_message_naming_the_key_and_what_to_check(sim, cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("OX_KEY", "ok")
+    monkeypatch.setenv("OX_KEY", KEY["api_key"])
     monkeypatch.setenv("OX_SECRET", "wrong-secret")
-    monkeypatch.setenv("OX_PASS", "op")
+    monkeypatch.setenv("OX_PASS", KEY["passphrase"])
     path = config(tmp_path, sim.url, environment="live",
                   credentials={"api_key": "${OX_KEY}", "secret": "${OX_SECRET}", "passphrase": "${OX_PASS}"})
     code, _, err = cli("plan", path)

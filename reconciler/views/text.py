@@ -86,7 +86,7 @@ def render_report(report, style: Style = Style(False)) -> str:
     lines.append("")
     lines.append(f"Apply: {counts.get('applied', 0)} applied, {counts.get('failed', 0)} failed, "
                  f"{counts.get('blocked', 0) + counts.get('skipped', 0)} blocked, "
-                 f"{counts.get('conflict', 0)} conflicts"
+                 f"{counts.get('conflict', 0)} conflict{'' if counts.get('conflict', 0) == 1 else 's'}"
                  + (f", {len(report.account_errors)} accounts unreachable" if report.account_errors else "") + ".")
     if report.after is not None:
         remaining = report.after.summary

@@ -1,0 +1,92 @@
+"""No secret in any output, journal or plan; one account failing does not stop the others."""
+
+from __future__ import annotations
+
+import json
+
+import test_bitget_e2e as bitget
+import test_okx_e2e as okx
+import test_orderly_e2e as orderly
+import yaml
+
+from conftest import write_yaml
+
+
+def test_no_secret_appears_in_output_journal_or_plan(start_sim, cli, tmp_path, monkeypatch):
+    world = {**bitget.world(), **okx.world(), **orderly.world()}
+    sim = start_sim(world)
+    secrets = {
+        "BG_KEY": bitget.KEY["api_key"], "BG_SECRET": bitget.KEY["secret"], "BG_PASS": bitget.KEY["passphrase"],
+        "OX_KEY": okx.KEY["api_key"], "OX_SECRET": okx.KEY["secret"], "OX_PASS": okx.KEY["passphrase"],
+        "OL_ACCOUNT": orderly.ACCOUNT, "OL_SECRET": orderly.SECRET,
+    }
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    accounts = {}
+    for module, refs in ((bitget, {"api_key": "BG_KEY", "secret": "BG_SECRET", "passphrase": "BG_PASS"}),
+                         (okx, {"api_key": "OX_KEY", "secret": "OX_SECRET", "passphrase": "OX_PASS"}),
+                         (orderly, {"account_id": "OL_ACCOUNT", "secret": "OL_SECRET"})):
+        document = yaml.safe_load(module.config(tmp_path, sim.url).read_text())
+        for name, block in document["accounts"].items():
+            block["environment"] = "live"
+            block["credentials"] = {key: "${%s}" % var for key, var in refs.items()}
+            accounts[name] = block
+    path = write_yaml(tmp_path / "all.yaml", {"version": 1, "accounts": accounts})
+
+    outputs = [cli("plan", path, "--out", tmp_path / "plan.json"),
+               cli("plan", path, "--format", "markdown"),
+               cli("plan", path, "--format", "json", "-v"),
+               cli("apply", tmp_path / "plan.json", "--journal", tmp_path / "journal.jsonl"),
+               cli("import", path, "--account", "bg"),
+               cli("apply", path, "--auto-approve", "--journal", tmp_path / "journal.jsonl")]
+    monkeypatch.setenv("OX_SECRET", "not-the-secret-but-wrong")  # an auth failure message, too
+    outputs.append(cli("plan", path, "--account", "ox"))
+    assert outputs[3][0] == 3 and outputs[5][0] == 3 and outputs[6][0] == 1
+    texts = [out + err for _, out, err in outputs]
+    texts += [(tmp_path / "plan.json").read_text(), (tmp_path / "journal.jsonl").read_text()]
+    assert len((tmp_path / "journal.jsonl").read_text().splitlines()) > 5
+    for text in texts:
+        for name, value in secrets.items():
+            if name.endswith(("SECRET", "PASS")):
+                assert value not in text, f"{name} leaked"
+        assert "not-the-secret-but-wrong" not in text
+
+
+def test_journal_records_every_apply_call_without_headers(start_sim, cli, tmp_path):
+    sim = start_sim(bitget.world())
+    journal = tmp_path / "j.jsonl"
+    assert cli("apply", bitget.config(tmp_path, sim.url), "--auto-approve", "--journal", journal)[0] == 3
+    entries = [json.loads(line) for line in journal.read_text().splitlines()]
+    venue_calls = [c for c in sim.calls("bitget")]
+    applied = [e for e in entries if e["method"] == "POST"]
+    assert len(applied) == len([c for c in venue_calls if c["method"] == "POST"])
+    for entry in entries:
+        assert set(entry) == {"time", "account", "venue", "method", "path", "query", "body", "status", "code",
+                              "duration_ms"}
+    assert all(e["code"] == "00000" for e in applied)
+
+
+def test_one_account_down_does_not_stop_the_others(start_sim, cli, tmp_path):
+    sim = start_sim(bitget.world())
+    document = yaml.safe_load(bitget.config(tmp_path, sim.url).read_text())
+    down = json.loads(json.dumps(document["accounts"]["bg"]))
+    down["base_url"] = "http://127.0.0.1:9"  # nothing listens there
+    document["accounts"]["bg-down"] = down
+    path = write_yaml(tmp_path / "two.yaml", document)
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 1
+    assert "bg-down" in err + out and "cannot connect" in err + out
+    posts = [c for c in sim.calls("bitget") if c["method"] == "POST"]
+    assert len(posts) == 5  # the healthy account was applied in full
+    code, out, err = cli("plan", path)
+    assert code == 1 and "bg-down" in err
+    assert "bg (bitget)" in out  # the healthy account's plan is still shown
+
+
+def test_apply_refuses_while_another_apply_holds_the_account(start_sim, cli, tmp_path):
+    from reconciler.lock import AccountLocks
+    sim = start_sim(bitget.world())
+    with AccountLocks(["bitget-bg"]):
+        code, _, err = cli("apply", bitget.config(tmp_path, sim.url), "--auto-approve")
+    assert code == 1 and "is being applied by" in err and "wait for it to finish" in err
+    assert [c for c in sim.calls("bitget") if c["method"] == "POST"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from ..errors import ConfigError, VenueError
@@ -51,6 +52,22 @@ class Adapter:
 
     def parse(self, response: RawResponse):
         raise NotImplementedError
+
+    def payload(self, response: RawResponse) -> dict:
+        """The JSON object of an answer; a VenueError when there is none (an HTML error page, an empty 5xx)."""
+        try:
+            payload = json.loads(response.text, parse_float=Decimal)
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            raise self.error(None, f"HTTP {response.status}", response, self.kind_of(None, response.status))
+        return payload
+
+    def kind_of(self, code: str | None, status: int) -> str:
+        """How to treat an error: the venue's code decides, else the HTTP status."""
+        known = self.error_kinds.get(code) if code is not None else None
+        return known or ("rate_limit" if status == 429 else "server" if status >= 500 else
+                         "auth" if status == 401 else "business")
 
     def error(self, code: str | None, message: str, response: RawResponse, kind: str) -> VenueError:
         """A VenueError with the venue's code, a plain explanation, and any Retry-After."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from decimal import Decimal
 
@@ -89,19 +88,11 @@ class BitgetAdapter(Adapter):
         return headers
 
     def parse(self, response: RawResponse):
-        try:
-            payload = json.loads(response.text)
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict):
-            kind = "rate_limit" if response.status == 429 else "server" if response.status >= 500 else "business"
-            raise self.error(None, f"HTTP {response.status}", response, kind)
+        payload = self.payload(response)
         code = str(payload.get("code"))
         if code == self.success_code and 200 <= response.status < 300:
             return payload.get("data")
-        kind = self.error_kinds.get(code) or (
-            "rate_limit" if response.status == 429 else "server" if response.status >= 500 else "business")
-        raise self.error(code, str(payload.get("msg", "")), response, kind)
+        raise self.error(code, str(payload.get("msg", "")), response, self.kind_of(code, response.status))
 
     # --- reading ------------------------------------------------------------------------------
     @property

@@ -11,7 +11,6 @@ Facts and sources: venues/okx.md; original pages: seeds/okx-*.md.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
@@ -150,13 +149,7 @@ class OkxAdapter(Adapter):
         return headers
 
     def parse(self, response: RawResponse):
-        try:
-            payload = json.loads(response.text)
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict):
-            kind = "rate_limit" if response.status == 429 else "server" if response.status >= 500 else "business"
-            raise self.error(None, f"HTTP {response.status}", response, kind)
+        payload = self.payload(response)
         code, message = str(payload.get("code")), str(payload.get("msg") or "")
         data = payload.get("data")
         if code == self.success_code and 200 <= response.status < 300:
@@ -166,10 +159,7 @@ class OkxAdapter(Adapter):
             if isinstance(item, dict) and item.get("sCode") not in (None, "", "0"):
                 code, message = str(item["sCode"]), str(item.get("sMsg") or message)
                 break
-        kind = self.error_kinds.get(code) or (
-            "rate_limit" if response.status == 429 else "server" if response.status >= 500 else
-            "auth" if response.status == 401 else "business")
-        raise self.error(code, message or f"HTTP {response.status}", response, kind)
+        raise self.error(code, message or f"HTTP {response.status}", response, self.kind_of(code, response.status))
 
     def explain(self, code, message):
         text = super().explain(code, message)

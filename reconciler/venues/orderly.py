@@ -7,7 +7,6 @@ behaviour chosen here is the safe one and a comment next to the code says so.
 from __future__ import annotations
 
 import base64
-import json
 import math
 import time
 from decimal import Decimal, InvalidOperation
@@ -136,21 +135,14 @@ class OrderlyAdapter(Adapter):
         return {"Content-Type": "application/x-www-form-urlencoded"}  # unsigned calls are all GETs
 
     def parse(self, response: RawResponse):
-        try:
-            payload = json.loads(response.text, parse_float=Decimal)
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict):
-            kind = "rate_limit" if response.status == 429 else "server" if response.status >= 500 else "business"
-            raise self.error(None, f"HTTP {response.status}", response, kind)
+        payload = self.payload(response)
         if payload.get("success") is True and 200 <= response.status < 300:
             return payload.get("data")
         code = payload.get("code")
         # `code` may arrive as a number or a string ("-1011") (orderly.md section 4): normalise it.
         code = None if code is None else str(code).strip()
         message = str(payload.get("message") or f"HTTP {response.status}")
-        kind = self.error_kinds.get(code or "") or (
-            "rate_limit" if response.status == 429 else "server" if response.status >= 500 else "business")
+        kind = self.kind_of(code, response.status)
         if code == "-1005" and _says_blocked(message):
             # Unconfirmed: the code of a margin-mode / isolated-leverage change refused because of open
             # positions or pending orders (orderly.md section 8.1). We call a -1005 (parameter not allowed) blocked

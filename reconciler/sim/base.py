@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import json
 import time
 from typing import Awaitable, Callable
@@ -16,7 +18,7 @@ SIM_ACCOUNT = web.RequestKey("sim_account", str)
 SIM_CODE = web.RequestKey("sim_code", str)
 
 
-class VenueSim:
+class VenueSim(ABC):
     """Base class of one venue's simulator; subclasses add the venue's routes and rules.
 
     A subclass sets `name`, `prefix` (the path prefix its routes live under) and `RATE_LIMITS`
@@ -38,23 +40,25 @@ class VenueSim:
         self.set_state(section or {})
 
     # --- to implement per venue -------------------------------------------------------------
+    @abstractmethod
     def routes(self) -> list[tuple[str, str, Handler]]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def state(self) -> dict:
         """The world section as it is now, in the venue's own field names."""
-        raise NotImplementedError
 
+    @abstractmethod
     def set_state(self, section: dict) -> None:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def rate_limited(self, request: web.Request) -> web.Response:
         """The venue's own answer when a request is over its limit."""
-        raise NotImplementedError
 
+    @abstractmethod
     def busy(self, request: web.Request) -> web.Response:
         """The venue's own "system busy, try again" answer."""
-        raise NotImplementedError
 
     # --- shared helpers for subclasses ------------------------------------------------------
     def within_limit(self, account: str, request: web.Request, endpoint: str | None = None) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import json
 from decimal import Decimal
 
@@ -11,7 +13,7 @@ from ..plan import Call, Change
 from ..transport import RawResponse
 
 
-class Adapter:
+class Adapter(ABC):
     """Base class of a venue adapter.
 
     A subclass declares what the venue has (class attributes), translates reads into an
@@ -44,14 +46,16 @@ class Adapter:
                           "needs base_url (or a simulator: block in the file)")
 
     # --- HTTP hooks ---------------------------------------------------------------------------
+    @abstractmethod
     def sign(self, method: str, path_with_query: str, body: str) -> dict[str, str]:
-        raise NotImplementedError
+        ...
 
     def public_headers(self) -> dict[str, str]:
         return {}
 
+    @abstractmethod
     def parse(self, response: RawResponse):
-        raise NotImplementedError
+        ...
 
     def payload(self, response: RawResponse) -> dict:
         """The JSON object of an answer; a VenueError when there is none (an HTML error page, an empty 5xx)."""
@@ -85,8 +89,9 @@ class Adapter:
         return f"{message} ({help_text})" if help_text else message
 
     # --- reading (I/O through the client) -----------------------------------------------------
+    @abstractmethod
     async def read(self, client, symbols: list[str]) -> AccountLive:
-        raise NotImplementedError
+        ...
 
     async def read_margin(self, client, symbol: str, side: str | None) -> Decimal | None:
         """The isolated margin of one position now (after an ambiguous margin move)."""
@@ -96,8 +101,9 @@ class Adapter:
                 return position.margin
         return None
 
+    @abstractmethod
     async def read_positions(self, client) -> list[Position]:
-        raise NotImplementedError
+        ...
 
     # --- rules (pure) -------------------------------------------------------------------------
     def leverage_sides(self, margin_mode: str, position_mode: str | None) -> list[str | None]:
@@ -121,12 +127,13 @@ class Adapter:
     def notes(self, live: AccountLive) -> list[str]:
         return []
 
+    @abstractmethod
     def assign_calls(self, changes: list[Change], live: AccountLive) -> None:
         """Fill `calls` of every `change`-status change; one call may carry several changes."""
-        raise NotImplementedError
 
+    @abstractmethod
     def margin_call(self, symbol: str, side: str | None, delta: Decimal) -> Call:
-        raise NotImplementedError
+        ...
 
 
 def describe_activity(positions: list[Position], orders: list[Order]) -> list[str]:

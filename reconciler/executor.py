@@ -84,22 +84,46 @@ async def apply(plan: Plan, *, check_stale: bool = False, journal=None, progress
     by_account: dict[str, list[Change]] = {}
     for change in work:
         by_account.setdefault(change.account, []).append(change)
-    results = await asyncio.gather(*(
-        _apply_account(connections, state.accounts[name], changes, report, tracker)
-        for name, changes in by_account.items()), return_exceptions=True)
-    for name, result in zip(by_account, results):
+
+    async def apply_then_read_back(name: str) -> Plan:
+        # Each account is read back as soon as its own writes are done: its verification reads never
+        # wait for another account's rate limits (accounts are independent).
+        if name in by_account:
+            await _apply_account(connections, state.accounts[name], by_account[name], report, tracker)
+        return await make_plan(state, accounts=[name], connections=connections)
+
+    names = [name for name in state.accounts if name not in plan.errors]
+    results = await asyncio.gather(*(apply_then_read_back(name) for name in names), return_exceptions=True)
+    after = []
+    for name, result in zip(names, results):
         if isinstance(result, ReconcilerError):
             report.account_errors[name] = str(result)
         elif isinstance(result, BaseException):
             raise result
+        else:
+            after.append(result)
     report.account_errors.update({name: message for name, message in plan.errors.items()
                                   if name not in report.account_errors})
-    healthy = [name for name in state.accounts if name not in report.account_errors]
-    if healthy:
-        report.after = await make_plan(state, accounts=healthy, connections=connections)
+    if after:
+        report.after = _merged(after)
         report.account_errors.update(report.after.errors)
         _verify(report)
     return report
+
+
+def _merged(plans: list[Plan]) -> Plan:
+    """One plan from the per-account plans of one file, in the file's account order."""
+    merged = plans[0]
+    for other in plans[1:]:
+        merged.changes += other.changes
+        merged.in_sync += other.in_sync
+        merged.not_applicable += other.not_applicable
+        merged.notes += other.notes
+        merged.observed.update(other.observed)
+        merged.accounts.update(other.accounts)
+        merged.estimates.update(other.estimates)
+        merged.errors.update(other.errors)
+    return merged
 
 
 def stale_values(saved: Plan, fresh: Plan) -> list[str]:

@@ -89,6 +89,11 @@ def cli(tmp_path, monkeypatch):
     return run
 
 
+def writes(calls: list[dict]) -> list[dict]:
+    """The calls of a simulator log that change something (everything but GET)."""
+    return [c for c in calls if c["method"] != "GET"]
+
+
 def write_yaml(path: Path, data) -> Path:
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import write_yaml
+from conftest import write_yaml, writes
 
 KEY = {"api_key": "bk-7d2e", "secret": "bitget-secret-5f3a", "passphrase": "bitget-pass-9c1e", "uid": "2001"}
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT")
@@ -57,9 +57,6 @@ def config(tmp_path, url, symbols=None, settings=None, **account):
 def sim(start_sim):
     return start_sim(world())
 
-
-def writes(calls):
-    return [c for c in calls if c["method"] != "GET"]
 
 
 def test_plan_reads_only_and_shows_every_kind_of_change(sim, cli, tmp_path):

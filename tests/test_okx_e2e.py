@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import write_yaml
+from conftest import write_yaml, writes
 
 KEY = {"api_key": "ok-3b9c", "secret": "okx-secret-8e1d", "passphrase": "okx-pass-2a7f", "uid": "1001"}
 FUT1, FUT2 = "BTC-USDT-261225", "BTC-USDT-270326"
@@ -81,9 +81,6 @@ def config(tmp_path, url, symbols=None, settings=None, **account):
 def sim(start_sim):
     return start_sim(world())
 
-
-def writes(calls):
-    return [c for c in calls if c["method"] != "GET"]
 
 
 def endpoint(call):

@@ -9,7 +9,7 @@ import base58
 import pytest
 from nacl.signing import SigningKey
 
-from conftest import write_yaml
+from conftest import write_yaml, writes
 
 KEY = SigningKey(bytes(range(1, 33)))  # fixed, test-only
 SECRET = base58.b58encode(bytes(KEY)).decode()
@@ -74,9 +74,6 @@ def config(tmp_path, url, symbols=None, **account):
 def sim(start_sim):
     return start_sim(world())
 
-
-def writes(calls):
-    return [c for c in calls if c["method"] != "GET"]
 
 
 def test_plan_reads_once_and_shows_every_kind_of_change(sim, cli, tmp_path):

@@ -14,6 +14,7 @@ from .serialize import LITERAL, account_from_dict
 from .venues.base import decimal_text
 
 MAX_MARGIN_ATTEMPTS = 4
+MARGIN_REACHED = Decimal("0.0001")  # a re-read margin this close to the target (relative) is there
 
 
 @dataclass
@@ -79,10 +80,9 @@ async def apply(plan: Plan, *, check_stale: bool = False, journal=None, progress
         if moved:
             raise StalePlanError("plan is stale: " + "; ".join(moved) + "; run plan again")
     report = ApplyReport(plan=plan)
-    work = [c for c in plan.changes]
-    tracker = _Progress(progress, sum(1 for c in work if c.status == "change"))
+    tracker = _Progress(progress, sum(1 for c in plan.changes if c.status == "change"))
     by_account: dict[str, list[Change]] = {}
-    for change in work:
+    for change in plan.changes:
         by_account.setdefault(change.account, []).append(change)
 
     async def apply_then_read_back(name: str) -> Plan:
@@ -105,25 +105,12 @@ async def apply(plan: Plan, *, check_stale: bool = False, journal=None, progress
     report.account_errors.update({name: message for name, message in plan.errors.items()
                                   if name not in report.account_errors})
     if after:
-        report.after = _merged(after)
+        report.after = after[0]
+        for other in after[1:]:
+            report.after.absorb(other)
         report.account_errors.update(report.after.errors)
         _verify(report)
     return report
-
-
-def _merged(plans: list[Plan]) -> Plan:
-    """One plan from the per-account plans of one file, in the file's account order."""
-    merged = plans[0]
-    for other in plans[1:]:
-        merged.changes += other.changes
-        merged.in_sync += other.in_sync
-        merged.not_applicable += other.not_applicable
-        merged.notes += other.notes
-        merged.observed.update(other.observed)
-        merged.accounts.update(other.accounts)
-        merged.estimates.update(other.estimates)
-        merged.errors.update(other.errors)
-    return merged
 
 
 def stale_values(saved: Plan, fresh: Plan) -> list[str]:
@@ -143,6 +130,7 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
     adapter, client = connections.open(spec)
     sent: dict[str, asyncio.Task] = {}
     outcomes = report.outcomes
+    field_of = {change.id: change.field for change in changes}
 
     async def send(call):
         key = call.key()
@@ -162,7 +150,7 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
             return
         try:
             if change.field == "isolated_margin":
-                leverage_moved = any(outcomes[dep].result == "applied" and "/leverage/" in dep
+                leverage_moved = any(field_of.get(dep) == "leverage" and outcomes[dep].result == "applied"
                                      for dep in change.depends_on if dep in outcomes)
                 await _move_margin(adapter, client, change, reread_first=leverage_moved)
             else:
@@ -198,11 +186,9 @@ async def _move_margin(adapter, client, change: Change, reread_first: bool) -> N
     target = Decimal(change.to)
     call = change.calls[0]
     if reread_first:
-        current = await adapter.read_margin(client, change.symbol, change.side)
-        if current is not None:
-            if abs(target - current) <= target * Decimal("0.0001"):
-                return
-            call = adapter.margin_call(change.symbol, change.side, target - current)
+        call = await _rest_of_move(adapter, client, change, target)
+        if call is None:
+            return
     for _ in range(MAX_MARGIN_ATTEMPTS):
         try:
             await client.request(call, retry_ambiguous=False)
@@ -210,17 +196,23 @@ async def _move_margin(adapter, client, change: Change, reread_first: bool) -> N
         except VenueError as exc:
             if not exc.ambiguous:
                 raise
-            current = await adapter.read_margin(client, change.symbol, change.side)
-            if current is None:
-                raise
-            remaining = target - current
-            tolerance = target * Decimal("0.0001")
-            if abs(remaining) <= tolerance:
+            call = await _rest_of_move(adapter, client, change, target)
+            if call is None:
                 return
-            call = adapter.margin_call(change.symbol, change.side, remaining)
     raise VenueError(adapter.venue, None, f"margin of {change.symbol} could not be confirmed at "
                      f"{decimal_text(target)} after {MAX_MARGIN_ATTEMPTS} attempts", kind="network",
                      account=change.account)
+
+
+async def _rest_of_move(adapter, client, change: Change, target: Decimal):
+    """The call that moves what is still missing, after reading the margin now; None when it is there."""
+    current = await adapter.read_margin(client, change.symbol, change.side)
+    if current is None:
+        raise VenueError(adapter.venue, None, f"{change.symbol} has no open isolated position to move margin "
+                         "on any more", kind="business", account=change.account)
+    if abs(target - current) <= target * MARGIN_REACHED:
+        return None
+    return adapter.margin_call(change.symbol, change.side, target - current)
 
 
 def _verify(report: ApplyReport) -> None:

@@ -94,6 +94,17 @@ class Plan:
         counts["in_sync"] = len(self.in_sync)
         return counts
 
+    def absorb(self, other: "Plan") -> None:
+        """Add another plan's accounts (made from the same file) to this one."""
+        self.changes += other.changes
+        self.in_sync += other.in_sync
+        self.not_applicable += other.not_applicable
+        self.notes += other.notes
+        self.observed.update(other.observed)
+        self.accounts.update(other.accounts)
+        self.estimates.update(other.estimates)
+        self.errors.update(other.errors)
+
     @property
     def has_work(self) -> bool:
         """True when a drift check should fail: anything to change, blocked or conflicting."""

@@ -45,26 +45,23 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
         if isinstance(failure, BaseException) and not isinstance(failure, ReconcilerError):
             raise failure
     result = Plan(changes=[], observed={}, config_path=state.path, config_sha256=state.sha256,
-                  accounts={name: account_to_dict(spec, redact_literals=True) for name, spec in chosen.items()})
-    if state.simulator_world:
-        result.simulator_world = state.simulator_world
+                  simulator_world=state.simulator_world)
     for spec, outcome in zip(chosen.values(), results):
+        result.accounts[spec.name] = account_to_dict(spec, redact_literals=True)
         if isinstance(outcome, ReconcilerError):
             result.errors[spec.name] = str(outcome)  # one account down does not stop the others
-            continue
-        diff, notes, expected = outcome
-        result.changes += diff.changes
-        result.in_sync += diff.in_sync
-        result.not_applicable += diff.not_applicable
-        result.observed[spec.name] = diff.observed
-        result.notes += [{"account": spec.name, "text": text} for text in notes]
-        result.estimates[spec.name] = expected
+        else:
+            result.absorb(outcome)
     return result
 
 
-async def _plan_account(connections: Connections, spec: AccountSpec):
+async def _plan_account(connections: Connections, spec: AccountSpec) -> Plan:
+    """The plan of one account (its `accounts` block is added by the caller)."""
     adapter, client = connections.open(spec)
     live = await adapter.read(client, list(spec.symbols))
     diff = diff_account(spec, live, adapter)
     adapter.assign_calls(diff.changes, live)
-    return diff, adapter.notes(live), estimate(diff.changes, client.pacer, spec.venue)
+    return Plan(changes=diff.changes, observed={spec.name: diff.observed}, in_sync=diff.in_sync,
+                not_applicable=diff.not_applicable,
+                notes=[{"account": spec.name, "text": text} for text in adapter.notes(live)],
+                estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue)})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 import json
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from ..errors import ConfigError, VenueError
 from ..model import CROSS, ISOLATED, LONG, SHORT, AccountLive, AccountSpec, Order, Position
@@ -150,6 +150,16 @@ def decimal_text(value) -> str:
         return "none"
     text = f"{Decimal(value).normalize():f}"
     return text
+
+
+def venue_number(value) -> Decimal | None:
+    """A number as a venue sends it (string, JSON number, "" or missing), as a Decimal or None."""
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
 
 
 def mode_name(value: str | None) -> str | None:

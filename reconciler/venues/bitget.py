@@ -9,7 +9,7 @@ from ..errors import ConfigError
 from ..model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
 from ..plan import Call, Change
 from ..transport import RawResponse
-from .base import Adapter, decimal_text, mode_name
+from .base import Adapter, decimal_text, mode_name, venue_number
 from .signing import hmac_sha256_base64
 
 POSITION_MODES = {"one_way_mode": "net", "hedge_mode": "hedge"}
@@ -118,11 +118,11 @@ class BitgetAdapter(Adapter):
             live.symbols[symbol] = SymbolLive(
                 symbol=symbol,
                 margin_mode=mode_name(data.get("marginMode")),
-                leverage={(CROSS, None): _number(data.get("crossedMarginLeverage")),
-                          (ISOLATED, LONG): _number(data.get("isolatedLongLever")),
-                          (ISOLATED, SHORT): _number(data.get("isolatedShortLever"))},
-                max_leverage=_number(contract.get("maxLever")),
-                min_leverage=_number(contract.get("minLever")),
+                leverage={(CROSS, None): venue_number(data.get("crossedMarginLeverage")),
+                          (ISOLATED, LONG): venue_number(data.get("isolatedLongLever")),
+                          (ISOLATED, SHORT): venue_number(data.get("isolatedShortLever"))},
+                max_leverage=venue_number(contract.get("maxLever")),
+                min_leverage=venue_number(contract.get("minLever")),
             )
         live.positions = await self.read_positions(client)
         live.orders = await self._orders(client)
@@ -139,9 +139,9 @@ class BitgetAdapter(Adapter):
         data = await client.request(Call("GET", "/api/v2/mix/position/all-position",
                                          {"productType": self.product_type}))
         return [Position(symbol=item["symbol"].upper(), margin_mode=mode_name(item.get("marginMode")),
-                         side=item.get("holdSide"), size=_number(item.get("total")) or Decimal(0),
-                         margin=_number(item.get("marginSize")))
-                for item in data or [] if (_number(item.get("total")) or 0) != 0]
+                         side=item.get("holdSide"), size=venue_number(item.get("total")) or Decimal(0),
+                         margin=venue_number(item.get("marginSize")))
+                for item in data or [] if (venue_number(item.get("total")) or 0) != 0]
 
     async def _orders(self, client) -> list[Order]:
         orders = []
@@ -223,11 +223,6 @@ class BitgetAdapter(Adapter):
             return MARGIN_COINS[self.product_type]
         return getattr(self, "_base_coins", {}).get(symbol.upper()) or symbol.upper().removesuffix("USD")
 
-
-def _number(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    return Decimal(str(value))
 
 
 def _describe_order(kind: str, item: dict) -> str:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ..errors import ConfigError
 from ..model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
 from ..plan import Call, Change
 from ..transport import RawResponse
-from .base import Adapter, decimal_text, describe_activity, mode_name
+from .base import Adapter, decimal_text, describe_activity, mode_name, venue_number
 from .signing import hmac_sha256_base64
 
 POSITION_MODES = {"net_mode": "net", "long_short_mode": "hedge"}
@@ -205,12 +205,12 @@ class OkxAdapter(Adapter):
 
         for symbol in symbols:
             inst = self._instruments[symbol]
-            live.symbols[symbol] = SymbolLive(symbol=symbol, margin_mode=None, max_leverage=_number(inst.get("lever")),
+            live.symbols[symbol] = SymbolLive(symbol=symbol, margin_mode=None, max_leverage=venue_number(inst.get("lever")),
                                               min_leverage=MIN_LEVER)
         for (mode, _ids), rows in zip(batches, leverage_answers):
             per_symbol: dict[str, dict[str, Decimal]] = {}
             for row in rows or []:
-                value = _number(row.get("lever"))
+                value = venue_number(row.get("lever"))
                 if value is not None and row.get("instId") in live.symbols:
                     per_symbol.setdefault(row["instId"], {})[row.get("posSide") or "net"] = value
             # In net mode an isolated value is stored for side None only, so a file that switches the
@@ -270,14 +270,14 @@ class OkxAdapter(Adapter):
         data = await client.request(Call("GET", "/api/v5/account/positions"))
         positions = []
         for item in data or []:
-            size = _number(item.get("pos")) or Decimal(0)
+            size = venue_number(item.get("pos")) or Decimal(0)
             if size == 0:  # okx.md 4.3: pos "0" entries are flat
                 continue
             mode = mode_name(item.get("mgnMode"))
             side = item.get("posSide")
             positions.append(Position(
                 symbol=item["instId"], margin_mode=mode, side=side if side in (LONG, SHORT) else None,
-                size=size, margin=_number(item.get("margin")) if mode == ISOLATED else None))
+                size=size, margin=venue_number(item.get("margin")) if mode == ISOLATED else None))
         return positions
 
     async def _orders(self, client) -> list[Order]:
@@ -326,9 +326,8 @@ class OkxAdapter(Adapter):
         return {symbol}
 
     # --- rules --------------------------------------------------------------------------------
-    def leverage_sides(self, margin_mode, position_mode):
-        # Seed: posSide (hence a separate value) only for isolated in long/short mode (scenarios 8, 11).
-        return [LONG, SHORT] if margin_mode == ISOLATED and position_mode == "hedge" else [None]
+    # leverage_sides: the base default is OKX's rule (seed: posSide, hence a separate value, only for
+    # isolated in long/short mode, scenarios 8 and 11).
 
     def margin_mode_blockers(self, live, symbol):
         return []  # OKX has no margin-mode write; see mode_conflicts
@@ -428,14 +427,6 @@ def _infer_type(inst_id: str) -> str:
         return "FUTURES"
     return "OTHER"
 
-
-def _number(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
 
 
 def _describe_order(kind: str, id_field: str, item: dict) -> str:

@@ -19,7 +19,7 @@ from ..errors import ConfigError
 from ..model import CROSS, ISOLATED, AccountLive, Order, Position, SymbolLive
 from ..plan import Call, Change
 from ..transport import RawResponse
-from .base import Adapter, decimal_text, describe_activity, mode_name
+from .base import Adapter, decimal_text, describe_activity, mode_name, venue_number
 
 WIRE_MODES = {CROSS: "CROSS", ISOLATED: "ISOLATED"}
 # SPEC: leverage is an "Integer between 1 to 100"; the per-symbol maximum is floor(1 / base_imr) within it.
@@ -166,7 +166,7 @@ class OrderlyAdapter(Adapter):
         leverages = await client.request(Call("GET", "/v1/client/leverages")) or {}
         per_mode: dict[str, dict] = {}
         for row in leverages.get("rows") or []:
-            per_mode.setdefault(row["symbol"], {})[(mode_name(row.get("margin_mode")), None)] = _number(
+            per_mode.setdefault(row["symbol"], {})[(mode_name(row.get("margin_mode")), None)] = venue_number(
                 row.get("leverage"))
         for symbol in symbols:
             live.symbols[symbol] = SymbolLive(
@@ -202,13 +202,13 @@ class OrderlyAdapter(Adapter):
         data = await client.request(Call("GET", "/v1/positions")) or {}
         positions = []
         for row in data.get("rows") or []:
-            size = _number(row.get("position_qty")) or Decimal(0)
+            size = venue_number(row.get("position_qty")) or Decimal(0)
             if size == 0:
                 continue
             mode = mode_name(row.get("margin_mode")) or CROSS
             # Cross and isolated positions of one symbol are separate rows; a position is net (signed qty).
             positions.append(Position(symbol=row["symbol"], margin_mode=mode, side=None, size=size,
-                                      margin=_number(row.get("margin")) if mode == ISOLATED else None))
+                                      margin=venue_number(row.get("margin")) if mode == ISOLATED else None))
         return positions
 
     async def _orders(self, client) -> list[Order]:
@@ -323,11 +323,6 @@ def _max_leverage(row: dict) -> Decimal | None:
         return None
     return Decimal(max(1, min(PLATFORM_MAX_LEVERAGE, math.floor(1 / base_imr))))
 
-
-def _number(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    return Decimal(str(value))
 
 
 def _describe_order(row: dict) -> str:

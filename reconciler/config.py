@@ -80,7 +80,10 @@ def _scalar(node):
             return Decimal(node.value.replace("_", ""))
         except InvalidOperation:
             return node.value
-    return yaml.SafeLoader(node.value).construct_object(node) if node.tag != "tag:yaml.org,2002:str" else node.value
+    return _SCALARS.construct_object(node)
+
+
+_SCALARS = yaml.constructor.SafeConstructor()  # ints, booleans, nulls, strings, as safe_load reads them
 
 
 def _dotted(path: tuple) -> str:
@@ -186,9 +189,8 @@ def _account(name: str, raw: dict, where, problems: list[str]) -> AccountSpec:
         if setting not in adapter.settings:
             problems.append(f"{where('settings', setting)}: {venue} has no setting '{setting}'"
                             + (f" (it has: {', '.join(adapter.settings)})" if adapter.settings else ""))
-    for option in ("product_type",):
-        if option in raw and option not in adapter.account_options:
-            problems.append(f"{where(option)}: '{option}' is not a {venue} setting")
+    if "product_type" in raw and "product_type" not in adapter.account_options:
+        problems.append(f"{where('product_type')}: 'product_type' is not a {venue} setting")
     if adapter.account_options.get("product_type") and "product_type" not in raw:
         problems.append(f"{where()}: missing key 'product_type' (required for {venue})")
     _check_credentials(raw["credentials"], adapter, environment, where, problems)

@@ -24,19 +24,25 @@ class VenueError(ReconcilerError):
         self.code = code
         self.message = message
         self.status = status
-        self.kind = kind  # business | blocked | auth | rate_limit | busy | server | network | timeout | unreachable
+        # What the answer proves about the request:
+        #   refused, terminal:   business | blocked | auth
+        #   refused, retry:      rate_limit | busy (the venue's own code, in its own envelope, says it did nothing)
+        #   unknown outcome:     unknown (a venue code that does not say) | server (5xx without a known code)
+        #                        | network (dropped after sending) | timeout
+        #   not sent:            unreachable
+        self.kind = kind
         self.account = account
         self.retry_after: float | None = None
         super().__init__(self.describe())
 
     @property
     def retriable(self) -> bool:
-        return self.kind in ("rate_limit", "busy", "server", "network", "timeout", "unreachable")
+        return self.kind in ("rate_limit", "busy", "unknown", "server", "network", "timeout", "unreachable")
 
     @property
     def ambiguous(self) -> bool:
         """The request may have been carried out although no answer says so."""
-        return self.kind in ("server", "network", "timeout")
+        return self.kind in ("unknown", "server", "network", "timeout")
 
     def __str__(self) -> str:
         return self.describe()  # the account is filled in after construction (by the client)

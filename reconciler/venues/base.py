@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+import hashlib
 import json
 from decimal import Decimal, InvalidOperation
 
@@ -32,10 +33,34 @@ class Adapter(ABC):
     success_code: str = "0"
     error_kinds: dict[str, str] = {}  # venue code -> kind (auth, blocked, rate_limit, busy, ...)
     error_help: dict[str, str] = {}  # venue code -> what it means and what to do, in plain words
+    # Decimals the venue accepts (0: whole numbers only); None: not checked at load time.
+    leverage_decimals: int | None = None
+    margin_decimals: int | None = None
+    # Seconds after it was signed during which a sent request may still be executed by the venue
+    # (its timestamp window, or the expiry the adapter sends). After an unknown outcome, nothing more
+    # is sent for that position until this has passed.
+    request_lifetime: float = 30.0
+    identity_credential: str = "api_key"  # the credential that names the venue account (see identity)
 
     def __init__(self, account: AccountSpec, credentials: dict[str, str] | None = None):
         self.account = account
         self._credentials = credentials or {}
+
+    @classmethod
+    def canonical_symbol(cls, symbol: str) -> str:
+        """The venue's own spelling of a symbol id (Bitget ids are case-insensitive: upper case)."""
+        return symbol
+
+    def identity(self, base_url: str) -> str:
+        """A stable name of the venue account behind these credentials, safe for file names and logs.
+
+        Locks and rate windows are keyed by it, never by the account's name in the file: two blocks
+        with one key share it, two accounts that share a name in different files do not.
+        """
+        secret_free = self._credentials.get(self.identity_credential) or self.account.credentials.get(
+            self.identity_credential, "")
+        digest = hashlib.sha256(f"{self.venue}|{base_url.rstrip('/')}|{secret_free}".encode()).hexdigest()
+        return f"{self.venue}-{digest[:16]}"
 
     def base_url(self) -> str:
         if self.account.base_url:

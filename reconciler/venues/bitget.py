@@ -31,6 +31,8 @@ class BitgetAdapter(Adapter):
     stores_margin_mode = True
     base_urls = {"live": "https://api.bitget.com", "demo": "https://api.bitget.com"}
     success_code = "00000"
+    leverage_decimals = 0  # Bitget leverage is a whole number
+    request_lifetime = 30.0  # bitget.md: a request more than 30 s from server time is refused (40008)
     rate_limits = {  # per UID, venues/bitget.md §7
         "GET /api/v2/mix/account/account": "10/1s",
         "GET /api/v2/mix/position/all-position": "5/1s",

@@ -43,6 +43,9 @@ class OrderlyAdapter(Adapter):
     base_urls = {"live": "https://api.orderly.org", "demo": "https://testnet-api.orderly.org"}
     # Orderly's success envelope carries no code ({"success": true, ...}); the journal writes "0" for it.
     success_code = "0"
+    leverage_decimals = 0  # SPEC: leverage is an integer from 1 to 100
+    request_lifetime = 300.0  # orderly.md 3: the timestamp must be within 300 s of server time
+    identity_credential = "account_id"
     rate_limits = {  # per account ("per user" in SPEC), venues/orderly.md section 5
         "GET /v1/public/info": "10/1s",  # SPEC: per IP; paced per account here
         # Unconfirmed: SPEC states no limit for GET /v1/client/leverages (ccxt cost 1, about 10/s). We pace

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from . import api
 from .errors import ConfigError, ReconcilerError
 from .journal import DEFAULT_JOURNAL
 from .plan import Plan
+from .planfile import read_plan, write_plan
 from .views.style import Style
 from .views.text import render_plan, render_report
 
@@ -40,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("target", metavar="FILE|PLAN.json")
     apply.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"audit journal (default {DEFAULT_JOURNAL})")
+    apply.add_argument("--config", metavar="FILE", help="with a saved plan: the desired-state file it was made from "
+                       "(default: the path the plan names)")
+    apply.add_argument("--lock-timeout", type=float, default=0.0, metavar="SECONDS",
+                       help="wait this long for another run on the same venue account to finish (default 0: "
+                            "refuse at once, naming it)")
     _add_targets(apply)
 
     show = commands.add_parser("show", help="render a saved plan")
@@ -93,7 +99,7 @@ async def cmd_plan(args) -> int:
     state = api.load(args.file)
     plan = await api.plan(state, accounts=args.account, symbols=args.symbol)
     if args.out:
-        Path(args.out).write_text(plan.dumps())
+        write_plan(plan, args.out)
     _print_plan(plan, args.format, getattr(args, "verbose", False))
     if plan.errors:
         for account, message in plan.errors.items():
@@ -111,25 +117,51 @@ async def cmd_show(args) -> int:
 
 
 async def cmd_apply(args) -> int:
-    saved = _looks_like_plan(args.target)
-    if saved:
-        plan = read_plan(args.target)
-        plan = api.narrow(plan, accounts=args.account, symbols=args.symbol)
+    if _looks_like_plan(args.target):
+        saved = api.narrow(read_plan(args.target), accounts=args.account, symbols=args.symbol)
+        state = api.load(_config_of(saved, args))
+        report = await api.apply(saved, state, journal_path=args.journal, progress=_progress_printer(),
+                                 lock_timeout=args.lock_timeout)
     else:
+        if not args.auto_approve and not sys.stdin.isatty():
+            raise ReconcilerError("apply needs a confirmation and there is no terminal: pass --auto-approve, "
+                                  "or apply a saved plan (plan --out PLAN.json, then apply PLAN.json)")
         state = api.load(args.target)
-        plan = await api.plan(state, accounts=args.account, symbols=args.symbol)
-        print(render_plan(plan, Style.for_stream(sys.stdout)))
-        if any(c.status == "change" for c in plan.changes) and not args.auto_approve:
-            if not sys.stdin.isatty():
-                raise ReconcilerError("apply needs a confirmation and there is no terminal: pass --auto-approve, "
-                                      "or apply a saved plan (plan --out PLAN.json, then apply PLAN.json)")
-            answer = input("Apply these changes? Only 'yes' is accepted: ").strip()
-            if answer != "yes":
-                print("Apply cancelled; nothing was sent.")
-                return EXIT_ERROR
-    report = await api.apply(plan, check_stale=saved, journal_path=args.journal, progress=_progress_printer())
+        report = await api.reconcile(
+            state, accounts=args.account, symbols=args.symbol, journal_path=args.journal,
+            progress=_progress_printer(), lock_timeout=args.lock_timeout,
+            on_plan=lambda plan: print(render_plan(plan, Style.for_stream(sys.stdout))),
+            confirm=None if args.auto_approve else lambda plan: _confirmed())
+        if report is None:
+            print("Apply cancelled; nothing was sent.")
+            return EXIT_ERROR
     print(render_report(report, Style.for_stream(sys.stdout)), end="")
     return report.exit_code
+
+
+def _confirmed() -> bool:
+    """Ask for `yes` on the terminal; Ctrl-C or Ctrl-D is a no, at the first press."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # asyncio would defer the first Ctrl-C
+    try:
+        return input("Apply these changes? Only 'yes' is accepted: ").strip() == "yes"
+    except (EOFError, KeyboardInterrupt):
+        print()
+        return False
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _config_of(plan: Plan, args) -> str:
+    """The desired-state file a saved plan is checked against: --config, else the path the plan names."""
+    if args.config:
+        return args.config
+    if not plan.config_path:
+        raise ConfigError(f"{args.target}: the plan names no desired-state file; pass --config FILE")
+    for candidate in (Path(plan.config_path), Path(args.target).parent / plan.config_path):
+        if candidate.is_file():
+            return str(candidate)
+    raise ConfigError(f"{args.target}: the desired-state file it was made from ({plan.config_path}) is not here; "
+                      "pass --config FILE")
 
 
 async def cmd_import(args) -> int:
@@ -148,16 +180,6 @@ async def cmd_sim(args) -> int:
         raise ReconcilerError(str(exc)) from None
     await serve_forever(world, args.host, args.port, on_ready=lambda text: print(text, flush=True))
     return EXIT_OK
-
-
-def read_plan(path: str) -> Plan:
-    try:
-        data = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except ValueError as exc:
-        raise ConfigError(f"{path}: not a JSON plan: {exc}") from None
-    return Plan.from_json(data, source=path)
 
 
 def _looks_like_plan(target: str) -> bool:

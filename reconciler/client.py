@@ -1,20 +1,26 @@
-"""Sends one venue's signed requests: paced per endpoint, retried when safe, written to the journal."""
+"""Sends one venue's signed requests: paced per endpoint, signed as they leave the pacer, retried when safe, journaled."""
 
 from __future__ import annotations
 
+import asyncio
+import email.utils
 import json
 import random
+import re
 import time
 from urllib.parse import urlencode
 
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+from tenacity import AsyncRetrying, retry_if_exception
 
-from .errors import VenueError
+from .errors import ReconcilerError, VenueError
 from .pacing import Pacer
 from .plan import Call
 from .transport import AiohttpTransport, Transport, TransportError
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # for answers that say nothing about load (5xx, dropped connections)
+RATE_LIMIT_BUDGET = 60.0  # seconds a request may keep waiting out a venue's rate limit or busy answers
+CLOCK_ALLOWANCE = 1.0  # seconds added to what the Date headers tell of this machine's clock being ahead
+_SAFE_PATH = re.compile(r"^/[A-Za-z0-9_\-./]*$")
 
 
 def query_string(query: dict | None) -> str:
@@ -36,6 +42,7 @@ class VenueClient:
         self.transport = transport or AiohttpTransport()
         self.journal = journal
         self.sent = 0  # requests that went out, retries included
+        self.clock_ahead = 0.0  # how far this machine's clock may run ahead of the venue's (from Date headers)
 
     async def close(self) -> None:
         await self.transport.close()
@@ -43,53 +50,99 @@ class VenueClient:
     async def request(self, call: Call, *, signed: bool = True, retry_ambiguous: bool = True):
         """Send `call` and return the venue's data; VenueError when it refuses or cannot be reached.
 
-        Rate-limit and busy answers are always retried (the venue did nothing); server errors,
-        timeouts and dropped connections only when `retry_ambiguous` (not for margin moves).
+        Rate-limit and busy answers (the venue's own code saying it did nothing) are retried for up to
+        RATE_LIMIT_BUDGET seconds; unknown outcomes (5xx, timeouts, dropped connections, codes that do
+        not say) only when `retry_ambiguous`, never for a margin move (see executor._move_margin).
         """
+        self._check_endpoint(call)
+
         def retriable(exc: BaseException) -> bool:
             if not isinstance(exc, VenueError) or not exc.retriable:
                 return False
             return retry_ambiguous or not exc.ambiguous
 
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(retriable),
-            wait=_wait_honouring_retry_after,
-            stop=stop_after_attempt(MAX_ATTEMPTS),
-            reraise=True,
-        )
+        retrying = AsyncRetrying(retry=retry_if_exception(retriable), wait=_wait_honouring_retry_after,
+                                 stop=_stop, reraise=True)
         async for attempt in retrying:
             with attempt:
-                return await self._send_once(call, signed)
+                return await self._send_once(call, signed, attempt.retry_state.attempt_number)
 
-    async def _send_once(self, call: Call, signed: bool):
+    def _check_endpoint(self, call: Call) -> None:
+        """Only the adapter's own endpoints, only below the account's base URL (defence in depth)."""
+        if not _SAFE_PATH.match(call.path) or "//" in call.path or "/." in call.path \
+                or call.endpoint not in self.adapter.rate_limits:
+            raise ReconcilerError(f"account {self.adapter.account.name}: refusing to send {call.method} "
+                                  f"{call.path[:80]!r}: not an endpoint the {self.adapter.venue} adapter uses")
+
+    async def _send_once(self, call: Call, signed: bool, attempt: int):
         qs = query_string(call.query)
         path = call.path + (f"?{qs}" if qs else "")
         body = json.dumps(call.body, separators=(",", ":")) if call.body is not None else None
-        headers = self.adapter.sign(call.method, path, body or "") if signed else self.adapter.public_headers()
+        account, venue = self.adapter.account.name, self.adapter.venue
         await self.pacer.acquire(call.endpoint)
-        started = time.monotonic()
-        status, code = None, None
         try:
-            self.sent += 1
-            raw = await self.transport.send(call.method, self.base_url + path, headers, body)
-            status = raw.status
+            if self.journal is not None and call.method != "GET":
+                self.journal.intent(account=account, venue=venue, call=call, attempt=attempt)
+            # Signed as it leaves the pacer, so a long queue never sends an expired timestamp.
+            headers = self.adapter.sign(call.method, path, body or "") if signed else self.adapter.public_headers()
+            signed_at = time.time()
+            started = time.monotonic()
+            status, code, error = None, None, None
             try:
-                return self.adapter.parse(raw)
+                self.sent += 1
+                raw = await self.transport.send(call.method, self.base_url + path, headers, body)
+                status = raw.status
+                self._note_clock(raw.headers.get("Date"))
+                data = self.adapter.parse(raw)
+                code = self.adapter.success_code
+                return data
             except VenueError as exc:
-                code = exc.code
-                exc.account = self.adapter.account.name
-                raise
-        except TransportError as exc:
-            kind = "timeout" if exc.timeout else ("network" if exc.sent else "unreachable")
-            raise VenueError(self.adapter.venue, None, str(exc), kind=kind,
-                             account=self.adapter.account.name) from None
+                code, error = exc.code, exc.message
+                raise self._stamped(exc, signed_at) from None
+            except TransportError as exc:
+                kind = "timeout" if exc.timeout else ("network" if exc.sent else "unreachable")
+                error = str(exc)
+                raise self._stamped(VenueError(venue, None, error, kind=kind), signed_at) from None
+            finally:
+                if self.journal is not None:
+                    self.journal.outcome(account=account, venue=venue, call=call, attempt=attempt, status=status,
+                                         code=code, duration=time.monotonic() - started, error=error)
         finally:
             await self.pacer.release(call.endpoint)
-            if self.journal is not None:
-                self.journal.write(account=self.adapter.account.name, venue=self.adapter.venue, call=call,
-                                   status=status, code=code or (None if status is None else
-                                                                self.adapter.success_code),
-                                   duration=time.monotonic() - started)
+
+    def _stamped(self, exc: VenueError, signed_at: float) -> VenueError:
+        exc.account = self.adapter.account.name
+        exc.signed_at = signed_at
+        return exc
+
+    def _note_clock(self, date_header: str | None) -> None:
+        if not date_header:
+            return
+        try:
+            venue_time = email.utils.parsedate_to_datetime(date_header).timestamp()
+        except (TypeError, ValueError):
+            return
+        self.clock_ahead = max(self.clock_ahead, time.time() - venue_time - 1.0)  # Date has whole seconds
+
+    def expiry_of(self, exc: VenueError) -> float:
+        """The wall-clock time after which the request that ended in `exc` can no longer be executed."""
+        signed_at = getattr(exc, "signed_at", None) or time.time()
+        return signed_at + self.adapter.request_lifetime + max(self.clock_ahead, 0.0) + CLOCK_ALLOWANCE
+
+    async def outlive(self, exc: VenueError, on_wait=None) -> None:
+        """Wait until the request that ended in `exc` can no longer be executed by the venue."""
+        delay = self.expiry_of(exc) - time.time()
+        if delay > 0:
+            if on_wait:
+                on_wait(delay)
+            await asyncio.sleep(delay)
+
+
+def _stop(retry_state) -> bool:
+    exc = retry_state.outcome.exception()
+    if isinstance(exc, VenueError) and exc.kind in ("rate_limit", "busy"):
+        return retry_state.seconds_since_start >= RATE_LIMIT_BUDGET
+    return retry_state.attempt_number >= MAX_ATTEMPTS
 
 
 def _wait_honouring_retry_after(retry_state) -> float:

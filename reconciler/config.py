@@ -200,8 +200,15 @@ def _account(name: str, raw: dict, where, problems: list[str]) -> AccountSpec:
         name=name, venue=venue, environment=environment, base_url=raw.get("base_url"),
         credentials=dict(raw["credentials"]), settings=settings, symbols=symbols,
         product_type=raw.get("product_type"), rate_limits=dict(raw.get("rate_limits") or {}),
+        request_lifetime=_sim_only(raw, "request_lifetime", environment, where, problems),
         origins={key: where("credentials", key) for key in raw["credentials"]},
     )
+
+
+def _sim_only(raw: dict, key: str, environment: str, where, problems: list[str]):
+    if key in raw and environment != "sim":
+        problems.append(f"{where(key)}: '{key}' is allowed only with environment: sim")
+    return raw.get(key)
 
 
 def _check_credentials(credentials: dict, adapter, environment: str, where, problems: list[str]) -> None:

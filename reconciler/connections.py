@@ -42,10 +42,20 @@ class Connections:
         if spec.name not in self._open:
             adapter = adapter_class(spec.venue)(spec, resolve_credentials(spec, self._environ))
             base_url = self.simulator_url or adapter.base_url()
-            pacer = shared_pacer((spec.venue, spec.name), adapter.rate_limits, spec.rate_limits)
+            pacer = shared_pacer(self._identity(adapter), adapter.rate_limits, spec.rate_limits)
             if self.on_wait:
                 pacer.on_wait = lambda endpoint, delay, name=spec.name: self.on_wait(name, endpoint, delay)
             client = VenueClient(adapter, base_url, pacer=pacer, transport=AiohttpTransport(self._timeout),
                                  journal=self._journal)
             self._open[spec.name] = (adapter, client)
         return self._open[spec.name]
+
+    def identity(self, spec: AccountSpec) -> str:
+        """The venue account behind `spec` (locks and rate windows are keyed by it, never by its name)."""
+        adapter, _ = self.open(spec)
+        return self._identity(adapter)
+
+    def _identity(self, adapter) -> str:
+        if self._embedded:  # its port changes every run; its state file does not
+            return adapter.identity(f"embedded:{self._embedded.state_file.resolve()}")
+        return adapter.identity(adapter.base_url())

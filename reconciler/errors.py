@@ -33,6 +33,7 @@ class VenueError(ReconcilerError):
         self.kind = kind
         self.account = account
         self.retry_after: float | None = None
+        self.signed_at: float | None = None  # wall-clock time the request was signed (set by the client)
         super().__init__(self.describe())
 
     @property

@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .connections import Connections
-from .errors import ReconcilerError, StalePlanError, VenueError
+from .errors import ReconcilerError, VenueError
 from .model import DesiredState
 from .plan import Change, Plan
-from .serialize import LITERAL, account_from_dict
 from .venues.base import decimal_text
 
 MAX_MARGIN_ATTEMPTS = 4
@@ -44,41 +43,14 @@ class ApplyReport:
         return 3 if remaining else 0  # what the plan applied was verified; what remains needs a person
 
 
-def desired_state_of(plan: Plan) -> DesiredState:
-    """The part of the desired state a plan was made from (it carries its accounts' blocks)."""
-    accounts = {name: account_from_dict(name, data) for name, data in plan.accounts.items()}
-    if any(LITERAL in spec.credentials.values() for spec in accounts.values()):
-        from .config import load  # sim credentials are written only in the desired-state file
-        written = load(plan.config_path).accounts
-        for name, spec in accounts.items():
-            for key, value in spec.credentials.items():
-                if value == LITERAL:
-                    spec.credentials[key] = written[name].credentials[key]
-    return DesiredState(path=plan.config_path or "plan", sha256=plan.config_sha256 or "", accounts=accounts,
-                        simulator_world=plan.simulator_world)
+async def execute(plan: Plan, state: DesiredState, connections: Connections, progress=None) -> ApplyReport:
+    """Send a plan computed in this run (under the accounts' locks), then read back and verify.
 
+    Accounts run concurrently; each account is read back as soon as its own writes are done, so its
+    verification never waits for another account's rate limits.
+    """
+    from .planner import plan as make_plan  # verification re-plans from the state read back
 
-async def apply(plan: Plan, *, check_stale: bool = False, journal=None, progress=None,
-                connections: Connections | None = None) -> ApplyReport:
-    """Send the plan's calls, then read back and verify. With check_stale, refuse a plan whose observed
-    values moved, before sending anything."""
-    state = desired_state_of(plan)
-    if connections is None:
-        async with Connections(simulator_world=state.simulator_world, config_path=state.path,
-                               journal=journal) as opened:
-            if progress is not None:
-                opened.on_wait = progress.waiting
-            return await apply(plan, check_stale=check_stale, progress=progress, connections=opened)
-    from .planner import plan as make_plan  # the executor re-plans to check freshness and to verify
-
-    if check_stale:
-        fresh = await make_plan(state, connections=connections)
-        if fresh.errors:
-            raise ReconcilerError("cannot check the plan against the venues: " + "; ".join(
-                f"{name}: {message}" for name, message in fresh.errors.items()))
-        moved = stale_values(plan, fresh)
-        if moved:
-            raise StalePlanError("plan is stale: " + "; ".join(moved) + "; run plan again")
     report = ApplyReport(plan=plan)
     tracker = _Progress(progress, sum(1 for c in plan.changes if c.status == "change"))
     by_account: dict[str, list[Change]] = {}
@@ -86,13 +58,16 @@ async def apply(plan: Plan, *, check_stale: bool = False, journal=None, progress
         by_account.setdefault(change.account, []).append(change)
 
     async def apply_then_read_back(name: str) -> Plan:
-        # Each account is read back as soon as its own writes are done: its verification reads never
-        # wait for another account's rate limits (accounts are independent).
-        if name in by_account:
-            await _apply_account(connections, state.accounts[name], by_account[name], report, tracker)
-        return await make_plan(state, accounts=[name], connections=connections)
+        changes = by_account.get(name, [])
+        if not any(c.status == "change" for c in changes):
+            for change in changes:
+                report.outcomes[change.id] = Outcome(change.id, change.status, change.reason)
+            return plan.part(name)
+        await _apply_account(connections, state.accounts[name], changes, report, tracker)
+        return await make_plan(state, accounts=[name], symbols=plan.scope.get("symbols"), connections=connections)
 
-    names = [name for name in state.accounts if name not in plan.errors]
+    names = [name for name in plan.accounts if name not in plan.errors]
+    # An account with nothing to send is not read again: its part of the plan is what holds.
     results = await asyncio.gather(*(apply_then_read_back(name) for name in names), return_exceptions=True)
     after = []
     for name, result in zip(names, results):
@@ -113,17 +88,41 @@ async def apply(plan: Plan, *, check_stale: bool = False, journal=None, progress
     return report
 
 
-def stale_values(saved: Plan, fresh: Plan) -> list[str]:
-    """Each live value the saved plan was computed from that reads differently now."""
-    moved = []
-    for account, values in saved.observed.items():
-        now = fresh.observed.get(account, {})
-        for setting_id, was in values.items():
-            if setting_id in now and now[setting_id] != was:
-                moved.append(f"{setting_id} was {was}, is now {now[setting_id]}")
-            elif setting_id not in now:
-                moved.append(f"{setting_id} was {was}, is now absent")
-    return moved
+def plan_differences(saved: Plan, fresh: Plan) -> list[str]:
+    """What a fresh plan (same file, same scope, live state now) says that the saved plan does not."""
+    if fresh.errors:
+        return [f"{name} could not be read to check the plan: {message}" for name, message in fresh.errors.items()]
+    differences = []
+    before = {change.id: change for change in saved.changes}
+    now = {change.id: change for change in fresh.changes}
+    for change_id in sorted(set(before) | set(now)):
+        was, new = before.get(change_id), now.get(change_id)
+        if was is None:
+            differences.append(f"{change_id} is now needed ({_shown(new)}) and the saved plan lacks it")
+        elif new is None:
+            differences.append(f"{change_id} ({_shown(was)}) is no longer needed")
+        elif _essence(was) != _essence(new):
+            differences.append(f"{change_id}: saved {_shown(was)}, now {_shown(new)}")
+    for account in sorted(set(saved.observed) | set(fresh.observed)):
+        was, new = saved.observed.get(account, {}), fresh.observed.get(account, {})
+        for setting_id in sorted(set(was) | set(new)):
+            if setting_id not in was:
+                differences.append(f"{setting_id} reads {new[setting_id]}, and the saved plan has no observed value")
+            elif setting_id not in new:
+                differences.append(f"{setting_id} was {was[setting_id]}, is now absent")
+            elif was[setting_id] != new[setting_id]:
+                differences.append(f"{setting_id} was {was[setting_id]}, is now {new[setting_id]}")
+    return differences
+
+
+def _essence(change: Change) -> tuple:
+    return (change.status, change.from_, change.to, change.field, change.symbol, change.side, change.margin_mode,
+            sorted(change.depends_on), [call.key() for call in change.calls])
+
+
+def _shown(change: Change) -> str:
+    calls = ", ".join(f"{call.method} {call.path} {call.body or call.query or ''}".strip() for call in change.calls)
+    return f"{change.status} {change.from_} -> {change.to}" + (f" via {calls}" if calls else "")
 
 
 async def _apply_account(connections: Connections, spec, changes: list[Change], report: ApplyReport, tracker):
@@ -178,10 +177,12 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
 async def _move_margin(adapter, client, change: Change, reread_first: bool) -> None:
     """Move isolated margin to the target without ever moving it twice.
 
-    The planned call carries the delta. If its fate is unknown (timeout, dropped connection, 5xx),
-    the position is read again and only what is still missing is sent. When a leverage change of
-    the same position was just applied (some venues move margin with leverage), the margin is read
-    before the first move too.
+    The planned call carries the delta. If its outcome is unknown (timeout, dropped connection, 5xx,
+    a venue code that does not say), nothing more is sent for this position until that request can no
+    longer be executed by the venue (its signature or expiry has lapsed: a late delivery is refused
+    after that); then the margin is read and only what is still missing is sent. When a leverage
+    change of the same position was just applied (some venues move margin with leverage), the margin
+    is read before the first move too.
     """
     target = Decimal(change.to)
     call = change.calls[0]
@@ -196,11 +197,13 @@ async def _move_margin(adapter, client, change: Change, reread_first: bool) -> N
         except VenueError as exc:
             if not exc.ambiguous:
                 raise
+            await client.outlive(exc)
             call = await _rest_of_move(adapter, client, change, target)
             if call is None:
                 return
     raise VenueError(adapter.venue, None, f"margin of {change.symbol} could not be confirmed at "
-                     f"{decimal_text(target)} after {MAX_MARGIN_ATTEMPTS} attempts", kind="network",
+                     f"{decimal_text(target)} after {MAX_MARGIN_ATTEMPTS} attempts whose outcome the venue did not "
+                     "report; it was read back after each and never moved twice", kind="network",
                      account=change.account)
 
 

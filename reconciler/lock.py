@@ -1,51 +1,111 @@
-"""One apply per account per machine: an exclusive lock file per account."""
+"""One run per venue account per machine: a lock file per venue identity, held from the first read to the last write."""
 
 from __future__ import annotations
 
-import fcntl
+import getpass
 import os
+import socket
+import sys
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from .errors import ReconcilerError
 
+
 def lock_dir() -> Path:
     """One directory per machine and user; RECONCILER_LOCK_DIR moves it (tests, shared hosts)."""
-    default = Path(tempfile.gettempdir()) / f"reconciler-locks-{os.getuid()}"
+    default = Path(tempfile.gettempdir()) / f"reconciler-locks-{_user()}"
     return Path(os.environ.get("RECONCILER_LOCK_DIR") or default)
 
 
 class AccountLocks:
-    """Holds the lock files of the accounts an apply touches; refuses at once if another apply holds one."""
+    """Holds the locks of the venue accounts a run touches, waiting up to `timeout` seconds for each.
 
-    def __init__(self, accounts: list[str], directory: str | Path | None = None):
-        self.accounts = sorted(accounts)
+    `accounts` maps a venue identity (never a secret: see Adapter.identity) to the names the file
+    gives it, for messages. Locks are taken in sorted order, so two runs never deadlock.
+    """
+
+    def __init__(self, accounts: dict[str, str], timeout: float = 0.0, directory: str | Path | None = None):
+        self.accounts = dict(sorted(accounts.items()))
+        self.timeout = timeout
         self.directory = Path(directory) if directory else lock_dir()
-        self._files = []
+        self._held: list[tuple[FileLock, Path]] = []
 
     def __enter__(self):
-        self.directory.mkdir(parents=True, exist_ok=True)
-        for account in self.accounts:
-            path = self.directory / f"{account}.lock"
-            handle = path.open("a+")
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "another process"
-                handle.close()
-                self.__exit__()
-                raise ReconcilerError(f"account {account} is being applied by {holder} on this machine "
-                                      f"(lock {path}); wait for it to finish, then run again") from None
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"pid {os.getpid()}")
-            handle.flush()
-            self._files.append(handle)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise ReconcilerError(f"lock directory {self.directory} cannot be used: {exc.strerror or exc}; "
+                                  "set RECONCILER_LOCK_DIR to a directory this user can write") from None
+        try:
+            for identity, names in self.accounts.items():
+                self._take(identity, names)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
+    def _take(self, identity: str, names: str) -> None:
+        path = self.directory / f"{identity}.lock"
+        lock = FileLock(str(path), timeout=max(self.timeout, 0), is_singleton=False, thread_local=False)
+        try:
+            lock.acquire()
+        except Timeout:
+            waited = f" after waiting {self.timeout:g} s" if self.timeout > 0 else ""
+            raise ReconcilerError(
+                f"account {names} is in use by {_holder(path)}{waited} (lock {path}); wait for it to finish "
+                "or pass --lock-timeout SECONDS to wait") from None
+        except OSError as exc:
+            raise ReconcilerError(f"lock {path} cannot be used: {exc.strerror or exc} (is it a link or a "
+                                  "directory? set RECONCILER_LOCK_DIR to a directory of your own)") from None
+        self._held.append((lock, path))
+        _write_holder(path, f"pid {os.getpid()} on {socket.gethostname()} ({_user()}), {' '.join(_command())}, "
+                            f"since {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
+
     def __exit__(self, *exc):
-        for handle in self._files:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
-        self._files = []
+        for lock, path in reversed(self._held):
+            try:
+                _holder_file(path).unlink(missing_ok=True)
+            except OSError:
+                pass
+            lock.release()
+        self._held = []
+
+
+def _holder_file(lock_path: Path) -> Path:
+    return lock_path.with_suffix(".holder")
+
+
+def _write_holder(lock_path: Path, text: str) -> None:
+    """Who holds the lock, for the message of the next run; never through a symbolic link."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(_holder_file(lock_path), flags, 0o600)
+    except OSError:
+        return  # the lock itself is held; only the courtesy note is missing
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
+def _holder(lock_path: Path) -> str:
+    try:
+        return _holder_file(lock_path).read_text()[:300] or "another run"
+    except OSError:
+        return "another run"
+
+
+def _command() -> list[str]:
+    return ["reconciler", *sys.argv[1:3]] if sys.argv else ["reconciler"]
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid()) if hasattr(os, "getuid") else "user"
+
+
+__all__ = ["AccountLocks", "lock_dir"]

@@ -46,6 +46,7 @@ class AccountSpec:
     symbols: dict[str, SymbolSpec]
     product_type: str | None = None
     rate_limits: dict[str, str] = field(default_factory=dict)
+    request_lifetime: Decimal | None = None  # sim only: a shortened timestamp window (see the schema)
     origins: dict[str, str] = field(default_factory=dict)  # credential key -> "file:line: key path"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -78,13 +79,14 @@ class Plan:
     in_sync: list[str] = field(default_factory=list)
     not_applicable: list[dict] = field(default_factory=list)  # {"id", "reason"}
     notes: list[dict] = field(default_factory=list)  # {"account", "text"}: things a person must know
-    accounts: dict[str, dict] = field(default_factory=dict)  # connection blocks, references only
+    accounts: dict[str, dict] = field(default_factory=dict)  # account -> {"venue", "environment"}, for views
     config_path: str | None = None
     config_sha256: str | None = None
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     estimates: dict[str, dict] = field(default_factory=dict)  # account -> {seconds, why}: apply's floor
-    simulator_world: str | None = None  # the embedded simulator's world, when the file declares one
     errors: dict[str, str] = field(default_factory=dict)  # account -> why it could not be read
+    scope: dict = field(default_factory=dict)  # {"accounts": [...], "symbols": [...]}: what --account/--symbol chose
+    plan_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -105,6 +107,19 @@ class Plan:
         self.estimates.update(other.estimates)
         self.errors.update(other.errors)
 
+    def part(self, account: str) -> "Plan":
+        """This plan's part for one account."""
+        prefix = f"{account}/"
+        return Plan(changes=[c for c in self.changes if c.account == account],
+                    observed={account: dict(self.observed.get(account, {}))},
+                    in_sync=[i for i in self.in_sync if i.startswith(prefix)],
+                    not_applicable=[i for i in self.not_applicable if i["id"].startswith(prefix)],
+                    notes=[n for n in self.notes if n["account"] == account],
+                    accounts={account: self.accounts[account]} if account in self.accounts else {},
+                    config_path=self.config_path, config_sha256=self.config_sha256,
+                    estimates={k: v for k, v in self.estimates.items() if k == account},
+                    errors={k: v for k, v in self.errors.items() if k == account}, scope=self.scope)
+
     @property
     def has_work(self) -> bool:
         """True when a drift check should fail: anything to change, blocked or conflicting."""
@@ -113,6 +128,7 @@ class Plan:
     def to_json(self) -> dict:
         return {
             "format_version": FORMAT_VERSION,
+            "plan_id": self.plan_id,
             "created_at": self.created_at,
             "config_path": self.config_path,
             "config_sha256": self.config_sha256,
@@ -124,8 +140,8 @@ class Plan:
             "notes": self.notes,
             "accounts": self.accounts,
             "estimates": self.estimates,
-            "simulator_world": self.simulator_world,
             "errors": self.errors,
+            "scope": self.scope,
         }
 
     def dumps(self) -> str:
@@ -147,8 +163,9 @@ class Plan:
                 config_sha256=data.get("config_sha256"),
                 created_at=data["created_at"],
                 estimates=dict(data.get("estimates") or {}),
-                simulator_world=data.get("simulator_world"),
                 errors=dict(data.get("errors") or {}),
+                scope=dict(data.get("scope") or {}),
+                plan_id=data["plan_id"],
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ConfigError(f"{source}: malformed plan: {exc}") from None

@@ -11,7 +11,6 @@ from .errors import ConfigError, ReconcilerError
 from .estimate import estimate
 from .model import AccountSpec, DesiredState
 from .plan import Plan
-from .serialize import account_to_dict
 
 
 def select(state: DesiredState, accounts=None, symbols=None) -> dict[str, AccountSpec]:
@@ -44,12 +43,15 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
     for failure in results:
         if isinstance(failure, BaseException) and not isinstance(failure, ReconcilerError):
             raise failure
+    wrong_file = [message for failure in results if isinstance(failure, ConfigError) for message in failure.messages]
+    if wrong_file:
+        raise ConfigError(wrong_file)  # a wrong file plans (and so applies) nothing anywhere
     result = Plan(changes=[], observed={}, config_path=state.path, config_sha256=state.sha256,
-                  simulator_world=state.simulator_world)
+                  scope={"accounts": list(accounts) if accounts else None, "symbols": list(symbols) if symbols else None})
     for spec, outcome in zip(chosen.values(), results):
-        result.accounts[spec.name] = account_to_dict(spec, redact_literals=True)
+        result.accounts[spec.name] = {"venue": spec.venue, "environment": spec.environment}
         if isinstance(outcome, ReconcilerError):
-            result.errors[spec.name] = str(outcome)  # one account down does not stop the others
+            result.errors[spec.name] = str(outcome)  # one account unreachable does not stop the others
         else:
             result.absorb(outcome)
     return result

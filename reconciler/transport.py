@@ -32,7 +32,7 @@ class Transport(Protocol):
 
 
 class AiohttpTransport:
-    """Real HTTP with aiohttp; the URL is sent exactly as signed (no re-encoding)."""
+    """Real HTTP with aiohttp; the URL is sent exactly as signed (no re-encoding), and no redirect is followed."""
 
     def __init__(self, timeout: float = 10.0):
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -43,7 +43,8 @@ class AiohttpTransport:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         try:
             async with self._session.request(method, URL(url, encoded=True), headers=headers,
-                                             data=body.encode() if body is not None else None) as response:
+                                             data=body.encode() if body is not None else None,
+                                             allow_redirects=False) as response:
                 text = await response.text()
                 return RawResponse(response.status, text, dict(response.headers))
         except TimeoutError:

@@ -131,7 +131,9 @@ def test_everything_in_sync_exits_zero(sim, cli, tmp_path):
     path = config(tmp_path, sim.url, symbols={"DOGEUSDT": {"margin_mode": "cross", "leverage": 10}})
     code, out, _ = cli("plan", path, "--detailed-exitcode")
     assert code == 0 and "No changes" in out
-    code, out, _ = cli("apply", path)  # nothing to change: no confirmation needed
+    code, out, err = cli("apply", path)  # no terminal, no --auto-approve: refused before reading anything
+    assert code == 1 and "no terminal" in err
+    code, out, _ = cli("apply", path, "--auto-approve")
     assert code == 0
     assert writes(sim.calls("bitget")) == []
 
@@ -190,7 +192,7 @@ def test_wrong_secret_gets_an_auth_message_naming_what_to_check(sim, cli, tmp_pa
     monkeypatch.setenv("BG_KEY", "bk-7d2e")
     monkeypatch.setenv("BG_SECRET", "wrong")
     monkeypatch.setenv("BG_PASS", "bitget-pass-9c1e")
-    path = config(tmp_path, sim.url, environment="live",
+    path = config(tmp_path, sim.url, environment="sim",
                   credentials={"api_key": "${BG_KEY}", "secret": "${BG_SECRET}", "passphrase": "${BG_PASS}"})
     code, _, err = cli("plan", path)
     assert code == 1

@@ -25,7 +25,7 @@ def live_config(tmp_path, sim, monkeypatch):
     monkeypatch.setenv("BG_KEY", KEY["api_key"])
     monkeypatch.setenv("BG_SECRET", KEY["secret"])
     monkeypatch.setenv("BG_PASS", KEY["passphrase"])
-    return config(tmp_path, sim.url, environment="live",
+    return config(tmp_path, sim.url, environment="sim",
                   credentials={"api_key": "${BG_KEY}", "secret": "${BG_SECRET}", "passphrase": "${BG_PASS}"})
 
 

@@ -305,7 +305,7 @@ def test_wrong_secret_gets_an_auth_message_naming_the_key_and_what_to_check(sim,
     monkeypatch.setenv("OX_KEY", KEY["api_key"])
     monkeypatch.setenv("OX_SECRET", "wrong-secret")
     monkeypatch.setenv("OX_PASS", KEY["passphrase"])
-    path = config(tmp_path, sim.url, environment="live",
+    path = config(tmp_path, sim.url, environment="sim",
                   credentials={"api_key": "${OX_KEY}", "secret": "${OX_SECRET}", "passphrase": "${OX_PASS}"})
     code, _, err = cli("plan", path)
     assert code == 1

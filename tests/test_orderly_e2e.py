@@ -261,7 +261,7 @@ def test_a_key_not_registered_to_the_account_gets_an_auth_message(sim, cli, tmp_
     other = base58.b58encode(bytes(SigningKey(bytes(range(2, 34))))).decode()
     monkeypatch.setenv("OL_ACCOUNT", ACCOUNT)
     monkeypatch.setenv("OL_SECRET", other)
-    path = config(tmp_path, sim.url, environment="live",
+    path = config(tmp_path, sim.url, environment="sim",
                   credentials={"account_id": "${OL_ACCOUNT}", "secret": "${OL_SECRET}"})
     code, out, err = cli("plan", path)
     assert code == 1
@@ -272,7 +272,7 @@ def test_a_key_not_registered_to_the_account_gets_an_auth_message(sim, cli, tmp_
 def test_a_malformed_secret_names_the_credential_and_hides_the_value(sim, cli, tmp_path, monkeypatch):
     monkeypatch.setenv("OL_ACCOUNT", ACCOUNT)
     monkeypatch.setenv("OL_SECRET", "not-base58-0OIl")
-    path = config(tmp_path, sim.url, environment="live",
+    path = config(tmp_path, sim.url, environment="sim",
                   credentials={"account_id": "${OL_ACCOUNT}", "secret": "${OL_SECRET}"})
     sim.clear_calls("orderly")
     code, out, err = cli("plan", path)

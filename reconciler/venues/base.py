@@ -45,6 +45,8 @@ class Adapter(ABC):
     def __init__(self, account: AccountSpec, credentials: dict[str, str] | None = None):
         self.account = account
         self._credentials = credentials or {}
+        if account.request_lifetime is not None:
+            self.request_lifetime = float(account.request_lifetime)
 
     @classmethod
     def canonical_symbol(cls, symbol: str) -> str:
@@ -64,6 +66,9 @@ class Adapter(ABC):
 
     def base_url(self) -> str:
         if self.account.base_url:
+            if self.account.environment in ("live", "demo") and not self.account.base_url.startswith("https://"):
+                raise ConfigError(f"account {self.account.name}: base_url must start with https:// for "
+                                  f"environment {self.account.environment} (credentials are never sent in clear)")
             return self.account.base_url
         if self.account.environment in self.base_urls:
             return self.base_urls[self.account.environment]
@@ -95,8 +100,10 @@ class Adapter(ABC):
     def kind_of(self, code: str | None, status: int) -> str:
         """How to treat an error: the venue's code decides, else the HTTP status."""
         known = self.error_kinds.get(code) if code is not None else None
-        return known or ("rate_limit" if status == 429 else "server" if status >= 500 else
-                         "auth" if status == 401 else "business")
+        if known:
+            return known
+        # A 429 or 5xx without a code the venue documents proves nothing: the outcome is unknown.
+        return "server" if status == 429 or status >= 500 else "auth" if status == 401 else "business"
 
     def error(self, code: str | None, message: str, response: RawResponse, kind: str) -> VenueError:
         """A VenueError with the venue's code, a plain explanation, and any Retry-After."""

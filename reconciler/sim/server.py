@@ -28,12 +28,13 @@ class SimServer:
             for method, path, handler in sim.routes():
                 self.app.router.add_route(method, path, handler)
         self._add_admin_routes()
+        self._settings = {key: value for key, value in world.items() if key not in self.venues}
         self._runner: web.AppRunner | None = None
         self.url: str | None = None
 
     def world(self) -> dict:
-        """The whole world as it is now (every venue's section)."""
-        return {venue: sim.state() for venue, sim in self.venues.items()}
+        """The whole world as it is now: every venue's section, and the settings it was given."""
+        return {**{venue: sim.state() for venue, sim in self.venues.items()}, **self._settings}
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         # A handler whose client has gone away is cancelled, so only what a venue would still do for

@@ -307,6 +307,12 @@ def test_timestamp_windows_default_to_the_documented_ones_and_follow_the_world()
     assert (short["bitget"].timestamp_window, short["orderly"].timestamp_window) == (3.0, 2.5)
 
 
+def test_the_world_keeps_its_timestamp_windows_when_saved():
+    settings = {"timestamp_windows": {"bitget": 3}, "rate_limits": {"POST /v1/client/leverage": "9/1s"}}
+    world = SimServer({"bitget": VENUES["bitget"].section, **settings}).world()
+    assert {key: world[key] for key in settings} == settings and "accounts" in world["bitget"]
+
+
 @pytest.mark.parametrize("windows,message", [
     ("3", "timestamp_windows must map a venue to seconds"),
     ({"kraken": 3}, "timestamp_windows.kraken: no such venue"),

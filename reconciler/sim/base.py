@@ -1,9 +1,10 @@
-"""What every venue simulator shares: its state, call log, faults and per-account rate limits."""
+"""What every venue simulator shares: its state, call log, faults, timestamp window and rate limits."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+import asyncio
 import json
 import time
 from typing import Awaitable, Callable
@@ -22,17 +23,22 @@ class VenueSim(ABC):
     """Base class of one venue's simulator; subclasses add the venue's routes and rules.
 
     A subclass sets `name`, `prefix` (the path prefix its routes live under) and `RATE_LIMITS`
-    ({"METHOD /path": "N/Ss"}, the documented per-account limits), and implements `routes`,
-    `state`, `set_state`, `rate_limited` and `busy`.
+    ({"METHOD /path": "N/Ss"}, the documented per-account limits), implements `routes`, `state`,
+    `set_state`, `rate_limited`, `busy`, `error_reply` and `documented_timestamp_window`, and checks
+    request timestamps against `self.timestamp_window` (seconds).
     """
 
     name: str = ""
     prefix: str = ""
     RATE_LIMITS: dict[str, str] = {}
 
-    def __init__(self, section: dict | None = None, rate_limits: dict[str, str] | None = None):
+    def __init__(self, section: dict | None = None, rate_limits: dict[str, str] | None = None,
+                 timestamp_window: float | None = None):
         self.calls: list[dict] = []
         self.faults = FaultBook()
+        self.in_flight: set[asyncio.Task] = set()  # delayed requests not processed yet
+        self.timestamp_window: float = (self.documented_timestamp_window() if timestamp_window is None
+                                        else timestamp_window)
         self._window = SlidingWindow()
         self._limits = {key: parse_limit(value) for key, value in self.RATE_LIMITS.items()}
         for key, value in (rate_limits or {}).items():
@@ -59,6 +65,14 @@ class VenueSim(ABC):
     @abstractmethod
     def busy(self, request: web.Request) -> web.Response:
         """The venue's own "system busy, try again" answer."""
+
+    @abstractmethod
+    def error_reply(self, request: web.Request, status: int, code: str, message: str | None) -> web.Response:
+        """The venue's own error envelope with this HTTP status and code (the `venue_error` fault)."""
+
+    @abstractmethod
+    def documented_timestamp_window(self) -> float:
+        """Seconds between a request's timestamp and its processing beyond which the venue refuses it."""
 
     # --- shared helpers for subclasses ------------------------------------------------------
     def within_limit(self, account: str, request: web.Request, endpoint: str | None = None) -> bool:
@@ -87,7 +101,24 @@ class VenueSim(ABC):
         """Name the account (uid / account id) a request belongs to, for the call log."""
         request[SIM_ACCOUNT] = account
 
-    def record(self, request: web.Request, body: str, status: int, fault: str | None = None) -> None:
+    @staticmethod
+    def fault_message(message: str | None, documented: dict[str, str], code: str) -> str:
+        """The text of an injected error: the one given, else the venue's documented one, else a plain one."""
+        return message or documented.get(code) or f"Simulated venue error {code}"
+
+    @staticmethod
+    def answer(request: web.Request, response: web.StreamResponse | None) -> dict:
+        """The HTTP status and venue code a client is answered (status 0: the connection was dropped)."""
+        if response is None:
+            return {"status": 0, "code": None}
+        return {"status": response.status, "code": request.get(SIM_CODE)}
+
+    def record(self, request: web.Request, body: str, answer: dict, fault: str | None = None,
+               venue_answer: dict | None = None) -> None:
+        """Log one request with what its client was answered.
+
+        `venue_answer` is what the venue itself answered when a fault then replaced or withheld it.
+        """
         entry = {
             "time": time.time(),
             "account": request.get(SIM_ACCOUNT),
@@ -95,11 +126,13 @@ class VenueSim(ABC):
             "path": request.path,
             "query": dict(request.query),
             "body": _json_or_text(body),
-            "status": status,
-            "code": request.get(SIM_CODE),
+            "status": answer["status"],
+            "code": answer["code"],
         }
         if fault:
             entry["fault"] = fault
+        if venue_answer is not None:
+            entry["venue_answer"] = venue_answer
         self.calls.append(entry)
 
     def reset_limits(self) -> None:

@@ -413,7 +413,7 @@ class BitgetSim(VenueSim):
             raise BitgetError("40011", "ACCESS_PASSPHRASE cannot be empty")
         if not stamp.isdigit():
             raise BitgetError("40005", "Invalid ACCESS_TIMESTAMP")
-        if abs(_now_ms() - int(stamp)) > TIMESTAMP_WINDOW_MS:
+        if abs(_now_ms() - int(stamp)) > self.timestamp_window * 1000:
             raise BitgetError("40008", "Request timestamp expired")
         acct = self._by_key.get(key)
         if acct is None:
@@ -1008,3 +1008,18 @@ class BitgetSim(VenueSim):
             raise BitgetError("40920", "Position or order exists, the position mode cannot be switched")
         acct["position_modes"][product] = pos_mode
         return {"posMode": pos_mode}
+
+    # --- injected faults --------------------------------------------------------------------
+    def error_reply(self, request, status: int, code: str, message: str | None) -> web.Response:
+        # Texts of bitget.md and the legacy error table as ccxt quotes it.
+        documented = {
+            "429": "Too Many Requests",
+            "40008": "Request timestamp expired",
+            "40015": "System is abnormal, please try again later",
+            "40200": "Server upgrade, please try again later",
+            "40604": "Server is busy, please try again later",
+        }
+        return self._error(request, BitgetError(code, self.fault_message(message, documented, code), status))
+
+    def documented_timestamp_window(self) -> float:
+        return TIMESTAMP_WINDOW_MS / 1000

@@ -310,7 +310,7 @@ class OkxSim(VenueSim):
         # Unconfirmed: okx.md has no REST timestamp window (30 s for WebSocket login, "likely" 30 s
         # for REST); we choose 30 s either way because it is the safe behaviour (a stricter server
         # makes a client that does not keep its clock in sync fail here rather than on the venue).
-        if abs(time.time() - sent.timestamp()) > TIMESTAMP_WINDOW_S:
+        if abs(time.time() - sent.timestamp()) > self.timestamp_window:
             raise OkxError("50102", "Timestamp request expired", 401)
         acct = self._by_key.get(key)
         if acct is None:
@@ -1095,6 +1095,22 @@ class OkxSim(VenueSim):
                 row["isolated"] = {"long": str(value), "short": str(value)}
             elif not to_hedge and isinstance(value, dict):
                 row["isolated"] = _fmt(self._lever(acct, inst, "isolated", "net"))
+
+    # --- injected faults --------------------------------------------------------------------
+    def error_reply(self, request, status: int, code: str, message: str | None) -> web.Response:
+        # Texts of okx.md's error table and the OKX docs' general error table.
+        documented = {
+            "50001": "Service temporarily unavailable. Please try again later.",
+            "50004": "API endpoint request timeout (does not mean that the request was successful or failed, "
+                     "please check the request result).",
+            "50011": "Rate limit reached. Please refer to API documentation and throttle requests accordingly.",
+            "50013": "Systems are busy. Please try again later.",
+            "50026": "System error. Try again later.",
+        }
+        return self._error(request, OkxError(code, self.fault_message(message, documented, code), status))
+
+    def documented_timestamp_window(self) -> float:
+        return TIMESTAMP_WINDOW_S
 
 
 # --- module helpers -------------------------------------------------------------------------

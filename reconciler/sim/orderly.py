@@ -520,7 +520,7 @@ class OrderlySim(VenueSim):
             raise OrderlyError(-1001, "The orderly-key is in wrong format.")
         if not timestamp.isdigit():
             raise OrderlyError(-1001, "The orderly-timestamp is in wrong format.")
-        if abs(_now_ms() - int(timestamp)) > TIMESTAMP_WINDOW_MS:
+        if abs(_now_ms() - int(timestamp)) > self.timestamp_window * 1000:
             # Unconfirmed: the code for a timestamp outside the 300 s window is not documented. We choose
             # -1001 (HTTP 401, an authentication failure ccxt does not retry) because it is the safe
             # behaviour: the request is refused before anything else is looked at.
@@ -1053,3 +1053,21 @@ class OrderlySim(VenueSim):
             position["margin"] = _fmt(margin - amount)
             account.balances["USDC"] = _fmt(account.usdc() + amount)
         return self._ok(request)
+
+    # --- injected faults --------------------------------------------------------------------
+    def error_reply(self, request, status: int, code: str, message: str | None) -> web.Response:
+        # Texts of Orderly's error-code page (orderly.md section 4).
+        documented = {
+            "-1000": "An unknown error occurred while processing the request.",
+            "-1003": "Rate limit exceed.",
+            "-1011": "Can not place/cancel orders, it may because of internal network error. "
+                     "Please try again in a few seconds.",
+            "-1012": "The place/cancel order request is rejected by internal module, it may because the account "
+                     "is in liquidation or other internal errors. Please try again in a few seconds.",
+        }
+        error = OrderlyError(int(code), self.fault_message(message, documented, code))
+        error.status = status
+        return self._fail(request, error)
+
+    def documented_timestamp_window(self) -> float:
+        return TIMESTAMP_WINDOW_MS / 1000

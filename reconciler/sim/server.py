@@ -7,9 +7,10 @@ import json
 
 from aiohttp import web
 
-from .base import VenueSim
+from .base import SIM_CODE, VenueSim
 from .faults import Fault
 from .registry import available_venues, simulator_class
+from .world import timestamp_windows
 
 
 class SimServer:
@@ -17,8 +18,9 @@ class SimServer:
 
     def __init__(self, world: dict):
         overrides = world.get("rate_limits") or {}
+        windows = timestamp_windows(world)
         self.venues: dict[str, VenueSim] = {
-            venue: simulator_class(venue)(world.get(venue) or {}, overrides)
+            venue: simulator_class(venue)(world.get(venue) or {}, overrides, windows.get(venue))
             for venue in available_venues()
         }
         self.app = web.Application(middlewares=[self._middleware])
@@ -26,15 +28,18 @@ class SimServer:
             for method, path, handler in sim.routes():
                 self.app.router.add_route(method, path, handler)
         self._add_admin_routes()
+        self._settings = {key: value for key, value in world.items() if key not in self.venues}
         self._runner: web.AppRunner | None = None
         self.url: str | None = None
 
     def world(self) -> dict:
-        """The whole world as it is now (every venue's section)."""
-        return {venue: sim.state() for venue, sim in self.venues.items()}
+        """The whole world as it is now: every venue's section, and the settings it was given."""
+        return {**{venue: sim.state() for venue, sim in self.venues.items()}, **self._settings}
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        # A handler whose client has gone away is cancelled, so only what a venue would still do for
+        # it happens (a delayed request, already received, is shielded from this on purpose).
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -43,6 +48,11 @@ class SimServer:
         return self.url
 
     async def stop(self) -> None:
+        """Stop serving; delayed requests not yet processed are dropped, as by a venue going down."""
+        for sim in self.venues.values():
+            for task in list(sim.in_flight):
+                task.cancel()
+            await asyncio.gather(*sim.in_flight, return_exceptions=True)
         if self._runner:
             await self._runner.cleanup()
             self._runner = None
@@ -68,30 +78,13 @@ class SimServer:
             return await handler(request)
         body = await request.text()
         fault = sim.faults.take(request.method, request.path)
-        kind = fault.kind if fault else None
-        if kind == "http_500":
-            sim.record(request, body, 500, kind)
-            return web.Response(status=500, text="Internal Server Error")
-        if kind == "rate_limit":
-            response = sim.rate_limited(request)
-            sim.record(request, body, response.status, kind)
+        if fault is None:
+            response = await handler(request)
+            sim.record(request, body, sim.answer(request, response))
             return response
-        if kind == "busy":
-            response = sim.busy(request)
-            sim.record(request, body, response.status, kind)
-            return response
-        if kind == "reset_before":
-            sim.record(request, body, 0, kind)
-            _drop(request)
-            return web.Response(status=500)
-        response = await handler(request)
-        sim.record(request, body, response.status, kind)
-        if kind == "reset_after":
-            _drop(request)
-        elif kind == "timeout":
-            await asyncio.sleep(fault.seconds)
-            _drop(request)
-        return response
+        if fault.kind == "delay":
+            return await _delayed(sim, fault, request, handler, body)
+        return await _faulted(sim, fault, request, handler, body)
 
     # --- admin API --------------------------------------------------------------------------
     def _add_admin_routes(self) -> None:
@@ -103,6 +96,7 @@ class SimServer:
         route("GET", "/__sim/{venue}/faults", self._get_faults)
         route("POST", "/__sim/{venue}/faults", self._post_faults)
         route("DELETE", "/__sim/{venue}/faults", self._delete_faults)
+        route("POST", "/__sim/{venue}/settle", self._settle)
 
     def _sim(self, request: web.Request) -> VenueSim:
         venue = request.match_info["venue"]
@@ -139,16 +133,73 @@ class SimServer:
         items = await _json_body(request)
         if isinstance(items, dict):
             items = [items]
+        if not isinstance(items, list):
+            return _bad_request("faults must be a list of fault objects")
         try:
             faults = [Fault.from_json(item) for item in items]
-        except (TypeError, ValueError) as exc:
-            return _bad_request(str(exc))
+        except ValueError as exc:
+            return _bad_request(f"{sim.name} fault: {exc}")
+        for fault in faults:
+            if not fault.path.startswith(sim.prefix):
+                return _bad_request(f"{sim.name} fault: path {fault.path!r} is not under {sim.prefix}")
         sim.faults.add(faults)
         return web.json_response(sim.faults.pending())
 
     async def _delete_faults(self, request):
         self._sim(request).faults.clear()
         return web.json_response([])
+
+    async def _settle(self, request):
+        """Wait until every delayed request of the venue has been processed; answer its call log."""
+        sim = self._sim(request)
+        while sim.in_flight:
+            await asyncio.wait(set(sim.in_flight))
+        return web.json_response(sim.calls)
+
+
+# --- serving a request under a fault ----------------------------------------------------------
+async def _delayed(sim: VenueSim, fault: Fault, request: web.Request, handler, body: str):
+    """Hold the request, then let the venue process it, even if its client has given up meanwhile."""
+
+    async def late() -> web.StreamResponse:
+        await asyncio.sleep(fault.seconds)
+        response = await handler(request)
+        sim.record(request, body, sim.answer(request, response), fault.kind)
+        return response
+
+    task = asyncio.create_task(late())
+    sim.in_flight.add(task)
+    task.add_done_callback(sim.in_flight.discard)
+    return await asyncio.shield(task)
+
+
+async def _faulted(sim: VenueSim, fault: Fault, request: web.Request, handler, body: str):
+    """Serve a fault that replaces or withholds the venue's answer; log what the client got."""
+    venue_answer = None
+    if fault.executes_first:
+        venue_answer = sim.answer(request, await handler(request))
+        request.pop(SIM_CODE, None)
+    response = _replacement(sim, fault, request)
+    sim.record(request, body, sim.answer(request, response), fault.kind, venue_answer)
+    if response is not None:
+        return response
+    if fault.kind == "timeout":
+        await asyncio.sleep(fault.seconds)
+    _drop(request)
+    return web.Response(status=500)  # never reaches the client: the connection is gone
+
+
+def _replacement(sim: VenueSim, fault: Fault, request: web.Request) -> web.Response | None:
+    """The answer a fault gives instead of the venue's; None when the connection is dropped instead."""
+    if fault.kind == "venue_error":
+        return sim.error_reply(request, fault.status, fault.code, fault.message)
+    if fault.kind == "rate_limit":
+        return sim.rate_limited(request)
+    if fault.kind == "busy":
+        return sim.busy(request)
+    if fault.kind == "http_500":
+        return web.Response(status=500, text="Internal Server Error")  # a gateway's page, no venue code
+    return None
 
 
 def _drop(request: web.Request) -> None:

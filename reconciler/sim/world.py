@@ -1,10 +1,12 @@
-"""Reads and writes world files: the venues' seeded state, one section per venue."""
+"""Reads and writes world files: the venues' seeded state, one section per venue, and server settings."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import yaml
+
+from .registry import SIMULATORS
 
 
 class WorldError(Exception):
@@ -21,7 +23,24 @@ def load_world(path: str | Path) -> dict:
         raise WorldError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(world, dict):
         raise WorldError(f"{path}: a world file is a mapping with one section per venue")
+    try:
+        timestamp_windows(world)
+    except WorldError as exc:
+        raise WorldError(f"{path}: {exc}") from None
     return world
+
+
+def timestamp_windows(world: dict) -> dict[str, float]:
+    """The `timestamp_windows: {venue: seconds}` of a world: how long after its timestamp a request is accepted."""
+    windows = world.get("timestamp_windows") or {}
+    if not isinstance(windows, dict):
+        raise WorldError("timestamp_windows must map a venue to seconds, e.g. {bitget: 3}")
+    for venue, seconds in windows.items():
+        if venue not in SIMULATORS:
+            raise WorldError(f"timestamp_windows.{venue}: no such venue (one of {', '.join(SIMULATORS)})")
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+            raise WorldError(f"timestamp_windows.{venue}: must be a number of seconds above 0, got {seconds!r}")
+    return {venue: float(seconds) for venue, seconds in windows.items()}
 
 
 def save_world(world: dict, path: str | Path) -> None:

@@ -1,9 +1,10 @@
-"""Fault suite: every kind of injected fault on every kind of write, for every venue, converges exactly.
+"""Fault suite: every kind of fault on every kind of write, for every venue, converges exactly, margin moved once.
 
 For each venue the default scenario of its end-to-end tests is applied once without faults; its final
 simulator state is the reference. Then, on a fresh simulator, one fault is injected on one write
 endpoint and the apply must end in exactly that state: no setting missed, margin moved exactly once
-(balances included), and the same exit code.
+(balances included), and the same exit code. The faults answer as the venue does: its own envelope and
+codes, late deliveries that execute after the client gave up, timestamps that lapse.
 """
 
 from __future__ import annotations
@@ -14,12 +15,30 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 VENUES = {"bitget": "test_bitget_e2e", "orderly": "test_orderly_e2e", "okx": "test_okx_e2e"}
-KINDS = ("http_500", "timeout", "reset_before", "reset_after", "rate_limit", "busy")
+CLIENT_TIMEOUT = 0.5
+WINDOW = 2  # seconds a signed request stays valid at the simulator (and so for the reconciler)
+KINDS = {
+    "http_500": {},
+    "timeout": {"seconds": 1.5},
+    "reset_before": {},
+    "reset_after": {},
+    "rate_limit": {},
+    "busy": {},
+    "late_delivery": {"kind": "delay", "seconds": 1.0},  # arrives after the client gave up, inside the window
+    "lapsed_delivery": {"kind": "delay", "seconds": WINDOW + 1.0},  # arrives when its signature has lapsed
+}
+# Venue answers that do not say whether the request was executed, in the venue's own envelope.
+UNKNOWN_OUTCOMES = {
+    "okx": [(500, "50026"), (400, "50004")],
+    "bitget": [(500, "40015")],
+    "orderly": [(500, "-1000")],
+}
+MARGIN_WRITES = {"okx": "/api/v5/account/position/margin-balance", "bitget": "/api/v2/mix/account/set-margin",
+                 "orderly": "/v1/position_margin"}
 
 
 def scenario(venue):
@@ -28,7 +47,17 @@ def scenario(venue):
 
 @pytest.fixture(autouse=True)
 def short_timeouts(monkeypatch):
-    monkeypatch.setenv("RECONCILER_HTTP_TIMEOUT", "0.5")
+    monkeypatch.setenv("RECONCILER_HTTP_TIMEOUT", str(CLIENT_TIMEOUT))
+
+
+def world_of(venue):
+    world = scenario(venue).world()
+    world["timestamp_windows"] = {venue: WINDOW}
+    return world
+
+
+def config_of(venue, where, url):
+    return scenario(venue).config(where, url, request_lifetime=WINDOW)
 
 
 _reference: dict = {}
@@ -37,14 +66,27 @@ _reference: dict = {}
 def reference(venue, start_sim, cli, tmp_path):
     """(exit code, final state, write endpoints) of the fault-free apply, computed once per venue."""
     if venue not in _reference:
-        module = scenario(venue)
-        sim = start_sim(module.world())
+        sim = start_sim(world_of(venue))
         tmp_path.mkdir(parents=True, exist_ok=True)
-        code, out, err = cli("apply", module.config(tmp_path, sim.url), "--auto-approve")
+        code, out, err = cli("apply", config_of(venue, tmp_path, sim.url), "--auto-approve")
         assert code in (0, 3), out + err
         endpoints = sorted({(c["method"], c["path"]) for c in sim.calls(venue) if c["method"] != "GET"})
         _reference[venue] = (code, sim.state(venue), endpoints)
     return _reference[venue]
+
+
+def converges(venue, fault, start_sim, cli, tmp_path, label):
+    code, expected, _ = reference(venue, start_sim, cli, tmp_path / "reference")
+    sim = start_sim(world_of(venue))
+    sim.faults(venue, [fault])
+    where = tmp_path / label
+    where.mkdir()
+    got, out, err = cli("apply", config_of(venue, where, sim.url), "--auto-approve")
+    sim.admin("POST", f"/__sim/{venue}/settle")  # let any delayed request arrive before looking
+    assert got == code, f"{label}: exit {got}\n{out}{err}"
+    assert sim.state(venue) == expected, f"{label} ended elsewhere\n{out}{err}"
+    assert sim.admin("GET", f"/__sim/{venue}/faults") == [], f"{label}: the fault was not hit"
+    return sim
 
 
 def cases():
@@ -53,18 +95,43 @@ def cases():
 
 @pytest.mark.parametrize("venue,kind", cases())
 def test_each_fault_on_each_write_converges_to_the_same_state(venue, kind, start_sim, cli, tmp_path):
-    code, expected, endpoints = reference(venue, start_sim, cli, tmp_path / "reference")
+    _, _, endpoints = reference(venue, start_sim, cli, tmp_path / "reference")
     assert endpoints, "the scenario must write something"
-    module = scenario(venue)
     for method, path in endpoints:
-        sim = start_sim(module.world())
-        sim.faults(venue, [{"method": method, "path": path, "kind": kind, "count": 1, "seconds": 1.5}])
-        where = tmp_path / path.strip("/").replace("/", "_")
-        where.mkdir()
-        got, out, err = cli("apply", module.config(where, sim.url), "--auto-approve")
-        assert got == code, f"{kind} on {method} {path}: exit {got}\n{out}{err}"
-        assert sim.state(venue) == expected, f"{kind} on {method} {path} ended elsewhere"
-        assert [f for f in sim.admin("GET", f"/__sim/{venue}/faults")] == [], "the fault was not hit"
+        fault = {"method": method, "path": path, "kind": kind, "count": 1, **KINDS[kind]}
+        converges(venue, fault, start_sim, cli, tmp_path, f"{kind}{path.replace('/', '_')}")
+
+
+def unknown_cases():
+    return [pytest.param(venue, status, code, after, id=f"{venue}-{code}-{'after' if after else 'before'}")
+            for venue, codes in UNKNOWN_OUTCOMES.items() for status, code in codes for after in (True, False)]
+
+
+@pytest.mark.parametrize("venue,status,code,after", unknown_cases())
+def test_a_margin_move_answered_with_an_unknown_outcome_code_moves_margin_once(venue, status, code, after,
+                                                                                start_sim, cli, tmp_path):
+    fault = {"method": "POST", "path": MARGIN_WRITES[venue], "kind": "venue_error", "status": status,
+             "code": code, "after": after, "count": 1}
+    sim = converges(venue, fault, start_sim, cli, tmp_path, f"{code}-{after}")
+    margin_writes = [c for c in sim.calls(venue) if c["path"] == MARGIN_WRITES[venue]]
+    executed = [c for c in margin_writes if c["status"] == 200 or c.get("venue_answer")]
+    assert len(executed) == 1, f"margin moved {len(executed)} times: {margin_writes}"
+
+
+def test_a_late_margin_move_is_waited_out_before_anything_else_is_sent(start_sim, cli, tmp_path):
+    """The late request executes after the client gave up; the reconciler sends nothing more for that
+    position until its signature has lapsed, then reads, and finds nothing missing."""
+    venue = "bitget"
+    converges(venue, {"method": "POST", "path": MARGIN_WRITES[venue], "kind": "delay", "seconds": 1.0},
+              start_sim, cli, tmp_path, "late")
+    sim = start_sim(world_of(venue))
+    sim.faults(venue, [{"method": "POST", "path": MARGIN_WRITES[venue], "kind": "delay", "seconds": 1.0}])
+    cli("apply", config_of(venue, tmp_path, sim.url), "--auto-approve")
+    sim.admin("POST", f"/__sim/{venue}/settle")
+    margin = [c for c in sim.calls(venue) if c["path"] == MARGIN_WRITES[venue]]
+    assert len(margin) == 1 and margin[0]["fault"] == "delay" and margin[0]["status"] == 200
+    journal = (tmp_path / ".reconciler" / "journal.jsonl").read_text()
+    assert '"event": "intent"' in journal and '"error": "no answer within' in journal
 
 
 def test_an_apply_killed_half_way_converges_when_run_again(start_sim, tmp_path):

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 CROSS, ISOLATED = "cross", "isolated"
 LONG, SHORT = "long", "short"
-ACCOUNT_SETTINGS = ("position_mode", "isolated_transfer_mode")
+ACCOUNT_SETTINGS = ("position_mode", "isolated_transfer_mode", "margin_isolated_transfer_mode")
 ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")  # how a credential names its variable
 
 
@@ -47,6 +47,7 @@ class AccountSpec:
     product_type: str | None = None
     rate_limits: dict[str, str] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)  # credential key -> "file:line: key path"
+    currencies: dict[str, Decimal] = field(default_factory=dict)  # currency -> cross leverage (OKX, per currency)
 
 
 @dataclass
@@ -88,6 +89,7 @@ class AccountLive:
     symbols: dict[str, SymbolLive] = field(default_factory=dict)
     positions: list[Position] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
+    currencies: dict[str, Decimal] = field(default_factory=dict)  # currency -> cross leverage now
 
     def positions_of(self, symbol: str) -> list[Position]:
         return [p for p in self.positions if p.symbol == symbol and p.size != 0]

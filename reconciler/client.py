@@ -65,11 +65,12 @@ class VenueClient:
         qs = query_string(call.query)
         path = call.path + (f"?{qs}" if qs else "")
         body = json.dumps(call.body, separators=(",", ":")) if call.body is not None else None
-        headers = self.adapter.sign(call.method, path, body or "") if signed else self.adapter.public_headers()
         await self.pacer.acquire(call.endpoint)
         started = time.monotonic()
         status, code = None, None
         try:
+            # Signed as it leaves the pacer: a long queue must not age the timestamp (or OKX's expTime).
+            headers = self.adapter.sign(call.method, path, body or "") if signed else self.adapter.public_headers()
             self.sent += 1
             raw = await self.transport.send(call.method, self.base_url + path, headers, body)
             status = raw.status

@@ -51,6 +51,8 @@ CURRENCY_LEVEL_MODES = ("1", "3", "4")
 # two, because waiting too short after an unknown outcome could move margin twice.
 EXP_TIME_MS = 5_000
 TIMESTAMP_WINDOW_S = 30.0
+GRID_BOTS_PATH = "/api/v5/tradingBot/grid/orders-algo-pending"  # algoOrdType required, one per call
+GRID_BOT_TYPES = ("grid", "contract_grid", "moon_grid")
 CURRENCY_BATCH = 20  # okx.md 4.2: ccy takes up to 20 comma-separated currencies
 LEVERAGE_INFO_BATCH = 20  # okx.md 4.2: instId takes up to 20 comma-separated ids
 PAGE = 100  # okx.md 4.4: limit, max and default 100
@@ -92,6 +94,8 @@ class OkxAdapter(Adapter):
         "GET /api/v5/account/leverage-info": "20/2s",
         "GET /api/v5/trade/orders-pending": "60/2s",
         "GET /api/v5/trade/orders-algo-pending": "20/2s",
+        # Unconfirmed: not in okx.md; 20 / 2 s per User ID, like the other pending-algo list.
+        "GET /api/v5/tradingBot/grid/orders-algo-pending": "20/2s",
         "POST /api/v5/account/set-leverage": "20/2s",
         "POST /api/v5/account/position/margin-balance": "20/2s",
         "POST /api/v5/account/set-isolated-mode": "5/2s",
@@ -251,6 +255,8 @@ class OkxAdapter(Adapter):
                     by_mode.setdefault(mode, []).append(symbol)
         batches = [(mode, ids[i:i + LEVERAGE_INFO_BATCH]) for mode, ids in sorted(by_mode.items())
                    for i in range(0, len(ids), LEVERAGE_INFO_BATCH)]
+        # Trading bots block account settings only (okx.md 7, 59002): read them when one is to change.
+        settings_to_change = any(live.settings.get(name) != value for name, value in self.account.settings.items())
         currencies = [c for c in self.account.currencies if self.currency_leverage_refusal(live, c) is None]
         currency_batches = [currencies[i:i + CURRENCY_BATCH] for i in range(0, len(currencies), CURRENCY_BATCH)]
         results = await asyncio.gather(
@@ -258,7 +264,7 @@ class OkxAdapter(Adapter):
                                   {"mgnMode": mode, "instId": ",".join(ids)})) for mode, ids in batches),
             *(client.request(Call("GET", "/api/v5/account/leverage-info",
                                   {"mgnMode": CROSS, "ccy": ",".join(ccys)})) for ccys in currency_batches),
-            self.read_positions(client), self._orders(client))
+            self.read_positions(client), self._orders(client, with_bots=settings_to_change))
         leverage_answers = results[:len(batches)]
         currency_answers = results[len(batches):-2]
         live.positions, live.orders = results[-2], results[-1]
@@ -357,17 +363,30 @@ class OkxAdapter(Adapter):
                 size=size, margin=venue_number(item.get("margin")) if mode == ISOLATED else None))
         return positions
 
-    async def _orders(self, client) -> list[Order]:
-        """Every pending order and algo order of the account (all pages), per account, not per symbol."""
+    async def _orders(self, client, with_bots: bool = False) -> list[Order]:
+        """Every pending order and algo order of the account (all pages), per account, not per symbol.
+
+        With bots, also the running grid trading bots: okx.md 7, 59002 (and 59000's older wording) names
+        trading bots among what blocks account settings. They carry no margin mode, so they lock no leverage
+        and are no margin-mode conflict. Unconfirmed: other bot kinds (signal, recurring buy) are not read.
+        """
         requests = [("order", "/api/v5/trade/orders-pending", {}, "ordId")] + [
             ("algo order", "/api/v5/trade/orders-algo-pending", {"ordType": kinds}, "algoId")
             for kinds in ALGO_ORD_TYPES]
+        if with_bots:
+            requests += [(f"{kind} trading bot", GRID_BOTS_PATH, {"algoOrdType": kind}, "algoId")
+                         for kind in GRID_BOT_TYPES]
         pages = await asyncio.gather(*(self._all_pages(client, path, query, id_field)
                                        for _, path, query, id_field in requests))
         orders = []
-        for (kind, _, _, id_field), items in zip(requests, pages):
-            orders += [Order(symbol=item["instId"], margin_mode=mode_name(item.get("tdMode")),
-                             description=_describe_order(kind, id_field, item)) for item in items]
+        for (kind, path, _, id_field), items in zip(requests, pages):
+            if path == GRID_BOTS_PATH:
+                orders += [Order(symbol=item["instId"], margin_mode=None,
+                                 description=f"running {kind} {item.get(id_field, '')} {item['instId']}")
+                           for item in items]
+            else:
+                orders += [Order(symbol=item["instId"], margin_mode=mode_name(item.get("tdMode")),
+                                 description=_describe_order(kind, id_field, item)) for item in items]
         return orders
 
     @staticmethod
@@ -440,7 +459,7 @@ class OkxAdapter(Adapter):
         scope = self._leverage_scope(symbol, margin_mode)
         blocking = [o for o in live.orders if o.symbol in scope
                     and (o.margin_mode == margin_mode or (o.symbol != symbol and o.margin_mode in (CROSS, ISOLATED)))]
-        return [f"pending {o.description} locks the {margin_mode} leverage of {symbol}" for o in blocking]
+        return [f"{o.description} locks the {margin_mode} leverage of {symbol}" for o in blocking]
 
     def leverage_refusal(self, live, symbol, margin_mode):
         """Seed set-leverage scenarios 1-11 per account mode (acctLv), okx.md 3, 4.2, 7."""
@@ -484,7 +503,7 @@ class OkxAdapter(Adapter):
         orders = [o for o in live.orders if o.margin_mode == CROSS and currency in o.symbol.split("-")[:2]
                   and _infer_type(o.symbol) == "MARGIN"]
         if orders:
-            listed = "; ".join(f"pending {o.description}" for o in orders)
+            listed = "; ".join(o.description for o in orders)
             return f"{listed} locks the cross leverage of {currency}: a person must cancel it first, then apply again"
         return None
 
@@ -584,17 +603,17 @@ def _mode_text(level: str | None) -> str:
 
 
 def _describe_order(kind: str, id_field: str, item: dict) -> str:
-    """e.g. 'cross limit order 123 BTC-USDT-SWAP buy 1 @ 60000' or 'isolated trigger algo order 7 ...'."""
+    """e.g. 'pending cross limit order 123 BTC-USDT-SWAP buy 1 @ 60000' or 'pending isolated trigger algo order 7 ...'."""
     kind = f"{item.get('ordType') or ''} {kind}"
     price = item.get("px") or item.get("triggerPx") or item.get("ordPx")
     side = item.get("side", "")
     if item.get("posSide") in (LONG, SHORT):
         side = f"{side} {item['posSide']}"
-    text = (f"{item.get('tdMode', '')} {kind} {item.get(id_field, '')} {item['instId']} {side} "
+    text = (f"pending {item.get('tdMode', '')} {kind} {item.get(id_field, '')} {item['instId']} {side} "
             f"{item.get('sz', '')}" + (f" @ {price}" if price else ""))
     return " ".join(text.split())
 
 
 def _activity(positions: list[Position], orders: list[Order]) -> list[str]:
     """One phrase per open position or pending order, for blocked and conflict reasons."""
-    return (describe_activity(positions, []) + [f"pending {o.description}" for o in orders])
+    return describe_activity(positions, []) + [o.description for o in orders]

@@ -110,9 +110,9 @@ def test_conflicts_are_positions_and_orders_of_the_other_mode_only():
     live = AccountLive(
         positions=[Position("A-USDT-SWAP", "cross", None, Decimal(1)),
                    Position("A-USDT-SWAP", "isolated", None, Decimal(2), Decimal(10))],
-        orders=[Order("A-USDT-SWAP", "cross", "cross limit order 1 A-USDT-SWAP buy 1 @ 2"),
-                Order("A-USDT-SWAP", "isolated", "isolated limit order 2 A-USDT-SWAP buy 1 @ 2"),
-                Order("A-USDT", "cash", "cash limit order 3 A-USDT buy 1 @ 2")])
+        orders=[Order("A-USDT-SWAP", "cross", "pending cross limit order 1 A-USDT-SWAP buy 1 @ 2"),
+                Order("A-USDT-SWAP", "isolated", "pending isolated limit order 2 A-USDT-SWAP buy 1 @ 2"),
+                Order("A-USDT", "cash", "pending cash limit order 3 A-USDT buy 1 @ 2")])
     conflicts = okx.mode_conflicts(live, "A-USDT-SWAP", "isolated")
     assert conflicts == ["open cross position A-USDT-SWAP size 1", "pending cross limit order 1 A-USDT-SWAP buy 1 @ 2"]
     assert okx.leverage_blockers(live, "A-USDT-SWAP", "isolated") == [

@@ -190,3 +190,17 @@ def test_trading_bots_block_account_settings_and_nothing_else(start_sim, cli, tm
     assert code == 3, out + err  # all it could do was done; the blocked setting remains
     assert [(c["path"], c["body"]) for c in writes(sim.calls("okx"))] == [
         ("/api/v5/account/set-leverage", {"instId": ETH_SWAP, "lever": "4", "mgnMode": "cross"})]
+
+
+def test_a_long_queue_does_not_outlive_exp_time(start_sim, cli, tmp_path):
+    """Each write is signed (and given its 5 s expTime) as it leaves the pacer, not when it is queued."""
+    coins = [f"C{i}" for i in range(14)]
+    swaps = [{"instId": f"{c}-USDT-SWAP", "instType": "SWAP", "instFamily": f"{c}-USDT", "lever": "50",
+              "settleCcy": "USDT", "ctVal": "1"} for c in coins]
+    sim = start_sim({"okx": {"instruments": swaps, "accounts": [venue_account("1", "2")]}})
+    path = desired(tmp_path, sim.url, {"1": {
+        "rate_limits": {"POST /api/v5/account/set-leverage": "2/1s"},   # 14 writes: about 7 s of queue
+        "symbols": {f"{c}-USDT-SWAP": {"margin_mode": "cross", "leverage": 3} for c in coins}}})
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 0, out + err
+    assert [c["code"] for c in writes(sim.calls("okx"))] == ["0"] * len(coins)

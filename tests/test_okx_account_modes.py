@@ -29,7 +29,7 @@ EXPECTED = {  # acctLv -> setting -> (status, words of the reason)
           BTC_CCY: ("blocked", "only when borrowing is enabled")},
     "2": {SWAP_CROSS: ("change", None), ETH_ISO: ("change", None), PAIR_CROSS: ("change", None),
           ETH_PAIR_ISO: ("change", None),
-          BTC_CCY: ("blocked", "per pair, not per currency (seed scenario 3): write it under symbols")},
+          BTC_CCY: ("blocked", "per pair, not per currency: write it under symbols")},
     "3": {SWAP_CROSS: ("change", None), ETH_ISO: ("change", None),
           PAIR_CROSS: ("blocked", "Multi-currency margin mode (acctLv 3), where OKX keeps cross MARGIN leverage "
                                   "per borrowed currency"),

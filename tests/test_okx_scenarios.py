@@ -7,6 +7,7 @@ import json
 
 import okx.Account as Account
 import pytest
+import yaml
 
 from conftest import write_yaml, writes
 
@@ -204,3 +205,20 @@ def test_a_long_queue_does_not_outlive_exp_time(start_sim, cli, tmp_path):
     code, out, err = cli("apply", path, "--auto-approve")
     assert code == 0, out + err
     assert [c["code"] for c in writes(sim.calls("okx"))] == ["0"] * len(coins)
+
+
+def test_import_writes_margin_pairs_and_currency_leverage_as_they_are(start_sim, cli, tmp_path):
+    sim = start_sim({"okx": {"instruments": INSTRUMENTS, "accounts": [venue_account(
+        "1", "3", config={"mgnIsoMode": "auto_transfers_ccy"},
+        leverage={PAIR: {"isolated": "7"}, "BTC": {"cross": "3"}})]}})
+    path = desired(tmp_path, sim.url, {"1": {"symbols": {PAIR: {"margin_mode": "isolated", "leverage": 2}},
+                                             "currencies": {"BTC": {"leverage": 9}}}})
+    code, out, err = cli("import", path, "--account", "okx-1")
+    assert code == 0, err
+    block = yaml.safe_load(out)["accounts"]["okx-1"]
+    assert block["symbols"] == {PAIR: {"margin_mode": "isolated", "leverage": 7}}
+    assert block["currencies"] == {"BTC": {"leverage": 3}}
+    assert block["settings"]["margin_isolated_transfer_mode"] == "auto_transfers_ccy"
+    imported = tmp_path / "imported.yaml"
+    imported.write_text(out)
+    assert cli("plan", imported, "--detailed-exitcode")[0] == 0  # what was imported is what holds

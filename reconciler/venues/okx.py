@@ -41,7 +41,8 @@ ALLOWED_IN_MODE = {
          "(file key currencies:); cross leverage of futures and swaps can be neither read nor set (59111, "
          "51039); net position mode only (51041)",
 }
-SWITCH_MODE = "switch the account mode on OKX's web or app (okx.md 3: the first switch into a mode is done there)"
+# okx.md 3: the first switch into each mode is done on OKX's web or app.
+SWITCH_MODE = "switch the account mode on OKX's web or app"
 # Seed set-leverage scenarios 2, 4, 5: cross MARGIN leverage per currency in these account modes.
 CURRENCY_LEVEL_MODES = ("1", "3", "4")
 # okx.md 1, "Transaction timeouts" of the OKX docs: a request carrying an expTime header is not processed
@@ -236,7 +237,6 @@ class OkxAdapter(Adapter):
         # Not settings the file names: what the rule methods need to know about the account's mode.
         live.settings["account_mode"] = str(config.get("acctLv") or "")
         live.settings["spot_borrow"] = "on" if str(config.get("enableSpotBorrow")).lower() == "true" else "off"
-        live.settings["sub_account"] = "yes" if config.get("mainUid") not in (None, "", config.get("uid")) else "no"
         await self._read_instruments(client, symbols)
         self._check_families(symbols)
 
@@ -476,7 +476,7 @@ class OkxAdapter(Adapter):
         if kind == "MARGIN" and margin_mode == CROSS and level in CURRENCY_LEVEL_MODES:
             base, quote = symbol.split("-")
             return (f"this account is in {mode_text}, where OKX keeps cross MARGIN leverage per borrowed currency, "
-                    f"not per pair (seed scenarios 2, 4, 5): write it under this account as currencies: "
+                    f"not per pair: write it under this account as currencies: "
                     f"{{{base}: {{leverage: N}}}} (or {quote}) instead of a cross leverage for {symbol}")
         spec = self.account.symbols.get(symbol)
         if kind == "MARGIN" and spec is not None and isinstance(spec.leverage, dict) \
@@ -491,11 +491,11 @@ class OkxAdapter(Adapter):
         level = live.settings.get("account_mode")
         if level not in CURRENCY_LEVEL_MODES:
             return (f"this account is in {_mode_text(level)}, where OKX keeps cross MARGIN leverage per pair, not "
-                    f"per currency (seed scenario 3): write it under symbols, e.g. {currency}-USDT: "
+                    f"per currency: write it under symbols, e.g. {currency}-USDT: "
                     f"{{margin_mode: cross, leverage: N}}, instead of currencies: {currency}")
         if level == "1" and live.settings.get("spot_borrow") != "on":
             return (f"this account is in {_mode_text(level)} without borrowing, and OKX has a cross leverage per "
-                    f"currency there only when borrowing is enabled (seed scenario 2); enable borrowing on OKX "
+                    f"currency there only when borrowing is enabled; enable borrowing on OKX "
                     f"(enableSpotBorrow), or remove currencies: {currency} from the file")
         # Unconfirmed: which pending orders lock a currency's cross leverage. okx.md 5.1 says pending cross
         # orders lock cross leverage (59107); we take every pending cross order of a pair that trades this

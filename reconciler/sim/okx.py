@@ -8,7 +8,9 @@ against it unchanged once pointed at its address:
 - the envelope ``{"code": "0", "msg": "", "data": [...]}``; business errors HTTP 200 with the code,
   parameter errors HTTP 400 (50014, 50015, 51000, 59105, ...), as okx.md's error table gives them;
 - empty-string parameters count as absent (python-okx sends ``""`` for every unused argument);
-- the documented per-UID (private) and per-IP (public) rate limits, answered with 50011.
+- the documented per-UID (private) and per-IP (public) rate limits, answered with 50011;
+- the ``expTime`` request header: a request processed after it is refused and nothing is done
+  (``_check_exp_time``: which code, unconfirmed).
 
 Endpoints: public/time, public/instruments, account/instruments, account/config, account/balance,
 account/positions, account/leverage-info, account/adjust-leverage-info, trade/orders-pending,

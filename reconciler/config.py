@@ -30,6 +30,7 @@ def load(path: str | Path) -> DesiredState:
     _check_schema(document, lines, str(path))
     problems: list[str] = []
     state = _build(document, lines, path, problems)
+    _add_currencies(state, document, lines, problems)
     if problems:
         raise ConfigError(problems)
     return state
@@ -209,6 +210,24 @@ def _sim_only(raw: dict, key: str, environment: str, where, problems: list[str])
     if key in raw and environment != "sim":
         problems.append(f"{where(key)}: '{key}' is allowed only with environment: sim")
     return raw.get(key)
+
+
+def _add_currencies(state: DesiredState, document: dict, lines: dict, problems: list[str]) -> None:
+    """`currencies: {CCY: {leverage: N}}`: cross leverage kept per borrowed currency (OKX only)."""
+    for name, raw in document["accounts"].items():
+        if not raw.get("currencies") or name not in state.accounts:
+            continue
+        account = state.accounts[name]
+        if account.venue in supported_venues() and not adapter_class(account.venue).currency_leverage:
+            where = _where(state.path, lines, ("accounts", name, "currencies"))
+            problems.append(f"{where}: {account.venue} keeps no leverage per currency")
+            continue
+        for currency, spec in raw["currencies"].items():
+            if not re.fullmatch(r"[A-Z0-9]{1,20}", currency):
+                where = _where(state.path, lines, ("accounts", name, "currencies", currency))
+                problems.append(f"{where}: a currency is written as the venue's upper-case code, e.g. BTC")
+            else:
+                account.currencies[currency] = Decimal(spec["leverage"])
 
 
 def _check_credentials(credentials: dict, adapter, environment: str, where, problems: list[str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .model import ACCOUNT_SETTINGS, ISOLATED, AccountLive, AccountSpec, Band, Position, SymbolSpec
+from .model import ACCOUNT_SETTINGS, CROSS, ISOLATED, AccountLive, AccountSpec, Band, Position, SymbolSpec
 from .plan import Change
 from .venues.base import decimal_text
 
@@ -35,14 +35,33 @@ def diff_account(spec: AccountSpec, live: AccountLive, rules) -> AccountDiff:
             result.in_sync.append(setting_id)
             continue
         change = _change(spec, setting_id, None, name, have, want)
-        _block(change, rules.setting_blockers(live, name))
+        refusal = rules.setting_refusal(live, name, want)
+        if refusal:
+            _refuse(change, refusal)
+        else:
+            _block(change, rules.setting_blockers(live, name))
         result.changes.append(change)
         if name == "position_mode":
             account_level.append(change.id)
+    for currency, want in spec.currencies.items():
+        _diff_currency(spec, currency, want, live, rules, result)
     for symbol_spec in spec.symbols.values():
         _diff_symbol(spec, symbol_spec, live, rules, position_mode, account_level, result)
     _propagate_blocks(result.changes)
     return result
+
+
+def _diff_currency(spec, currency: str, want: Decimal, live: AccountLive, rules, result) -> None:
+    """Cross leverage kept per borrowed currency; the change's `symbol` is the currency."""
+    setting_id = f"{spec.name}/currency/{currency}/leverage/{CROSS}"
+    have = live.currencies.get(currency)
+    result.observed[setting_id] = None if have is None else decimal_text(have)
+    if have is not None and Decimal(have) == want:
+        result.in_sync.append(setting_id)
+        return
+    change = _change(spec, setting_id, currency, "leverage", have, want, margin_mode=CROSS)
+    _refuse(change, rules.currency_leverage_refusal(live, currency))
+    result.changes.append(change)
 
 
 def _diff_symbol(spec, wanted: SymbolSpec, live: AccountLive, rules, position_mode, account_level, result):
@@ -90,7 +109,10 @@ def _diff_symbol(spec, wanted: SymbolSpec, live: AccountLive, rules, position_mo
                 continue
             change = _change(spec, setting_id, symbol, "leverage", have, want, side=side, margin_mode=mode,
                              depends_on=mode_deps)
-            if current.max_leverage is not None and want > current.max_leverage:
+            refusal = rules.leverage_refusal(live, symbol, mode)
+            if refusal:
+                _refuse(change, refusal)
+            elif current.max_leverage is not None and want > current.max_leverage:
                 change.status = "blocked"
                 change.reason = (f"{decimal_text(want)}x is above {symbol}'s maximum leverage "
                                  f"{decimal_text(current.max_leverage)}x; lower it in the file")
@@ -151,6 +173,13 @@ def _block(change: Change, blockers: list[str]) -> None:
     if blockers:
         change.status = "blocked"
         change.reason = f"{'; '.join(blockers)}: {ACT}"
+
+
+def _refuse(change: Change, reason: str | None) -> None:
+    """Block a change the account's mode forbids, with the venue rule's own reason."""
+    if reason:
+        change.status = "blocked"
+        change.reason = reason
 
 
 def _propagate_blocks(changes: list[Change]) -> None:

@@ -44,7 +44,8 @@ async def import_account(state: DesiredState, account: str, symbols: list[str] |
             leverage = values.get("long")
         imported[name] = SymbolSpec(name, mode, leverage)
     settings = {key: live.settings[key] for key in adapter.settings if live.settings.get(key) is not None}
-    account_block = account_to_dict(dataclasses.replace(spec, settings=settings, symbols=imported))
+    account_block = account_to_dict(dataclasses.replace(spec, settings=settings, symbols=imported,
+                                                          currencies=dict(live.currencies)))
     document = {"version": 1}
     if state.simulator_world:
         document["simulator"] = {"world": state.simulator_world}

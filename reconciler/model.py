@@ -8,7 +8,7 @@ from decimal import Decimal
 
 CROSS, ISOLATED = "cross", "isolated"
 LONG, SHORT = "long", "short"
-ACCOUNT_SETTINGS = ("position_mode", "isolated_transfer_mode")
+ACCOUNT_SETTINGS = ("position_mode", "isolated_transfer_mode", "margin_isolated_transfer_mode")
 ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")  # how a credential names its variable
 
 
@@ -48,6 +48,7 @@ class AccountSpec:
     rate_limits: dict[str, str] = field(default_factory=dict)
     request_lifetime: Decimal | None = None  # sim only: a shortened timestamp window (see the schema)
     origins: dict[str, str] = field(default_factory=dict)  # credential key -> "file:line: key path"
+    currencies: dict[str, Decimal] = field(default_factory=dict)  # currency -> cross leverage (OKX, per currency)
 
 
 @dataclass
@@ -89,6 +90,7 @@ class AccountLive:
     symbols: dict[str, SymbolLive] = field(default_factory=dict)
     positions: list[Position] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
+    currencies: dict[str, Decimal] = field(default_factory=dict)  # currency -> cross leverage now
 
     def positions_of(self, symbol: str) -> list[Position]:
         return [p for p in self.positions if p.symbol == symbol and p.size != 0]

@@ -26,6 +26,8 @@ def account_to_dict(spec: AccountSpec, *, redact_literals: bool = False) -> dict
         data["rate_limits"] = dict(spec.rate_limits)
     if spec.settings:
         data["settings"] = dict(spec.settings)
+    if spec.currencies:
+        data["currencies"] = {currency: {"leverage": value} for currency, value in spec.currencies.items()}
     data["symbols"] = {symbol: symbol_to_dict(s) for symbol, s in spec.symbols.items()}
     return data
 
@@ -63,6 +65,7 @@ def account_from_dict(name: str, data: dict) -> AccountSpec:
         credentials=dict(data.get("credentials") or {}), settings=dict(data.get("settings") or {}),
         symbols=symbols, product_type=data.get("product_type"),
         rate_limits=dict(data.get("rate_limits") or {}),
+        currencies={currency: Decimal(str(raw["leverage"])) for currency, raw in (data.get("currencies") or {}).items()},
         origins={key: f"plan account {name}: credentials.{key}" for key in data.get("credentials") or {}})
 
 

@@ -123,8 +123,9 @@ def test_plan_reads_per_account_and_shows_conflicts_locks_and_the_note(sim, cli,
     margin = by_id["ox/SOL-USDT-SWAP/isolated_margin/short"]
     assert (margin["from"], margin["to"]) == ("300", "500")
     assert margin["calls"][0]["body"] == {"instId": "SOL-USDT-SWAP", "posSide": "short", "type": "add", "amt": "200"}
-    assert plan["notes"] and "tdMode=isolated for BTC-USDT-SWAP" in plan["notes"][0]["text"]
-    assert f"tdMode=cross for {FUT1}, {FUT2}" in plan["notes"][0]["text"]
+    notes = [note["text"] for note in plan["notes"]]
+    assert notes[0].startswith("OKX account mode: Spot and futures mode (acctLv 2)")
+    assert "tdMode=isolated for BTC-USDT-SWAP" in notes[1] and f"tdMode=cross for {FUT1}, {FUT2}" in notes[1]
     # reads: per account, never per symbol
     paths = [endpoint(c) for c in calls]
     assert paths.count("account/config") == 1
@@ -142,7 +143,8 @@ def test_plan_text_names_the_td_mode_note(sim, cli, tmp_path):
     code, out, _ = cli("plan", config(tmp_path, sim.url))
     assert code == 0
     assert "note: OKX stores no margin mode per instrument" in out
-    assert out.count("note: OKX") == 1  # once per account
+    assert out.count("note: OKX stores no margin mode") == 1  # once per account
+    assert out.count("note: OKX account mode: Spot and futures mode (acctLv 2)") == 1
     assert "[conflict]" in out
 
 
@@ -293,9 +295,10 @@ def test_leverage_above_the_instrument_cap_is_blocked_at_plan_time(sim, cli, tmp
 
 def test_unknown_instrument_is_a_clear_error(sim, cli, tmp_path):
     path = config(tmp_path, sim.url, symbols={"NOPE-USDT-SWAP": {"margin_mode": "cross", "leverage": 3},
-                                              "BTC-USDT": {"margin_mode": "cross", "leverage": 3}})
+                                              "BTC-USDT-C-60000": {"margin_mode": "cross", "leverage": 3}})
     code, _, err = cli("plan", path)
-    assert code == 1 and "BTC-USDT is not an OKX SWAP or FUTURES instrument" in err and "Traceback" not in err
+    assert code == 1 and "BTC-USDT-C-60000 is not an OKX SWAP, FUTURES or MARGIN instrument" in err
+    assert "Traceback" not in err
     path = config(tmp_path, sim.url, symbols={"NOPE-USDT-SWAP": {"margin_mode": "cross", "leverage": 3}})
     code, _, err = cli("plan", path)
     assert code == 1 and "OKX has no instrument NOPE-USDT-SWAP" in err

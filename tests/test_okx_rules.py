@@ -110,9 +110,9 @@ def test_conflicts_are_positions_and_orders_of_the_other_mode_only():
     live = AccountLive(
         positions=[Position("A-USDT-SWAP", "cross", None, Decimal(1)),
                    Position("A-USDT-SWAP", "isolated", None, Decimal(2), Decimal(10))],
-        orders=[Order("A-USDT-SWAP", "cross", "cross limit order 1 A-USDT-SWAP buy 1 @ 2"),
-                Order("A-USDT-SWAP", "isolated", "isolated limit order 2 A-USDT-SWAP buy 1 @ 2"),
-                Order("A-USDT", "cash", "cash limit order 3 A-USDT buy 1 @ 2")])
+        orders=[Order("A-USDT-SWAP", "cross", "pending cross limit order 1 A-USDT-SWAP buy 1 @ 2"),
+                Order("A-USDT-SWAP", "isolated", "pending isolated limit order 2 A-USDT-SWAP buy 1 @ 2"),
+                Order("A-USDT", "cash", "pending cash limit order 3 A-USDT buy 1 @ 2")])
     conflicts = okx.mode_conflicts(live, "A-USDT-SWAP", "isolated")
     assert conflicts == ["open cross position A-USDT-SWAP size 1", "pending cross limit order 1 A-USDT-SWAP buy 1 @ 2"]
     assert okx.leverage_blockers(live, "A-USDT-SWAP", "isolated") == [
@@ -134,3 +134,29 @@ def test_the_td_mode_note_names_instruments_per_mode_once():
     notes = okx.notes(AccountLive())
     assert len(notes) == 1
     assert "tdMode=cross for B-USDT-SWAP; tdMode=isolated for A-USDT-SWAP, C-USDT-SWAP" in notes[0]
+
+
+def test_a_margin_pair_keeps_one_leverage_per_mode_in_long_short_mode():
+    """Seed: posSide is only for FUTURES/SWAP, so both sides of an isolated MARGIN pair share one call."""
+    okx = adapter(symbols={"BTC-USDT": SymbolSpec("BTC-USDT", "isolated", {"long": Decimal(4), "short": Decimal(4)}),
+                           "ETH-USDT": SymbolSpec("ETH-USDT", "isolated", {"long": Decimal(4), "short": Decimal(3)})},
+                  settings={"position_mode": "hedge"})
+    okx._instruments = {pair: {"instId": pair, "instType": "MARGIN", "lever": "10"} for pair in ("BTC-USDT", "ETH-USDT")}
+    live = AccountLive(settings={"position_mode": "hedge", "account_mode": "2"}, symbols={
+        pair: SymbolLive(pair, None, {("isolated", "long"): Decimal(10), ("isolated", "short"): Decimal(10)})
+        for pair in ("BTC-USDT", "ETH-USDT")})
+    diff = diff_account(okx.account, live, okx)
+    okx.assign_calls(diff.changes, live)
+    by_id = {c.id: c for c in diff.changes}
+    long, short = by_id["ox/BTC-USDT/leverage/isolated/long"], by_id["ox/BTC-USDT/leverage/isolated/short"]
+    assert long.calls == short.calls and long.calls[0].body == {"instId": "BTC-USDT", "lever": "4", "mgnMode": "isolated"}
+    refused = by_id["ox/ETH-USDT/leverage/isolated/long"]
+    assert refused.status == "blocked" and "one leverage per MARGIN pair" in refused.reason and not refused.calls
+
+
+def test_margin_moves_of_an_isolated_margin_position_name_its_currency():
+    okx = adapter()
+    okx._margin_ccy[("BTC-USDT", None)] = "BTC"
+    assert okx.margin_call("BTC-USDT", None, Decimal("-0.05")).body == {
+        "instId": "BTC-USDT", "posSide": "net", "type": "reduce", "amt": "0.05", "ccy": "BTC"}
+    assert "ccy" not in okx.margin_call("BTC-USDT-SWAP", None, Decimal(5)).body

@@ -8,23 +8,39 @@ against it unchanged once pointed at its address:
 - the envelope ``{"code": "0", "msg": "", "data": [...]}``; business errors HTTP 200 with the code,
   parameter errors HTTP 400 (50014, 50015, 51000, 59105, ...), as okx.md's error table gives them;
 - empty-string parameters count as absent (python-okx sends ``""`` for every unused argument);
-- the documented per-UID (private) and per-IP (public) rate limits, answered with 50011.
+- the documented per-UID (private) and per-IP (public) rate limits, answered with 50011;
+- the ``expTime`` request header: a request processed after it is refused and nothing is done
+  (``_check_exp_time``: which code, unconfirmed).
 
 Endpoints: public/time, public/instruments, account/instruments, account/config, account/balance,
 account/positions, account/leverage-info, account/adjust-leverage-info, trade/orders-pending,
-trade/orders-algo-pending, asset/currencies (ccxt's load_markets calls it when it has keys),
-account/set-leverage, account/position/margin-balance, account/set-isolated-mode,
-account/set-position-mode.
+trade/orders-algo-pending, tradingBot/grid/orders-algo-pending, asset/currencies (ccxt's load_markets
+calls it when it has keys), account/set-leverage, account/position/margin-balance,
+account/set-isolated-mode, account/set-position-mode.
+
+Instruments are keyed by (instType, instId): OKX lists ``BTC-USDT`` both as SPOT and as MARGIN. Where an
+id alone names one (set-leverage, positions), the leveraged listing wins (MARGIN over SPOT).
+
+What each account mode (``config.acctLv``) allows, as seed okx-set-leverage's 11 scenarios give it:
+Spot mode (1) has no futures or swaps (51010); cross MARGIN leverage is per pair only in Spot and
+futures mode (2, scenario 3) and per currency (``ccy``) in the others (scenarios 2, 4, 5; in Spot mode
+only with ``config.enableSpotBorrow``); Portfolio margin (4) neither reads (59111) nor sets (51039) cross
+leverage of futures and swaps and has the net position mode only (51041).
 
 World section (``okx:``), keys pinned by DESIGN.md, plus these optional ones:
 
 - instrument: any public field (``lotSz``, ``minSz``, ``tickSz``, ``ctType``, ``expTime``, ``state``, ...)
   overrides the generated one;
 - account: ``algo_orders`` (pending algo orders: instId, tdMode, side, posSide, sz, ordType, triggerPx...),
+  ``bots`` (running grid trading bots: instId, algoOrdType ``grid``/``contract_grid``/``moon_grid``,
+  algoId), ``config.enableSpotBorrow`` (Spot mode borrowing, default false), ``config.mainUid``
+  (a uid other than the account's own makes it a sub-account: settings refusals answer 59002);
+- leverage: besides instIds, a currency (``BTC: {cross: "5"}``) holds its currency-level cross leverage;
   ``demo`` (true: only answers with ``x-simulated-trading: 1``; false: only without it; absent: both),
   ``config.perm`` (default ``read_only,trade``; without ``trade`` every write answers 50120),
   ``config.mainUid``, ``config.label``;
-- position: ``markPx`` (defaults to ``avgPx``), ``posId``; order: ``ordId``, ``ordType`` (default limit),
+- position: ``markPx`` (defaults to ``avgPx``), ``posId``, ``ccy`` (the margin currency of an isolated
+  MARGIN position, default the quote currency; margin-balance must name it); order: ``ordId``, ``ordType`` (default limit),
   ``reduceOnly``, ``clOrdId``; algo order: ``algoId``.
 
 Defaults for settings the world does not give:
@@ -86,6 +102,9 @@ DEFAULT_CONFIG = {
 
 INST_TYPES = ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION")
 DERIVATIVES = ("SWAP", "FUTURES")
+LEVERAGED_FIRST = ("SWAP", "FUTURES", "MARGIN", "OPTION", "SPOT")  # which listing an id alone names
+CURRENCY_LEVEL_MODES = ("1", "3", "4")  # seed set-leverage scenarios 2, 4, 5
+GRID_TYPES = ("grid", "contract_grid", "moon_grid")
 ALGO_ORD_TYPES = ("conditional", "oco", "chase", "trigger", "move_order_stop", "iceberg", "twap")
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -142,6 +161,8 @@ class OkxSim(VenueSim):
         "GET /api/v5/trade/orders-algo-pending": "20/2s",
         # Not in okx.md; the OKX docs page "Get currencies" gives 6 requests per second, User ID.
         "GET /api/v5/asset/currencies": "6/1s",
+        # Unconfirmed: not in okx.md; 20 / 2 s per User ID like the other pending-algo list.
+        "GET /api/v5/tradingBot/grid/orders-algo-pending": "20/2s",
         "POST /api/v5/account/set-leverage": "20/2s",
         "POST /api/v5/account/position/margin-balance": "20/2s",
         "POST /api/v5/account/set-isolated-mode": "5/2s",
@@ -165,7 +186,7 @@ class OkxSim(VenueSim):
             inst_type = str(inst.get("instType") or _infer_type(inst_id))
             if inst_type not in INST_TYPES:
                 raise ValueError(f"instrument {inst_id}: unknown instType {inst_type!r}")
-            by_id[inst_id] = inst
+            by_id[(inst_type, inst_id)] = inst
         keys = {}
         ids: dict[int, str] = {}
         for acct in accounts:
@@ -178,7 +199,7 @@ class OkxSim(VenueSim):
                 raise ValueError(f"duplicate okx api_key {acct['api_key']!r}")
             keys[str(acct["api_key"])] = acct
             for field, kind in (("config", dict), ("balances", dict), ("leverage", dict),
-                                ("positions", list), ("orders", list), ("algo_orders", list)):
+                                ("positions", list), ("orders", list), ("algo_orders", list), ("bots", list)):
                 if acct.get(field) is not None and not isinstance(acct[field], kind):
                     raise TypeError(f"okx account {acct['uid']}: {field} must be a {kind.__name__}")
             for value in (acct.get("balances") or {}).values():
@@ -202,6 +223,9 @@ class OkxSim(VenueSim):
             for i, algo in enumerate(acct.get("algo_orders") or []):
                 _require(algo, "instId")
                 ids[id(algo)] = str(algo.get("algoId") or 700_000_000_000_000_000 + _uid_num(acct) * 1000 + i)
+            for i, bot in enumerate(acct.get("bots") or []):
+                _require(bot, "instId")
+                ids[id(bot)] = str(bot.get("algoId") or 800_000_000_000_000_000 + _uid_num(acct) * 1000 + i)
         self._section = section
         self._instruments = by_id
         self._by_key = keys
@@ -235,6 +259,7 @@ class OkxSim(VenueSim):
             (get, p + "account/adjust-leverage-info", self._private(self._adjust_leverage_info)),
             (get, p + "trade/orders-pending", self._private(self._orders_pending)),
             (get, p + "trade/orders-algo-pending", self._private(self._orders_algo_pending)),
+            (get, p + "tradingBot/grid/orders-algo-pending", self._private(self._grid_bots_pending)),
             (get, p + "asset/currencies", self._private(self._currencies)),
             (post, p + "account/set-leverage", self._private(self._set_leverage, write=True)),
             (post, p + "account/position/margin-balance", self._private(self._margin_balance, write=True)),
@@ -273,6 +298,7 @@ class OkxSim(VenueSim):
                 return self._error(request, err)
             uid = str(acct["uid"])
             try:
+                _check_exp_time(request)
                 params = _query_params(request) if request.method == "GET" else _body_params(request, body)
             except OkxError as err:
                 return self._error(request, err)
@@ -334,15 +360,21 @@ class OkxSim(VenueSim):
         return acct
 
     # --- instruments ------------------------------------------------------------------------
-    def _inst(self, inst_id: str) -> dict | None:
-        return self._instruments.get(inst_id)
+    def _inst(self, inst_id: str, inst_type: str | None = None) -> dict | None:
+        """The listing of this id (of this type; else the leveraged one: MARGIN over SPOT)."""
+        for kind in (inst_type,) if inst_type else LEVERAGED_FIRST:
+            inst = self._instruments.get((kind, inst_id))
+            if inst is not None:
+                return inst
+        return None
 
     def _inst_or_guess(self, inst_id: str) -> dict:
         """A world instrument, or one guessed from the id for positions/orders the world did not list."""
         inst = self._inst(inst_id)
         if inst is not None:
             return inst
-        return {"instId": inst_id, "instType": _infer_type(inst_id), "lever": "100", "ctVal": "1"}
+        kind = _infer_type(inst_id)
+        return {"instId": inst_id, "instType": "MARGIN" if kind == "SPOT" else kind, "lever": "100", "ctVal": "1"}
 
     def _known_inst(self, inst_id: str) -> dict:
         inst = self._inst(inst_id)
@@ -394,10 +426,9 @@ class OkxSim(VenueSim):
             raise _bad("instType")
         inst_id = params.get("instId")
         if inst_id:
-            inst = self._inst(inst_id)
-            if inst is None:
+            if self._inst(inst_id) is None:
                 raise OkxError("51001", "Instrument ID doesn't exist.")
-            if _type_of(inst) != inst_type:
+            if self._inst(inst_id, inst_type) is None:
                 raise OkxError("51015", "Instrument ID doesn't match instrument type.")
         rows = []
         for inst in self._instruments.values():
@@ -429,6 +460,37 @@ class OkxSim(VenueSim):
 
     def _cfg(self, acct: dict, key: str) -> str:
         return str(self._config_of(acct).get(key, DEFAULT_CONFIG.get(key, "")))
+
+    def _spot_borrow(self, acct: dict) -> bool:
+        return str(self._config_of(acct).get("enableSpotBorrow", False)).lower() == "true"
+
+    def _sub_account(self, acct: dict) -> bool:
+        return str(self._config_of(acct).get("mainUid", acct["uid"])) != str(acct["uid"])
+
+    def _account_mode_refusal(self, acct: dict, inst: dict | None, mgn_mode: str, ccy: str | None,
+                              reading: bool) -> OkxError | None:
+        """What the account mode (acctLv) does not allow, per seed set-leverage scenarios 1-11."""
+        acct_lv = self._cfg(acct, "acctLv")
+        unsupported = OkxError("51010", "Request unsupported under current account mode")
+        if ccy:
+            # Unconfirmed: the seed names no code for ccy outside scenarios 2, 4, 5 (nor for Spot mode
+            # without borrowing); we choose 51010 because it is the safe behaviour (refuse).
+            if acct_lv not in CURRENCY_LEVEL_MODES or (acct_lv == "1" and not self._spot_borrow(acct)):
+                return unsupported
+            return None
+        inst_type = _type_of(inst)
+        if inst_type in DERIVATIVES and acct_lv == "1":
+            return unsupported
+        if inst_type in DERIVATIVES and acct_lv == "4" and mgn_mode == "cross":
+            if reading:
+                return OkxError("59111", "Leverage query isn't supported in portfolio margin account mode")
+            return OkxError("51039", "Leverage cannot be adjusted for the cross positions of Expiry Futures "
+                                     "and Perpetual Futures under the PM account.")
+        if inst_type == "MARGIN" and mgn_mode == "cross" and acct_lv != "2":
+            # Seed scenarios 2-5: cross MARGIN leverage is per pair only in Spot and futures mode.
+            # Unconfirmed: the code for a pair-level cross MARGIN request in the other modes; 51010.
+            return unsupported
+        return None
 
     def _hedge(self, acct: dict) -> bool:
         return self._cfg(acct, "posMode") == "long_short_mode"
@@ -471,7 +533,18 @@ class OkxSim(VenueSim):
         return abs(pos) * ct_val / price if price else Decimal(0)
 
     def _required_margin(self, inst: dict, position: dict, lever: Decimal) -> Decimal:
-        return self._notional(inst, _dec(position.get("pos", "0")), _dec(position.get("avgPx", "0"))) / lever
+        """In the position's margin currency (a MARGIN position may hold its margin in the base currency)."""
+        price = _dec(position.get("avgPx", "0"))
+        need = self._notional(inst, _dec(position.get("pos", "0")), price) / lever
+        if _type_of(inst) == "MARGIN" and self._margin_ccy(inst, position) == _family_of(inst).split("-")[0]:
+            return need / price if price else Decimal(0)
+        return need
+
+    def _margin_ccy(self, inst: dict, position: dict) -> str:
+        """The currency a position's margin is held in: settleCcy, or a MARGIN position's own ccy."""
+        if _type_of(inst) == "MARGIN" and position.get("ccy"):
+            return str(position["ccy"])
+        return self._settle_ccy(inst)
 
     # --- leverage storage -------------------------------------------------------------------
     def _default_lever(self, inst: dict) -> Decimal:
@@ -483,9 +556,9 @@ class OkxSim(VenueSim):
     def _family_futures(self, inst: dict, acct: dict | None = None) -> list[str]:
         """Every FUTURES instId of this instrument's family (world instruments and leverage rows)."""
         family = _family_of(inst)
-        ids = [i for i, x in self._instruments.items() if _type_of(x) == "FUTURES" and _family_of(x) == family]
+        ids = [i for (kind, i), x in self._instruments.items() if kind == "FUTURES" and _family_of(x) == family]
         for inst_id in ((acct or {}).get("leverage") or {}):
-            other = self._inst(inst_id)
+            other = self._inst(inst_id, "FUTURES")
             if other is not None and _type_of(other) == "FUTURES" and _family_of(other) == family \
                     and inst_id not in ids:
                 ids.append(inst_id)
@@ -538,7 +611,7 @@ class OkxSim(VenueSim):
         uid = str(acct["uid"])
         out = {
             "acctLv": self._cfg(acct, "acctLv"), "acctStpMode": "cancel_maker", "autoLoan": False,
-            "ctIsoMode": self._cfg(acct, "ctIsoMode"), "enableSpotBorrow": False, "greeksType": "PA",
+            "ctIsoMode": self._cfg(acct, "ctIsoMode"), "enableSpotBorrow": self._spot_borrow(acct), "greeksType": "PA",
             "ip": "", "kycLv": "2", "label": str(cfg.get("label", "sim")), "level": "Lv1", "levelTmp": "",
             "liquidationGear": "-1", "mainUid": str(cfg.get("mainUid", uid)),
             "mgnIsoMode": self._cfg(acct, "mgnIsoMode"), "opAuth": "0",
@@ -553,7 +626,7 @@ class OkxSim(VenueSim):
         sums: dict[str, Decimal] = {}
         for position in self._positions_of(acct):
             if position.get("mgnMode") == "isolated":
-                ccy = self._settle_ccy(self._inst_or_guess(str(position["instId"])))
+                ccy = self._margin_ccy(self._inst_or_guess(str(position["instId"])), position)
                 sums[ccy] = sums.get(ccy, Decimal(0)) + _dec(position.get("margin") or "0")
         return sums
 
@@ -604,7 +677,7 @@ class OkxSim(VenueSim):
         return {
             "adl": "1", "availPos": _fmt(abs(pos)), "avgPx": str(position.get("avgPx", "0")), "baseBal": "",
             "baseBorrowed": "", "baseInterest": "", "bePx": str(position.get("avgPx", "0")), "bizRefId": "",
-            "bizRefType": "", "cTime": ts, "ccy": self._settle_ccy(inst), "clSpotInUseAmt": "",
+            "bizRefType": "", "cTime": ts, "ccy": self._margin_ccy(inst, position), "clSpotInUseAmt": "",
             "closeOrderAlgo": [], "deltaBS": "", "deltaPA": "", "fee": "0", "fundingFee": "0", "gammaBS": "",
             "gammaPA": "",
             "imr": _fmt((notional / lever).quantize(q)) if mgn_mode == "cross" else "",
@@ -635,7 +708,7 @@ class OkxSim(VenueSim):
         pos_ids = _id_list(params.get("posId"))
         if len(pos_ids) > 20:
             raise OkxError("50025", "Parameter posId count exceeds the limit 20")
-        known = set(self._instruments) | {str(p["instId"]) for p in self._positions_of(acct)}
+        known = {i for _, i in self._instruments} | {str(p["instId"]) for p in self._positions_of(acct)}
         for inst_id in inst_ids:
             if inst_id not in known:
                 raise OkxError("51001", "Instrument ID doesn't exist.")
@@ -679,21 +752,21 @@ class OkxSim(VenueSim):
             # Unconfirmed: okx.md says "up to 20" and guesses 50025 for more; we choose 50025
             # because it is the safe behaviour (refuse rather than silently answer a part).
             raise OkxError("50025", f"Parameter {'instId' if inst_ids else 'ccy'} count exceeds the limit 20")
-        acct_lv = self._cfg(acct, "acctLv")
         rows = []
         for inst_id in inst_ids:
             inst = self._known_inst(inst_id)
             if _type_of(inst) not in ("MARGIN", "SWAP", "FUTURES"):
                 raise OkxError("51000", "Parameter instId error", 400)
-            if _type_of(inst) in DERIVATIVES:
-                if acct_lv == "1":
-                    raise OkxError("51010", "Request unsupported under current account mode")
-                if acct_lv == "4" and mgn_mode == "cross":
-                    raise OkxError("59111", "Leverage query isn't supported in portfolio margin account mode")
+            refusal = self._account_mode_refusal(acct, inst, mgn_mode, None, reading=True)
+            if refusal:
+                raise refusal
             rows += self._leverage_rows(acct, inst, mgn_mode)
         for ccy in ccys:
             if mgn_mode != "cross":
                 raise _bad("mgnMode")
+            refusal = self._account_mode_refusal(acct, None, mgn_mode, ccy, reading=True)
+            if refusal:
+                raise refusal
             entry = ((acct.get("leverage") or {}).get(ccy) or {}).get("cross")
             rows.append({"ccy": ccy, "instId": "", "mgnMode": "cross", "posSide": "net",
                          "lever": _fmt(_dec(entry)) if entry is not None else _fmt(DEFAULT_LEVER)})
@@ -842,6 +915,35 @@ class OkxSim(VenueSim):
             })
         return _paginate(rows, "algoId", params, limit)
 
+    def _grid_bots_pending(self, acct, params):
+        """Running grid trading bots (GET /api/v5/tradingBot/grid/orders-algo-pending; algoOrdType required)."""
+        kind = params.get("algoOrdType")
+        if not kind:
+            raise _empty("algoOrdType")
+        if kind not in GRID_TYPES:
+            raise _bad("algoOrdType")
+        limit = _parse_limit(params.get("limit"))
+        rows = []
+        for bot in acct.get("bots") or []:
+            if str(bot.get("algoOrdType", "grid")) != kind:
+                continue
+            inst = self._inst_or_guess(str(bot["instId"]))
+            if params.get("instId") and str(bot["instId"]) != params["instId"]:
+                continue
+            if params.get("instType") and _type_of(inst) != params["instType"]:
+                continue
+            algo_id = self._ids[id(bot)]
+            ts = str(SIM_EPOCH_MS)
+            rows.append({
+                "algoId": algo_id, "algoClOrdId": "", "algoOrdType": kind, "instId": str(bot["instId"]),
+                "instType": _type_of(inst), "instFamily": _family_of(inst) if _type_of(inst) in DERIVATIVES else "",
+                "state": "running", "direction": str(bot.get("direction", "")), "lever": str(bot.get("lever", "")),
+                "maxPx": str(bot.get("maxPx", "")), "minPx": str(bot.get("minPx", "")),
+                "gridNum": str(bot.get("gridNum", "")), "runType": "1", "investment": str(bot.get("investment", "")),
+                "cTime": ts, "uTime": ts, "tag": "",
+            })
+        return _paginate(rows, "algoId", params, limit)
+
     def _currencies(self, acct, params):
         wanted = [c for c in (params.get("ccy") or "").split(",") if c]
         ccys = list((acct.get("balances") or {}).keys())
@@ -877,28 +979,32 @@ class OkxSim(VenueSim):
             raise OkxError("50024", "Parameter instId and ccy can not exist at the same time")
         lever = _parse_lever(params["lever"])
         side = params.get("posSide")
-        acct_lv = self._cfg(acct, "acctLv")
         if ccy:
             # Scenarios 2, 4, 5: currency-level cross MARGIN leverage (auto borrow).
             if mgn_mode != "cross":
                 raise _bad("mgnMode")
             if side:
                 raise _bad("posSide")
-            if acct_lv == "2":
-                # Unconfirmed: the seed names no code for ccy in futures mode (scenario 3 uses
-                # instId); we choose 51010 because it is the safe behaviour (refuse).
-                raise OkxError("51010", "Request unsupported under current account mode")
+            refusal = self._account_mode_refusal(acct, None, mgn_mode, ccy, reading=False)
+            if refusal:
+                raise refusal
+            # Unconfirmed: which pending orders lock a currency's cross leverage; okx.md 5.1 says pending
+            # cross orders lock cross leverage (59107), so we refuse while a cross order of a MARGIN pair
+            # that trades this currency is pending, the safe behaviour.
+            if any(str(o.get("tdMode")) == "cross" and ccy in str(o["instId"]).split("-")[:2]
+                   and _type_of(self._inst_or_guess(str(o["instId"]))) == "MARGIN"
+                   for o in self._orders_of(acct) + self._algos_of(acct)):
+                raise OkxError("59107", "Leverage can't be modified. Please cancel all pending cross-margin "
+                                        "orders before adjusting the leverage.")
             self._store_lever(acct, ccy, "cross", _fmt(lever), None)
             return [{"lever": _fmt(lever), "mgnMode": "cross", "instId": "", "posSide": ""}]
         inst = self._known_inst(inst_id)
         inst_type = _type_of(inst)
         if inst_type not in ("MARGIN", "SWAP", "FUTURES"):
             raise _bad("instId")
-        if inst_type in DERIVATIVES and acct_lv == "1":
-            raise OkxError("51010", "Request unsupported under current account mode")
-        if inst_type in DERIVATIVES and acct_lv == "4" and mgn_mode == "cross":
-            raise OkxError("51039", "Leverage cannot be adjusted for the cross positions of Expiry Futures "
-                                    "and Perpetual Futures under the PM account.")
+        refusal = self._account_mode_refusal(acct, inst, mgn_mode, None, reading=False)
+        if refusal:
+            raise refusal
         # posSide rules (seed: "only required when margin mode is isolated in long/short mode for
         # FUTURES/SWAP"; okx.md 5.1: a posSide that does not fit gives 51000 "Parameter posSide error").
         hedge = self._hedge(acct)
@@ -960,15 +1066,17 @@ class OkxSim(VenueSim):
                 margin = _dec(position.get("margin") or "0")
                 delta = -min(-delta, max(margin - new_need, Decimal(0)))
             moves.append((position, delta.quantize(Decimal("0.00000001"))))
-        need = sum((d for _, d in moves), Decimal(0))
-        ccy = self._settle_ccy(inst)
-        if need > self._balance_of(acct, ccy):
+        need: dict[str, Decimal] = {}
+        for position, delta in moves:
+            ccy = self._margin_ccy(inst, position)
+            need[ccy] = need.get(ccy, Decimal(0)) + delta
+        if any(amount > self._balance_of(acct, ccy) for ccy, amount in need.items()):
             raise OkxError("59103", "Account margin is insufficient and leverage is too low. "
                                     "Please increase the leverage.")
         for position, delta in moves:
             position["margin"] = _fmt(_dec(position.get("margin") or "0") + delta)
-        if moves:
-            self._set_balance(acct, ccy, self._balance_of(acct, ccy) - need)
+        for ccy, amount in need.items():
+            self._set_balance(acct, ccy, self._balance_of(acct, ccy) - amount)
 
     def _margin_balance(self, acct, params):
         for name in ("instId", "posSide", "type", "amt"):
@@ -995,7 +1103,18 @@ class OkxSim(VenueSim):
                          and str(p.get("posSide") or "net") == side), None)
         if position is None:
             raise OkxError("59300", "Margin call failed. Position does not exist.")
-        ccy = self._settle_ccy(inst)
+        ccy = self._margin_ccy(inst, position)
+        if _type_of(inst) == "MARGIN":
+            # Seed okx-margin-balance: ccy is "conditional, applicable to isolated MARGIN". Unconfirmed:
+            # whether OKX defaults it when absent; we require it (50014) and refuse another currency than
+            # the position's margin currency (51000), the safe behaviour: no guess about which is moved.
+            if not params.get("ccy"):
+                raise _empty("ccy")
+            if params["ccy"] != ccy:
+                raise _bad("ccy")
+        elif params.get("ccy"):
+            # Unconfirmed: ccy on a contract position; refused (51000), the safe behaviour.
+            raise _bad("ccy")
         margin = _dec(position.get("margin") or "0")
         lever = self._lever(acct, inst, "isolated", side)
         if kind == "add":
@@ -1025,10 +1144,17 @@ class OkxSim(VenueSim):
                  "posSide": side, "type": kind}]
 
     def _open_items(self, acct: dict) -> bool:
-        """Any open position (pos != 0) or pending order, regular or algo, in the account."""
+        """Any open position (pos != 0), pending order (regular or algo) or running trading bot."""
         if any(_dec(p.get("pos", "0")) != 0 for p in self._positions_of(acct)):
             return True
-        return bool(self._orders_of(acct) or self._algos_of(acct))
+        return bool(self._orders_of(acct) or self._algos_of(acct) or acct.get("bots"))
+
+    def _settings_refused(self, acct: dict) -> OkxError:
+        """okx.md 7: 59002 for a sub-account ("close any open positions, orders, or trading bots"), else 59000."""
+        if self._sub_account(acct):
+            return OkxError("59002", "Sub-account settings failed. Close any open positions, orders, or "
+                                     "trading bots before modifying settings.")
+        return OkxError("59000", "Settings failed. Close any open positions or orders before modifying settings.")
 
     def _set_isolated_mode(self, acct, params):
         iso_mode, kind = params.get("isoMode"), params.get("type")
@@ -1049,8 +1175,7 @@ class OkxSim(VenueSim):
         # likely) nor whether an unchanged value is refused too; we choose 59000 for any open position
         # or pending order, whatever the value, because it is the safe behaviour.
         if self._open_items(acct):
-            raise OkxError("59000", "Settings failed. Close any open positions or orders before "
-                                    "modifying settings.")
+            raise self._settings_refused(acct)
         if acct.get("config") is None:
             acct["config"] = {}
         acct["config"]["ctIsoMode" if kind == "CONTRACTS" else "mgnIsoMode"] = iso_mode
@@ -1067,8 +1192,7 @@ class OkxSim(VenueSim):
         # Unconfirmed: okx.md expects 59000 with open positions or orders but DOCS do not say it for
         # this endpoint; we choose 59000 (also for an unchanged value) because it is the safe behaviour.
         if self._open_items(acct):
-            raise OkxError("59000", "Settings failed. Close any open positions or orders before "
-                                    "modifying settings.")
+            raise self._settings_refused(acct)
         if mode != self._cfg(acct, "posMode"):
             self._convert_leverage(acct, to_hedge=mode == "long_short_mode")
         if acct.get("config") is None:
@@ -1114,6 +1238,25 @@ class OkxSim(VenueSim):
 
 
 # --- module helpers -------------------------------------------------------------------------
+def _check_exp_time(request: web.Request) -> None:
+    """OKX "Transaction timeouts": a request whose expTime header is past is not processed.
+
+    Unconfirmed: OKX documents expTime for placing and amending orders only, and names no code for a
+    request refused by it. We honour it on every private request, which can only refuse, and answer
+    50102 ("Timestamp request expired", HTTP 401): the request was not processed. A malformed expTime is
+    refused as a parameter error (51000), the safe behaviour.
+    """
+    raw = request.headers.get("expTime")
+    if raw is None or raw == "":
+        return
+    try:
+        deadline = int(raw)
+    except ValueError:
+        raise OkxError("51000", "Parameter expTime error", 400) from None
+    if _now_ms() > deadline:
+        raise OkxError("50102", "Timestamp request expired", 401)
+
+
 def _query_params(request: web.Request) -> dict:
     """GET parameters; empty strings count as absent (python-okx sends them for unused arguments)."""
     out = {}

@@ -41,6 +41,7 @@ class Adapter(ABC):
     # is sent for that position until this has passed.
     request_lifetime: float = 30.0
     identity_credential: str = "api_key"  # the credential that names the venue account (see identity)
+    currency_leverage: bool = False  # keeps a cross leverage per borrowed currency (file key `currencies:`)
 
     def __init__(self, account: AccountSpec, credentials: dict[str, str] | None = None):
         self.account = account
@@ -158,6 +159,17 @@ class Adapter(ABC):
 
     def notes(self, live: AccountLive) -> list[str]:
         return []
+
+    # What the account's mode forbids: a full reason (what the venue allows, what a person would change),
+    # shown as a plan-time blocked item; None when the mode allows it.
+    def setting_refusal(self, live: AccountLive, name: str, value: str) -> str | None:
+        return None
+
+    def leverage_refusal(self, live: AccountLive, symbol: str, margin_mode: str) -> str | None:
+        return None
+
+    def currency_leverage_refusal(self, live: AccountLive, currency: str) -> str | None:
+        return None
 
     @abstractmethod
     def assign_calls(self, changes: list[Change], live: AccountLive) -> None:

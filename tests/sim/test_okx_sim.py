@@ -583,3 +583,162 @@ async def test_ccxt_okx(srv):
     finally:
         await exchange.close()
         await locked.close()
+
+
+# --- account modes, MARGIN instruments, expTime, trading bots -------------------------------------
+MODES_WORLD = {"okx": {
+    "instruments": [
+        {"instId": "BTC-USDT", "instType": "SPOT"},
+        {"instId": "BTC-USDT", "instType": "MARGIN", "lever": "10"},
+        {"instId": SWAP, "instType": "SWAP", "instFamily": "BTC-USDT", "lever": "100", "settleCcy": "USDT",
+         "ctVal": "0.01"},
+    ],
+    "accounts": [
+        {"api_key": f"m{level}", "secret": f"s{level}", "passphrase": f"p{level}", "uid": f"20{level}",
+         "config": {"acctLv": level, "enableSpotBorrow": level == "1"}, "balances": {"USDT": "1000", "BTC": "1"},
+         "positions": [{"instId": "BTC-USDT", "mgnMode": "isolated", "posSide": "net", "pos": "1", "margin": "0.2",
+                        "avgPx": "60000", "ccy": "BTC"}]}
+        for level in ("1", "2", "3", "4")],
+}}
+KEYS.update({f"m{level}": (f"s{level}", f"p{level}") for level in ("1", "2", "3", "4")})
+
+
+@pytest.fixture
+async def modes():
+    async with SimServer(copy.deepcopy(MODES_WORLD)) as server:
+        yield server
+
+
+async def mode_call(http, srv, level, method, path, params=None, body=None):
+    return await call(http, srv, method, path, params, body, key=f"m{level}")
+
+
+async def test_instruments_are_keyed_by_type_and_id(modes, http):
+    for kind, lever in (("SPOT", ""), ("MARGIN", "10")):
+        status, answer = await call(http, modes, "GET", "/api/v5/public/instruments", {"instType": kind},
+                                    signed=False)
+        assert [(r["instId"], r["instType"], r["lever"]) for r in answer["data"]] == [("BTC-USDT", kind, lever)]
+    status, answer = await call(http, modes, "GET", "/api/v5/public/instruments",
+                                {"instType": "SWAP", "instId": "BTC-USDT"}, signed=False)
+    assert answer["code"] == "51015"
+
+
+@pytest.mark.parametrize("level, codes", [
+    # body -> code per account mode: seed set-leverage scenarios 1-5, 9; okx.md 7 (51010, 51039)
+    ("1", {"pair_iso": "0", "pair_cross": "51010", "ccy": "0", "swap_cross": "51010", "swap_iso": "51010"}),
+    ("2", {"pair_iso": "0", "pair_cross": "0", "ccy": "51010", "swap_cross": "0", "swap_iso": "0"}),
+    ("3", {"pair_iso": "0", "pair_cross": "51010", "ccy": "0", "swap_cross": "0", "swap_iso": "0"}),
+    ("4", {"pair_iso": "0", "pair_cross": "51010", "ccy": "0", "swap_cross": "51039", "swap_iso": "0"}),
+])
+async def test_set_leverage_per_account_mode(modes, http, level, codes):
+    bodies = {"pair_iso": {"instId": "BTC-USDT", "lever": "5", "mgnMode": "isolated"},
+              "pair_cross": {"instId": "BTC-USDT", "lever": "5", "mgnMode": "cross"},
+              "ccy": {"ccy": "BTC", "lever": "5", "mgnMode": "cross"},
+              "swap_cross": {"instId": SWAP, "lever": "5", "mgnMode": "cross"},
+              "swap_iso": {"instId": SWAP, "lever": "5", "mgnMode": "isolated"}}
+    got = {}
+    for name, body in bodies.items():
+        status, answer = await mode_call(http, modes, level, "POST", "/api/v5/account/set-leverage", body=body)
+        got[name] = answer["code"]
+    assert got == codes
+    status, answer = await mode_call(http, modes, level, "GET", "/api/v5/account/leverage-info",
+                                     {"instId": SWAP, "mgnMode": "cross"})
+    assert answer["code"] == {"1": "51010", "4": "59111"}.get(level, "0")
+
+
+async def test_spot_mode_without_borrowing_has_no_currency_leverage(modes, http):
+    section = modes.venues["okx"].state()
+    section["accounts"][0]["config"]["enableSpotBorrow"] = False
+    modes.venues["okx"].set_state(section)
+    status, answer = await mode_call(http, modes, "1", "GET", "/api/v5/account/config")
+    assert answer["data"][0]["enableSpotBorrow"] is False
+    for method, path, params, body in (("GET", "/api/v5/account/leverage-info", {"ccy": "BTC", "mgnMode": "cross"}, None),
+                                       ("POST", "/api/v5/account/set-leverage", None,
+                                        {"ccy": "BTC", "lever": "5", "mgnMode": "cross"})):
+        status, answer = await mode_call(http, modes, "1", method, path, params, body)
+        assert answer["code"] == "51010"
+
+
+async def test_margin_balance_of_an_isolated_margin_position_names_its_ccy(modes, http):
+    path = "/api/v5/account/position/margin-balance"
+    base = {"instId": "BTC-USDT", "posSide": "net", "type": "add", "amt": "0.1"}
+    status, answer = await mode_call(http, modes, "2", "POST", path, body=base)
+    assert (status, answer["code"]) == (400, "50014")
+    status, answer = await mode_call(http, modes, "2", "POST", path, body={**base, "ccy": "USDT"})
+    assert (status, answer["code"]) == (400, "51000")
+    status, answer = await mode_call(http, modes, "2", "POST", path, body={**base, "ccy": "BTC"})
+    assert answer["code"] == "0" and answer["data"][0]["ccy"] == "BTC"
+    acct = next(a for a in modes.venues["okx"].state()["accounts"] if a["uid"] == "202")
+    assert (acct["positions"][0]["margin"], acct["balances"]["BTC"]) == ("0.3", "0.9")
+    status, answer = await mode_call(http, modes, "2", "GET", "/api/v5/account/positions", {"instType": "MARGIN"})
+    assert [(r["instId"], r["ccy"], r["margin"]) for r in answer["data"]] == [("BTC-USDT", "BTC", "0.3")]
+
+
+async def test_exp_time_past_is_refused_and_nothing_done(srv, http):
+    body = {"instId": SWAP, "lever": "7", "mgnMode": "cross"}
+    now_ms = int(datetime.now(timezone.utc).timestamp() * 1000)
+    status, answer = await call(http, srv, "POST", "/api/v5/account/set-leverage", body=body,
+                                extra_headers={"expTime": str(now_ms - 1)})
+    assert (status, answer["code"]) == (401, "50102")
+    assert account(srv, "1001")["leverage"][SWAP]["cross"] == "5"
+    status, answer = await call(http, srv, "POST", "/api/v5/account/set-leverage", body=body,
+                                extra_headers={"expTime": "soon"})
+    assert (status, answer["code"]) == (400, "51000")
+    status, answer = await call(http, srv, "POST", "/api/v5/account/set-leverage", body=body,
+                                extra_headers={"expTime": str(now_ms + 5000)})
+    assert answer["code"] == "0" and account(srv, "1001")["leverage"][SWAP]["cross"] == "7"
+
+
+async def test_sub_account_settings_refused_with_59002_while_a_bot_runs(srv, http):
+    section = state(srv)
+    section["accounts"][1]["config"]["mainUid"] = "9"
+    section["accounts"][1]["bots"] = [{"instId": SWAP, "algoOrdType": "contract_grid", "algoId": "77"}]
+    srv.venues["okx"].set_state(section)
+    status, answer = await call(http, srv, "POST", "/api/v5/account/set-position-mode",
+                                body={"posMode": "net_mode"}, key="k2")
+    assert answer["code"] == "59002" and "trading bots" in answer["msg"]
+    status, answer = await call(http, srv, "GET", "/api/v5/tradingBot/grid/orders-algo-pending",
+                                {"algoOrdType": "contract_grid"}, key="k2")
+    assert [(r["algoId"], r["instId"], r["state"]) for r in answer["data"]] == [("77", SWAP, "running")]
+    status, answer = await call(http, srv, "GET", "/api/v5/tradingBot/grid/orders-algo-pending", key="k2")
+    assert (status, answer["code"]) == (400, "50014")
+
+
+async def test_python_okx_and_ccxt_on_margin_currency_and_bot_endpoints(modes):
+    """The endpoints this round added to the adapter, through both independent clients."""
+    import ccxt.async_support as ccxt
+    import okx.Account as Account
+    import okx.Grid as Grid
+
+    api = Account.AccountAPI("m3", "s3", "p3", False, flag="0", domain=modes.url, debug=False)
+    grid = Grid.GridAPI("m3", "s3", "p3", False, flag="0", domain=modes.url, debug=False)
+    try:
+        answer = await asyncio.to_thread(api.set_leverage, lever="4", mgnMode="cross", ccy="BTC")
+        assert answer["code"] == "0"
+        answer = await asyncio.to_thread(api.get_leverage, mgnMode="cross", ccy="BTC")
+        assert answer["data"][0]["lever"] == "4"
+        answer = await asyncio.to_thread(api.set_leverage, lever="6", mgnMode="isolated", instId="BTC-USDT")
+        assert answer["code"] == "0"
+        answer = await asyncio.to_thread(api.set_isolated_mode, isoMode="auto_transfers_ccy", type="MARGIN")
+        assert answer["code"] == "59000"  # an isolated MARGIN position is open
+        answer = await asyncio.to_thread(grid.grid_orders_algo_pending, algoOrdType="grid")
+        assert answer == {"code": "0", "msg": "", "data": []}
+    finally:
+        api.close()
+        grid.close()
+
+    exchange = ccxt.okx({"apiKey": "m3", "secret": "s3", "password": "p3"})
+    exchange.urls["api"] = {name: modes.url for name in exchange.urls["api"]}
+    try:
+        await exchange.load_markets()
+        assert exchange.market("BTC/USDT")["id"] == "BTC-USDT"
+        answer = await exchange.privateGetAccountLeverageInfo({"mgnMode": "cross", "ccy": "BTC"})
+        assert answer["data"][0]["lever"] == "4"
+        leverage = await exchange.fetch_leverage("BTC/USDT", {"marginMode": "isolated"})
+        assert leverage["longLeverage"] == 6
+        answer = await exchange.privateGetTradingBotGridOrdersAlgoPending({"algoOrdType": "contract_grid"})
+        assert answer["code"] == "0"
+        positions = await exchange.fetch_positions(params={"instType": "MARGIN"})
+        assert positions[0]["info"]["ccy"] == "BTC"
+    finally:
+        await exchange.close()

@@ -55,15 +55,15 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
     scope = plan.scope or {}
     async with open_run(state, scope.get("accounts"), lock_timeout=lock_timeout,
                         journal_path=journal_path) as connections:
-        record = AppliedPlans()
-        if record.seen(plan.plan_id):
-            raise StalePlanError(f"plan {plan.plan_id} was applied already; a plan is applied at most once: "
-                                 "run plan again")
         fresh = await _plan(state, accounts=scope.get("accounts"), symbols=scope.get("symbols"),
                             connections=connections)
         differences = plan_differences(plan, fresh)
         if differences:
             raise StalePlanError(f"plan is stale, nothing was sent: {_listed(differences)}; run plan again")
+        record = AppliedPlans()
+        if record.seen(plan.plan_id):
+            raise StalePlanError(f"plan {plan.plan_id} was applied already and is applied at most once, nothing "
+                                 "was sent; run plan again")
         record.add(plan.plan_id)
         return await execute(fresh, state, connections, progress)
 

@@ -116,7 +116,7 @@ def plan_differences(saved: Plan, fresh: Plan) -> list[str]:
 
 
 def _essence(change: Change) -> tuple:
-    return (change.status, change.from_, change.to, change.field, change.symbol, change.side, change.margin_mode,
+    return (change.account, change.venue, change.status, change.from_, change.to, change.field, change.symbol, change.side, change.margin_mode,
             sorted(change.depends_on), [call.key() for call in change.calls])
 
 

@@ -20,7 +20,7 @@ def select(state: DesiredState, accounts=None, symbols=None) -> dict[str, Accoun
         raise ConfigError(f"{state.path}: no account named {', '.join(unknown)} "
                           f"(accounts: {', '.join(state.accounts)})")
     chosen = {name: spec for name, spec in state.accounts.items() if not accounts or name in accounts}
-    if symbols:
+    if symbols is not None:  # an empty list (a saved plan narrowed to nothing) chooses no symbol
         chosen = {name: dataclasses.replace(spec, symbols={s: v for s, v in spec.symbols.items() if s in symbols})
                   for name, spec in chosen.items()}
         known = {s for spec in state.accounts.values() for s in spec.symbols}
@@ -47,7 +47,8 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
     if wrong_file:
         raise ConfigError(wrong_file)  # a wrong file plans (and so applies) nothing anywhere
     result = Plan(changes=[], observed={}, config_path=state.path, config_sha256=state.sha256,
-                  scope={"accounts": list(accounts) if accounts else None, "symbols": list(symbols) if symbols else None})
+                  scope={"accounts": None if accounts is None else list(accounts),
+                         "symbols": None if symbols is None else list(symbols)})
     for spec, outcome in zip(chosen.values(), results):
         result.accounts[spec.name] = {"venue": spec.venue, "environment": spec.environment}
         if isinstance(outcome, ReconcilerError):

@@ -13,7 +13,7 @@ version: 1
 accounts:
   bg:
     venue: bitget
-    environment: live
+    environment: sim
     base_url: {url}
     product_type: USDT-FUTURES
     credentials:
@@ -83,7 +83,8 @@ def test_unknown_venue(sim, cli, tmp_path):
 
 
 def test_literal_secret_outside_sim(sim, cli, tmp_path):
-    message = run_broken(cli, sim, tmp_path, good(sim).replace("${BG_SECRET}", "hunter2"))
+    text = good(sim).replace("${BG_SECRET}", "hunter2").replace("environment: sim", "environment: live")
+    message = run_broken(cli, sim, tmp_path, text)
     assert "desired.yaml:10: accounts.bg.credentials.secret: a literal credential is allowed only with " \
            "environment: sim" in message
     assert "hunter2" not in message

@@ -317,7 +317,7 @@ def test_wrong_secret_gets_an_auth_message_naming_the_key_and_what_to_check(sim,
     assert "wrong-secret" not in err
 
 
-def test_a_new_pending_order_after_the_plan_is_reported_blocked_at_apply(sim, cli, tmp_path):
+def test_a_new_pending_order_after_the_plan_makes_the_saved_plan_stale(sim, cli, tmp_path):
     path = config(tmp_path, sim.url, symbols={"SOL-USDT-SWAP": {"margin_mode": "isolated", "leverage": 6}})
     code, _, _ = cli("plan", path, "--out", tmp_path / "plan.json")
     assert code == 0
@@ -327,6 +327,6 @@ def test_a_new_pending_order_after_the_plan_is_reported_blocked_at_apply(sim, cl
     sim.put_state("okx", state)
     sim.clear_calls("okx")
     code, out, err = cli("apply", tmp_path / "plan.json", "--auto-approve")
-    # the saved plan is not stale (leverage unchanged), so it is sent and OKX refuses it: blocked
-    assert code in (1, 3), out + err
-    assert "59101" in out + err and "lock its isolated leverage" in out + err
+    # the fresh plan sees the order and calls the change blocked: the saved plan is stale, nothing is sent
+    assert code == 1 and "plan is stale" in err and "now blocked" in err, out + err
+    assert [c for c in sim.calls("okx") if c["method"] == "POST"] == []

@@ -11,7 +11,8 @@ import time
 import test_bitget_e2e as bitget
 
 
-def apply_on_a_terminal(path, answer: str, cwd) -> tuple[int, str]:
+def apply_on_a_terminal(path, answer: str, cwd, while_waiting=None) -> tuple[int, str]:
+    """Run `apply FILE` on a pseudo-terminal, answer the prompt; `while_waiting()` runs while it waits."""
     primary, secondary = pty.openpty()
     env = {**os.environ, "RECONCILER_LOCK_DIR": str(cwd / "locks"), "NO_COLOR": "1"}
     process = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", str(path)], cwd=cwd, env=env,
@@ -22,6 +23,8 @@ def apply_on_a_terminal(path, answer: str, cwd) -> tuple[int, str]:
     while b"Only 'yes' is accepted" not in seen:
         assert time.monotonic() < deadline, seen.decode(errors="replace")
         seen += os.read(primary, 4096)
+    if while_waiting:
+        while_waiting()
     os.write(primary, answer.encode() + b"\n")
     while True:  # read until the process closes the terminal
         try:

@@ -28,7 +28,7 @@ def test_no_secret_appears_in_output_journal_or_plan(start_sim, cli, tmp_path, m
                          (orderly, {"account_id": "OL_ACCOUNT", "secret": "OL_SECRET"})):
         document = yaml.safe_load(module.config(tmp_path, sim.url).read_text())
         for name, block in document["accounts"].items():
-            block["environment"] = "live"
+            block["environment"] = "sim"  # credentials from the environment, as live; http only in sim
             block["credentials"] = {key: "${%s}" % var for key, var in refs.items()}
             accounts[name] = block
     path = write_yaml(tmp_path / "all.yaml", {"version": 1, "accounts": accounts})
@@ -58,12 +58,13 @@ def test_journal_records_every_apply_call_without_headers(start_sim, cli, tmp_pa
     assert cli("apply", bitget.config(tmp_path, sim.url), "--auto-approve", "--journal", journal)[0] == 3
     entries = [json.loads(line) for line in journal.read_text().splitlines()]
     venue_calls = [c for c in sim.calls("bitget")]
-    applied = [e for e in entries if e["method"] == "POST"]
+    applied = [e for e in entries if e["event"] == "outcome"]
     assert len(applied) == len([c for c in venue_calls if c["method"] == "POST"])
+    assert len([e for e in entries if e["event"] == "intent"]) == len(applied)
     for entry in entries:
-        assert set(entry) == {"time", "account", "venue", "method", "path", "query", "body", "status", "code",
-                              "duration_ms"}
-    assert all(e["code"] == "00000" for e in applied)
+        assert set(entry) - {"status", "code", "duration_ms", "error"} == {
+            "time", "run", "event", "attempt", "account", "venue", "method", "path", "query", "body"}
+    assert all(e["code"] == "00000" and e["status"] == 200 for e in applied)
 
 
 def test_one_account_down_does_not_stop_the_others(start_sim, cli, tmp_path):
@@ -86,7 +87,11 @@ def test_one_account_down_does_not_stop_the_others(start_sim, cli, tmp_path):
 def test_apply_refuses_while_another_apply_holds_the_account(start_sim, cli, tmp_path):
     from reconciler.lock import AccountLocks
     sim = start_sim(bitget.world())
-    with AccountLocks(["bitget-bg"]):
-        code, _, err = cli("apply", bitget.config(tmp_path, sim.url), "--auto-approve")
-    assert code == 1 and "is being applied by" in err and "wait for it to finish" in err
+    from reconciler.venues.bitget import BitgetAdapter
+    path = bitget.config(tmp_path, sim.url)
+    spec = next(iter(__import__("reconciler.config").config.load(path).accounts.values()))
+    identity = BitgetAdapter(spec, {"api_key": bitget.KEY["api_key"]}).identity(sim.url)
+    with AccountLocks({identity: "bg"}, directory=tmp_path / "locks"):
+        code, _, err = cli("apply", path, "--auto-approve")
+    assert code == 1 and "is in use by pid" in err and "wait for it to finish" in err
     assert [c for c in sim.calls("bitget") if c["method"] == "POST"] == []

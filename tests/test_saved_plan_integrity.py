@@ -1,0 +1,240 @@
+"""A saved plan is a claim to check, never an instruction: edited plans send nothing to anyone.
+
+Each case edits a saved plan as an attacker (or a careless merge) would, then runs `apply PLAN.json`.
+The venue's call log must show no write, and a second simulator standing in for "another host" must
+receive no request at all.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from test_bitget_e2e import KEY, config, world, writes
+
+
+@pytest.fixture
+def sims(start_sim):
+    return start_sim(world()), start_sim(world())  # the account's venue, and another host
+
+
+@pytest.fixture
+def saved(sims, cli, tmp_path, monkeypatch):
+    """(desired file, saved plan path, saved plan document), credentials from the environment."""
+    monkeypatch.setenv("BG_KEY", KEY["api_key"])
+    monkeypatch.setenv("BG_SECRET", KEY["secret"])
+    monkeypatch.setenv("BG_PASS", KEY["passphrase"])
+    monkeypatch.setenv("OTHER_VAR", "an-unrelated-secret")
+    path = config(tmp_path, sims[0].url, credentials={"api_key": "${BG_KEY}", "secret": "${BG_SECRET}",
+                                                      "passphrase": "${BG_PASS}"})
+    plan_path = tmp_path / "plan.json"
+    code, _, err = cli("plan", path, "--out", plan_path)
+    assert code == 0, err
+    sims[0].clear_calls("bitget")
+    return path, plan_path, json.loads(plan_path.read_text())
+
+
+def _change(plan, change_id):
+    return next(c for c in plan["changes"] if c["id"] == change_id)
+
+
+def _margin(plan):
+    return next(c for c in plan["changes"] if c["field"] == "isolated_margin")
+
+
+def edit_call_path(plan, other):
+    _change(plan, "bg/SOLUSDT/leverage/cross")["calls"][0]["path"] = "/api/v2/mix/order/place-order"
+
+
+def edit_transfer_path(plan, other):
+    _change(plan, "bg/SOLUSDT/leverage/cross")["calls"][0]["path"] = "/api/v2/spot/wallet/transfer"
+
+
+def edit_leverage_100x_on_another_symbol(plan, other):
+    call = _change(plan, "bg/SOLUSDT/leverage/cross")["calls"][0]
+    call["body"].update({"symbol": "BTCUSDT", "leverage": "100"})
+
+
+def edit_leverage_value(plan, other):
+    change = _change(plan, "bg/SOLUSDT/leverage/cross")
+    change["to"] = "100"
+    change["calls"][0]["body"]["leverage"] = "100"
+
+
+def edit_margin_direction(plan, other):
+    call = _margin(plan)["calls"][0]
+    call["body"]["amount"] = "-" + call["body"]["amount"]
+
+
+def edit_margin_amount(plan, other):
+    _margin(plan)["calls"][0]["body"]["amount"] = "5000"
+
+
+def empty_observed(plan, other):
+    plan["observed"] = {}
+
+
+def drop_observed_value(plan, other):
+    observed = plan["observed"]["bg"]
+    observed.pop(next(iter(observed)))
+
+
+def edit_observed_value(plan, other):
+    plan["observed"]["bg"]["bg/SOLUSDT/leverage/cross"] = "7"
+
+
+def redirect_path_with_at(plan, other):
+    host = other.url.removeprefix("http://")
+    _change(plan, "bg/SOLUSDT/leverage/cross")["calls"][0]["path"] = f"@{host}/api/v2/mix/account/set-leverage"
+
+
+def path_traversal(plan, other):
+    _change(plan, "bg/SOLUSDT/leverage/cross")["calls"][0]["path"] = "/api/v2/mix/../../../admin"
+
+
+def add_base_url_and_other_credentials(plan, other):
+    plan["accounts"]["bg"].update({"base_url": other.url, "credentials": {"api_key": "${OTHER_VAR}"}})
+
+
+def add_account_block(plan, other):
+    plan["accounts"]["evil"] = {"venue": "bitget", "environment": "sim", "base_url": other.url}
+
+
+def add_change_for_unplanned_symbol(plan, other):
+    extra = copy.deepcopy(_change(plan, "bg/SOLUSDT/leverage/cross"))
+    extra["id"] = "bg/BTCUSDT/leverage/cross"
+    extra["symbol"] = "BTCUSDT"
+    extra["calls"][0]["body"]["symbol"] = "BTCUSDT"
+    plan["changes"].append(extra)
+
+
+def add_second_call(plan, other):
+    change = _change(plan, "bg/SOLUSDT/leverage/cross")
+    change["calls"].append(copy.deepcopy(change["calls"][0]))
+
+
+def unblock_a_blocked_change(plan, other):
+    blocked = next(c for c in plan["changes"] if c["status"] == "blocked")
+    blocked["status"] = "change"
+    blocked["calls"] = [{"method": "POST", "path": "/api/v2/mix/account/set-margin-mode", "query": None,
+                         "body": {"symbol": "BTCUSDT", "productType": "USDT-FUTURES", "marginCoin": "USDT",
+                                  "marginMode": "isolated"}}]
+
+
+def change_config_sha(plan, other):
+    plan["config_sha256"] = "0" * 64
+
+
+def point_config_path_elsewhere(plan, other):
+    plan["config_path"] = "/etc/passwd"
+
+
+def change_method(plan, other):
+    _change(plan, "bg/SOLUSDT/leverage/cross")["calls"][0]["method"] = "DELETE"
+
+
+def extra_top_level_key(plan, other):
+    plan["base_url"] = other.url
+
+
+def header_in_call(plan, other):
+    _change(plan, "bg/SOLUSDT/leverage/cross")["calls"][0]["headers"] = {"ACCESS-KEY": "x"}
+
+
+def wrong_format_version(plan, other):
+    plan["format_version"] = "2"
+
+
+def not_a_list_of_changes(plan, other):
+    plan["changes"] = {"a": 1}
+
+
+def remove_plan_id(plan, other):
+    del plan["plan_id"]
+
+
+def switch_venue(plan, other):
+    for change in plan["changes"]:
+        change["venue"] = "okx"
+
+
+TAMPERS = [edit_call_path, edit_transfer_path, edit_leverage_100x_on_another_symbol, edit_leverage_value,
+           edit_margin_direction, edit_margin_amount, empty_observed, drop_observed_value, edit_observed_value,
+           redirect_path_with_at, path_traversal, add_base_url_and_other_credentials, add_account_block,
+           add_change_for_unplanned_symbol, add_second_call, unblock_a_blocked_change, change_config_sha,
+           point_config_path_elsewhere, change_method, extra_top_level_key, header_in_call, wrong_format_version,
+           not_a_list_of_changes, remove_plan_id, switch_venue]
+
+
+@pytest.mark.parametrize("tamper", TAMPERS, ids=[t.__name__ for t in TAMPERS])
+def test_a_tampered_plan_sends_nothing_to_anyone(tamper, sims, saved, cli, tmp_path):
+    venue, other = sims
+    path, plan_path, plan = saved
+    tamper(plan, other)
+    plan_path.write_text(json.dumps(plan))
+    code, out, err = cli("apply", plan_path)  # the desired file is found by the path the plan names
+    assert code == 1, out + err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines and lines[0].startswith("error: ") and "Traceback" not in err and "internal error" not in err
+    assert writes(venue.calls("bitget")) == []
+    assert other.calls("bitget") == []
+    assert "an-unrelated-secret" not in out + err
+
+
+def test_an_untouched_plan_applies_once_and_is_stale_after(sims, saved, cli):
+    venue, _ = sims
+    path, plan_path, _ = saved
+    code, out, err = cli("apply", plan_path)
+    assert code == 3, out + err
+    sent = len(writes(venue.calls("bitget")))
+    assert sent > 0
+    for _ in range(3):  # replayed: refused every time, nothing more sent
+        code, out, err = cli("apply", plan_path)
+        assert code == 1 and "nothing was sent" in err
+    assert len(writes(venue.calls("bitget"))) == sent
+    state = venue.state("bitget")["accounts"][0]
+    assert next(p for p in state["positions"] if p["symbol"] == "ETHUSDT")["marginSize"] == "400"
+
+
+def test_a_changed_desired_file_refuses_the_plan(sims, saved, cli):
+    venue, _ = sims
+    path, plan_path, _ = saved
+    path.write_text(path.read_text() + "\n# a comment changes the file\n")
+    code, _, err = cli("apply", plan_path)
+    assert code == 1 and "changed since this plan was made" in err
+    assert venue.calls("bitget") == []  # refused before anything was read
+
+
+def test_a_plan_without_its_file_asks_for_config(sims, saved, cli, tmp_path):
+    path, plan_path, plan = saved
+    path.rename(tmp_path / "moved.yaml")
+    code, _, err = cli("apply", plan_path)
+    assert code == 1 and "pass --config FILE" in err
+    code, out, err = cli("apply", plan_path, "--config", tmp_path / "moved.yaml")
+    assert code == 3, out + err
+
+
+def test_the_plan_holds_no_connection_or_credential(saved):
+    _, plan_path, plan = saved
+    text = plan_path.read_text()
+    assert plan["accounts"] == {"bg": {"venue": "bitget", "environment": "sim"}}
+    for secret in (KEY["secret"], KEY["passphrase"], KEY["api_key"], "base_url", "127.0.0.1"):
+        assert secret not in text
+
+
+def test_the_python_api_follows_the_same_rule(sims, saved):
+    import asyncio
+
+    from reconciler import api
+    from reconciler.errors import StalePlanError
+    from reconciler.planfile import read_plan
+
+    venue, _ = sims
+    path, plan_path, plan = saved
+    edit_margin_amount(plan, None)
+    plan_path.write_text(json.dumps(plan))
+    with pytest.raises(StalePlanError):
+        asyncio.run(api.apply(read_plan(plan_path), api.load(path), journal_path=None))
+    assert writes(venue.calls("bitget")) == []

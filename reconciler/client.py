@@ -35,13 +35,14 @@ class VenueClient:
     """One account's connection to one venue; the adapter supplies `sign` and `parse`."""
 
     def __init__(self, adapter, base_url: str, *, pacer: Pacer, transport: Transport | None = None,
-                 journal=None):
+                 journal=None, public_cache: dict | None = None):
         self.adapter = adapter
         self.base_url = base_url.rstrip("/")
         self.pacer = pacer
         self.transport = transport or AiohttpTransport()
         self.journal = journal
         self.sent = 0  # requests that went out, retries included
+        self.public_cache = {} if public_cache is None else public_cache  # shared by a run's clients
         self.clock_ahead = 0.0  # how far this machine's clock may run ahead of the venue's (from Date headers)
 
     async def close(self) -> None:
@@ -55,7 +56,18 @@ class VenueClient:
         not say) only when `retry_ambiguous`, never for a margin move (see executor._move_margin).
         """
         self._check_endpoint(call)
+        if not signed and call.method == "GET":  # public data is the same for every account: read it once a run
+            key = (self.base_url, call.key())
+            if key not in self.public_cache:
+                self.public_cache[key] = asyncio.ensure_future(self._request(call, False, True))
+            try:
+                return await asyncio.shield(self.public_cache[key])
+            except VenueError:
+                self.public_cache.pop(key, None)
+                raise
+        return await self._request(call, signed, retry_ambiguous)
 
+    async def _request(self, call: Call, signed: bool, retry_ambiguous: bool):
         def retriable(exc: BaseException) -> bool:
             if not isinstance(exc, VenueError) or not exc.retriable:
                 return False
@@ -79,7 +91,7 @@ class VenueClient:
         path = call.path + (f"?{qs}" if qs else "")
         body = json.dumps(call.body, separators=(",", ":")) if call.body is not None else None
         account, venue = self.adapter.account.name, self.adapter.venue
-        await self.pacer.acquire(call.endpoint)
+        token = await self.pacer.acquire(call.endpoint)
         try:
             if self.journal is not None and call.method != "GET":
                 self.journal.intent(account=account, venue=venue, call=call, attempt=attempt)
@@ -98,6 +110,8 @@ class VenueClient:
                 return data
             except VenueError as exc:
                 code, error = exc.code, exc.message
+                if exc.kind == "rate_limit":
+                    self.pacer.penalize(call.endpoint)  # the rest of the window is spent before any retry
                 raise self._stamped(exc, signed_at) from None
             except TransportError as exc:
                 kind = "timeout" if exc.timeout else ("network" if exc.sent else "unreachable")
@@ -108,7 +122,7 @@ class VenueClient:
                     self.journal.outcome(account=account, venue=venue, call=call, attempt=attempt, status=status,
                                          code=code, duration=time.monotonic() - started, error=error)
         finally:
-            await self.pacer.release(call.endpoint)
+            await self.pacer.release(call.endpoint, token)
 
     def _stamped(self, exc: VenueError, signed_at: float) -> VenueError:
         exc.account = self.adapter.account.name

@@ -23,6 +23,7 @@ class Connections:
         self._environ = os.environ if environ is None else environ
         self._timeout = timeout or float(self._environ.get("RECONCILER_HTTP_TIMEOUT", "10"))
         self._open: dict[str, tuple] = {}
+        self._public_cache: dict = {}  # public answers, read once per run for every account
         self.simulator_url: str | None = None
         self.on_wait = None  # callback(account, endpoint, seconds), for progress displays
 
@@ -42,11 +43,12 @@ class Connections:
         if spec.name not in self._open:
             adapter = adapter_class(spec.venue)(spec, resolve_credentials(spec, self._environ))
             base_url = self.simulator_url or adapter.base_url()
-            pacer = shared_pacer(self._identity(adapter), adapter.rate_limits, spec.rate_limits)
+            pacer = shared_pacer(self._identity(adapter), adapter.rate_limits, spec.rate_limits,
+                                 public=set(adapter.public_endpoints), public_key=f"{spec.venue} {base_url} per IP")
             if self.on_wait:
                 pacer.on_wait = lambda endpoint, delay, name=spec.name: self.on_wait(name, endpoint, delay)
             client = VenueClient(adapter, base_url, pacer=pacer, transport=AiohttpTransport(self._timeout),
-                                 journal=self._journal)
+                                 journal=self._journal, public_cache=self._public_cache)
             self._open[spec.name] = (adapter, client)
         return self._open[spec.name]
 

@@ -30,6 +30,7 @@ class Adapter(ABC):
     stores_margin_mode: bool = True
     base_urls: dict[str, str] = {}  # environment -> URL
     rate_limits: dict[str, str] = {}  # "METHOD /path" -> "N/Ss", the documented per-account limits
+    public_endpoints: tuple[str, ...] = ()  # unsigned endpoints, limited per IP rather than per account
     success_code: str = "0"
     error_kinds: dict[str, str] = {}  # venue code -> kind (auth, blocked, rate_limit, busy, ...)
     error_help: dict[str, str] = {}  # venue code -> what it means and what to do, in plain words

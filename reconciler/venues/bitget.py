@@ -33,6 +33,7 @@ class BitgetAdapter(Adapter):
     success_code = "00000"
     leverage_decimals = 0  # Bitget leverage is a whole number
     request_lifetime = 30.0  # bitget.md: a request more than 30 s from server time is refused (40008)
+    public_endpoints = ("GET /api/v2/mix/market/contracts",)
     rate_limits = {  # per UID, venues/bitget.md §7
         "GET /api/v2/mix/account/account": "10/1s",
         "GET /api/v2/mix/position/all-position": "5/1s",

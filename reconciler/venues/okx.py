@@ -88,6 +88,7 @@ class OkxAdapter(Adapter):
     # okx.md 1: one REST host for live and demo; demo differs only by the x-simulated-trading header.
     base_urls = {"live": "https://www.okx.com", "demo": "https://www.okx.com"}
     success_code = "0"
+    public_endpoints = ("GET /api/v5/public/instruments",)
     rate_limits = {  # per User ID (public/instruments: per IP + instType), okx.md 6
         "GET /api/v5/public/instruments": "20/2s",
         "GET /api/v5/account/config": "5/2s",

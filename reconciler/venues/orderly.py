@@ -46,6 +46,7 @@ class OrderlyAdapter(Adapter):
     leverage_decimals = 0  # SPEC: leverage is an integer from 1 to 100
     request_lifetime = 300.0  # orderly.md 3: the timestamp must be within 300 s of server time
     identity_credential = "account_id"
+    public_endpoints = ("GET /v1/public/info",)
     rate_limits = {  # per account ("per user" in SPEC), venues/orderly.md section 5
         "GET /v1/public/info": "10/1s",  # SPEC: per IP; paced per account here
         # Unconfirmed: SPEC states no limit for GET /v1/client/leverages (ccxt cost 1, about 10/s). We pace

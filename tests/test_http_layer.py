@@ -1,0 +1,113 @@
+"""The HTTP layer sends only to the account's own base URL, only the adapter's endpoints, follows no redirect."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+
+import test_bitget_e2e as bitget
+import test_orderly_e2e as orderly
+from conftest import write_yaml, writes
+from reconciler.client import VenueClient
+from reconciler.errors import ReconcilerError
+from reconciler.pacing import Pacer
+from reconciler.plan import Call
+from reconciler.venues.bitget import BitgetAdapter
+
+
+class RecordingTransport:
+    """A transport that records what it is asked to send (nothing should be)."""
+
+    def __init__(self):
+        self.sent = []
+
+    async def send(self, method, url, headers, body):
+        self.sent.append(url)
+        raise AssertionError("nothing should be sent")
+
+    async def close(self):
+        pass
+
+
+@pytest.mark.parametrize("path", ["@127.0.0.1:19009/api/v2/mix/account/set-leverage",
+                                  "/api/v2/mix/order/place-order", "/api/v2/spot/wallet/transfer",
+                                  "//evil.example/api", "/api/v2/mix/../../admin", "/api/v2/mix/account/set-leverage?x=1",
+                                  "/api/v2/mix/account/set-leverage#frag", "http://evil.example/"])
+def test_the_client_refuses_paths_the_adapter_does_not_use(path, tmp_path, monkeypatch):
+    monkeypatch.setenv("RECONCILER_LOCK_DIR", str(tmp_path))
+    spec = bitget_spec()
+    transport = RecordingTransport()
+
+    async def send():
+        client = VenueClient(BitgetAdapter(spec, {}), "https://api.bitget.com",
+                             pacer=Pacer("test", BitgetAdapter.rate_limits, directory=tmp_path), transport=transport)
+        await client.request(Call("POST", path, body={"symbol": "BTCUSDT"}))
+
+    with pytest.raises(ReconcilerError, match="not an endpoint the bitget adapter uses"):
+        asyncio.run(send())
+    assert transport.sent == []
+
+
+def bitget_spec(**changes):
+    from reconciler.model import AccountSpec
+    return AccountSpec(name="bg", venue="bitget", environment="live", base_url=None, credentials={}, settings={},
+                       symbols={}, product_type="USDT-FUTURES", **changes)
+
+
+def test_live_and_demo_refuse_plain_http(cli, tmp_path, monkeypatch):
+    for name in ("K", "S", "P"):
+        monkeypatch.setenv(f"BG_{name}", "x")
+    path = write_yaml(tmp_path / "desired.yaml", {"version": 1, "accounts": {"bg": {
+        "venue": "bitget", "environment": "live", "base_url": "http://127.0.0.1:9/", "product_type": "USDT-FUTURES",
+        "credentials": {"api_key": "${BG_K}", "secret": "${BG_S}", "passphrase": "${BG_P}"},
+        "symbols": {"BTCUSDT": {"margin_mode": "cross", "leverage": 5}}}}})
+    code, _, err = cli("plan", path)
+    assert code == 1 and "base_url must start with https://" in err
+
+
+def test_a_redirect_is_not_followed(start_sim, cli, tmp_path):
+    other = start_sim(bitget.world())  # where a redirect would lead, with the same key
+    seen = []
+
+    async def redirect(request):
+        seen.append(request.path)
+        raise web.HTTPFound(other.url + request.path_qs)
+
+    async def serve():
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", redirect)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        return runner, site._server.sockets[0].getsockname()[1]
+
+    loop = asyncio.new_event_loop()
+    runner, port = loop.run_until_complete(serve())
+    import threading
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        code, out, err = cli("plan", bitget.config(tmp_path, f"http://127.0.0.1:{port}"))
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+    assert code == 1 and "HTTP 302" in err, out + err
+    assert seen and other.calls("bitget") == []
+
+
+def test_a_wrong_account_in_the_file_sends_nothing_to_any_account(start_sim, cli, tmp_path):
+    """One account names a symbol its venue does not list: the other account is not applied either."""
+    sim = start_sim({**bitget.world(), **orderly.world()})
+    good = bitget.config(tmp_path, sim.url)
+    import yaml
+    document = yaml.safe_load(good.read_text())
+    wrong = yaml.safe_load(orderly.config(tmp_path, sim.url, symbols={"PERP_NOPE_USDC": {
+        "margin_mode": "cross", "leverage": 5}}).read_text())
+    document["accounts"].update(wrong["accounts"])
+    path = write_yaml(tmp_path / "both.yaml", document)
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 1 and "PERP_NOPE_USDC" in err, out + err
+    assert writes(sim.calls("bitget")) == [] and writes(sim.calls("orderly")) == []

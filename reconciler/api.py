@@ -19,12 +19,14 @@ from .planner import select
 
 @asynccontextmanager
 async def open_run(state: DesiredState, accounts=None, *, lock: bool = True, lock_timeout: float = 0.0,
-                   journal_path: str | None = None):
+                   journal_path: str | None = None, progress=None):
     """Connections to the chosen accounts, holding their locks (keyed by venue identity) from first read to last write."""
     journal = Journal(journal_path) if journal_path else None
     try:
         async with Connections(simulator_world=state.simulator_world, config_path=state.path,
                                journal=journal) as connections:
+            if progress is not None:
+                connections.on_wait = progress.waiting
             holders: dict[str, list[str]] = {}
             for spec in select(state, accounts).values():
                 holders.setdefault(connections.identity(spec), []).append(spec.name)
@@ -36,9 +38,10 @@ async def open_run(state: DesiredState, accounts=None, *, lock: bool = True, loc
             journal.close()
 
 
-async def plan(state: DesiredState, *, accounts=None, symbols=None) -> Plan:
+async def plan(state: DesiredState, *, accounts=None, symbols=None, progress=None) -> Plan:
     """Read live state (GET only, no lock) and compute the plan."""
-    return await _plan(state, accounts=accounts, symbols=symbols)
+    async with open_run(state, accounts, lock=False, progress=progress) as connections:
+        return await _plan(state, accounts=accounts, symbols=symbols, connections=connections)
 
 
 async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = DEFAULT_JOURNAL, progress=None,
@@ -53,8 +56,8 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
         raise StalePlanError(f"{state.path} changed since this plan was made (sha256 {state.sha256[:12]}, the plan "
                              f"was made from {str(plan.config_sha256)[:12]}); run plan again")
     scope = plan.scope or {}
-    async with open_run(state, scope.get("accounts"), lock_timeout=lock_timeout,
-                        journal_path=journal_path) as connections:
+    async with open_run(state, scope.get("accounts"), lock_timeout=lock_timeout, journal_path=journal_path,
+                        progress=progress) as connections:
         fresh = await _plan(state, accounts=scope.get("accounts"), symbols=scope.get("symbols"),
                             connections=connections)
         differences = plan_differences(plan, fresh)
@@ -77,7 +80,8 @@ async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan
     anything to send; after a yes the live state is read again and only what was shown is sent
     (anything that moved while waiting refuses the apply). Returns None when not confirmed.
     """
-    async with open_run(state, accounts, lock_timeout=lock_timeout, journal_path=journal_path) as connections:
+    async with open_run(state, accounts, lock_timeout=lock_timeout, journal_path=journal_path,
+                        progress=progress) as connections:
         planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections)
         if on_plan:
             on_plan(planned)

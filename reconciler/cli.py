@@ -97,7 +97,7 @@ async def cmd_validate(args) -> int:
 
 async def cmd_plan(args) -> int:
     state = api.load(args.file)
-    plan = await api.plan(state, accounts=args.account, symbols=args.symbol)
+    plan = await api.plan(state, accounts=args.account, symbols=args.symbol, progress=_progress_printer())
     if args.out:
         write_plan(plan, args.out)
     _print_plan(plan, args.format, getattr(args, "verbose", False))

@@ -8,6 +8,7 @@ import json
 import random
 import re
 import time
+from collections import Counter
 from urllib.parse import urlencode
 
 from tenacity import AsyncRetrying, retry_if_exception
@@ -42,6 +43,7 @@ class VenueClient:
         self.transport = transport or AiohttpTransport()
         self.journal = journal
         self.sent = 0  # requests that went out, retries included
+        self.sent_per_endpoint: Counter[str] = Counter()
         self.public_cache = {} if public_cache is None else public_cache  # shared by a run's clients
         self.clock_ahead = 0.0  # how far this machine's clock may run ahead of the venue's (from Date headers)
 
@@ -102,6 +104,7 @@ class VenueClient:
             status, code, error = None, None, None
             try:
                 self.sent += 1
+                self.sent_per_endpoint[call.endpoint] += 1
                 raw = await self.transport.send(call.method, self.base_url + path, headers, body)
                 status = raw.status
                 self._note_clock(raw.headers.get("Date"))

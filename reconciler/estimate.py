@@ -19,16 +19,26 @@ def unique_calls(changes: list[Change]):
     return list(seen.values())
 
 
-def estimate(changes: list[Change], pacer: Pacer, venue: str) -> dict:
-    """The floor the limits allow, and why: per endpoint, every `count` calls beyond the first wait a window.
+def estimate(changes: list[Change], pacer: Pacer, venue: str, reads: dict[str, int] | None = None) -> dict:
+    """The floor the limits allow for an apply: its writes, then the reads that verify them.
 
-    Returns {"seconds": s, "why": "..."}; `why` names the limit that takes longest (empty when none waits).
+    Per endpoint, every `count` calls beyond the first wait a window; the writes go first, then the
+    verification reads the account (as many as the plan's own reads, `reads`). Returns
+    {"seconds": s, "why": "..."}; `why` names the limits that take longest (empty when none waits).
     """
-    per_endpoint: dict[str, int] = {}
+    writes: dict[str, int] = {}
     for call in unique_calls(changes):
-        per_endpoint[call.endpoint] = per_endpoint.get(call.endpoint, 0) + 1
+        writes[call.endpoint] = writes.get(call.endpoint, 0) + 1
+    if not writes:
+        return {"seconds": 0.0, "why": ""}
+    write_floor, write_why = _slowest(writes, pacer, venue, "this plan sends")
+    read_floor, read_why = _slowest(reads or {}, pacer, venue, "verifying reads")
+    return {"seconds": write_floor + read_floor, "why": " and ".join(why for why in (write_why, read_why) if why)}
+
+
+def _slowest(calls_per_endpoint: dict[str, int], pacer: Pacer, venue: str, what: str) -> tuple[float, str]:
     floor, why = 0.0, ""
-    for endpoint, calls in per_endpoint.items():
+    for endpoint, calls in calls_per_endpoint.items():
         limit = pacer.limit(endpoint)
         if not limit:
             continue
@@ -36,6 +46,5 @@ def estimate(changes: list[Change], pacer: Pacer, venue: str) -> dict:
         seconds = (math.ceil(calls / count) - 1) * window
         if seconds > floor:
             floor = seconds
-            why = (f"{venue} accepts {count} {endpoint} calls per {window:g} s, "
-                   f"and this plan sends {calls}")
-    return {"seconds": floor, "why": why}
+            why = f"{venue} accepts {count} {endpoint} calls per {window:g} s, and {what} {calls}"
+    return floor, why

@@ -61,10 +61,13 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
 async def _plan_account(connections: Connections, spec: AccountSpec) -> Plan:
     """The plan of one account (its `accounts` block is added by the caller)."""
     adapter, client = connections.open(spec)
+    before = dict(client.sent_per_endpoint)
     live = await adapter.read(client, list(spec.symbols))
+    reads = {endpoint: sent - before.get(endpoint, 0) for endpoint, sent in client.sent_per_endpoint.items()
+             if sent > before.get(endpoint, 0) and endpoint not in adapter.public_endpoints}
     diff = diff_account(spec, live, adapter)
     adapter.assign_calls(diff.changes, live)
     return Plan(changes=diff.changes, observed={spec.name: diff.observed}, in_sync=diff.in_sync,
                 not_applicable=diff.not_applicable,
                 notes=[{"account": spec.name, "text": text} for text in adapter.notes(live)],
-                estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue)})
+                estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue, reads)})

@@ -6,21 +6,39 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import api
 from .errors import ConfigError, ReconcilerError
 from .journal import DEFAULT_JOURNAL
 from .plan import Plan
+from .strict_yaml import read_text
 from .views.style import Style
 from .views.text import render_plan, render_report
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_REMAINING = 0, 1, 2, 3
 
 
+class UsageError(ReconcilerError):
+    """A wrong command line (unknown flag, bad value): exit 1, since 2 means "changes" to a drift check."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be a number from 1 to 65535 (got {text!r})")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reconciler", description=(
+    parser = _Parser(prog="reconciler", description=(
         "Keep derivatives account settings (margin mode, leverage, isolated margin) equal to a YAML file."))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -55,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim = commands.add_parser("sim", help="run the venue simulators until stopped")
     sim.add_argument("--world", required=True)
     sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8800)
+    sim.add_argument("--port", type=_port, default=8800)
     return parser
 
 
@@ -65,8 +83,11 @@ def _add_targets(parser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    # Python's own Ctrl-C handling instead of asyncio's, whose first Ctrl-C cannot stop a blocking prompt.
+    previous = signal.signal(signal.SIGINT, _interrupt) if _in_main_thread() else None
     try:
+        args = build_parser().parse_args(argv)
+        _preflight(args)
         return asyncio.run(COMMANDS[args.command](args))
     except ReconcilerError as exc:
         for line in str(exc).splitlines() or ["error"]:
@@ -80,6 +101,46 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"internal error: {type(exc).__name__}: {exc} (set RECONCILER_DEBUG=1 for details)", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _preflight(args) -> None:
+    """Refusals that need nothing read: where output goes, and an apply nobody can confirm."""
+    if getattr(args, "out", None):
+        _check_output_file(args.out, "--out")
+    if getattr(args, "journal", DEFAULT_JOURNAL) != DEFAULT_JOURNAL:
+        _check_output_file(args.journal, "--journal")
+    if (args.command == "apply" and not args.auto_approve and not sys.stdin.isatty()
+            and not _looks_like_plan(args.target)):
+        raise ReconcilerError("apply needs a confirmation and there is no terminal: pass --auto-approve, "
+                              "or apply a saved plan (plan --out PLAN.json, then apply PLAN.json)")
+
+
+def _check_output_file(path: str, flag: str) -> None:
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{flag} {path}: is a directory; name a file")
+    if not target.parent.is_dir():
+        raise UsageError(f"{flag} {path}: directory {target.parent} does not exist")
+
+
+def confirm(question: str) -> bool:
+    """True only when a person types `yes`; end of input (Ctrl-D) and Ctrl-C are a no."""
+    try:
+        return input(question).strip() == "yes"
+    except (EOFError, KeyboardInterrupt):
+        print()
+        return False
 
 
 async def cmd_validate(args) -> int:
@@ -93,7 +154,10 @@ async def cmd_plan(args) -> int:
     state = api.load(args.file)
     plan = await api.plan(state, accounts=args.account, symbols=args.symbol)
     if args.out:
-        Path(args.out).write_text(plan.dumps())
+        try:
+            Path(args.out).write_text(plan.dumps())
+        except OSError as exc:
+            raise ReconcilerError(f"--out {args.out}: cannot write: {exc.strerror}") from None
     _print_plan(plan, args.format, getattr(args, "verbose", False))
     if plan.errors:
         for account, message in plan.errors.items():
@@ -123,8 +187,7 @@ async def cmd_apply(args) -> int:
             if not sys.stdin.isatty():
                 raise ReconcilerError("apply needs a confirmation and there is no terminal: pass --auto-approve, "
                                       "or apply a saved plan (plan --out PLAN.json, then apply PLAN.json)")
-            answer = input("Apply these changes? Only 'yes' is accepted: ").strip()
-            if answer != "yes":
+            if not confirm("Apply these changes? Only 'yes' is accepted: "):
                 print("Apply cancelled; nothing was sent.")
                 return EXIT_ERROR
     report = await api.apply(plan, check_stale=saved, journal_path=args.journal, progress=_progress_printer())
@@ -146,7 +209,10 @@ async def cmd_sim(args) -> int:
         world = load_world(args.world)
     except WorldError as exc:
         raise ReconcilerError(str(exc)) from None
-    await serve_forever(world, args.host, args.port, on_ready=lambda text: print(text, flush=True))
+    try:
+        await serve_forever(world, args.host, args.port, on_ready=lambda text: print(text, flush=True))
+    except OSError as exc:
+        raise ReconcilerError(f"sim: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     return EXIT_OK
 
 
@@ -161,13 +227,13 @@ def read_plan(path: str) -> Plan:
 
 
 def _looks_like_plan(target: str) -> bool:
-    if target.endswith(".json"):
-        return True
+    """A saved plan is a JSON object with format_version and changes; anything else is a desired-state file."""
     try:
-        with open(target, "rb") as handle:
-            return handle.read(64).lstrip().startswith(b"{")
-    except OSError:
+        text, _ = read_text(Path(target))
+        document = json.loads(text)
+    except (ReconcilerError, ValueError):
         return False
+    return isinstance(document, dict) and "format_version" in document and "changes" in document
 
 
 def _print_plan(plan: Plan, fmt: str, verbose: bool) -> None:

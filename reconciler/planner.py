@@ -7,7 +7,7 @@ import dataclasses
 
 from .connections import Connections
 from .diff import diff_account
-from .errors import ConfigError, ReconcilerError
+from .errors import ConfigError, ReconcilerError, VenueError
 from .estimate import estimate
 from .model import AccountSpec, DesiredState
 from .plan import Plan
@@ -58,10 +58,40 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
 async def _plan_account(connections: Connections, spec: AccountSpec) -> Plan:
     """The plan of one account (its `accounts` block is added by the caller)."""
     adapter, client = connections.open(spec)
-    live = await adapter.read(client, list(spec.symbols))
+    live = await _read(adapter, client, spec)
     diff = diff_account(spec, live, adapter)
     adapter.assign_calls(diff.changes, live)
     return Plan(changes=diff.changes, observed={spec.name: diff.observed}, in_sync=diff.in_sync,
                 not_applicable=diff.not_applicable,
                 notes=[{"account": spec.name, "text": text} for text in adapter.notes(live)],
                 estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue)})
+
+
+# What reading an answer of the wrong shape raises inside an adapter (a missing key, a list for an object).
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
+
+
+async def _read(adapter, client, spec: AccountSpec):
+    """The adapter's read; an answer of the wrong shape is a VenueError naming the account and endpoint."""
+    answered = _Answered(client)
+    try:
+        return await adapter.read(answered, list(spec.symbols))
+    except MALFORMED as exc:
+        raise VenueError(spec.venue, None, f"the answer to {answered.last or 'a read'} has an unexpected shape "
+                         f"({type(exc).__name__}: {exc})", account=spec.name) from None
+
+
+class _Answered:
+    """The client, noting the endpoint whose answer the adapter is reading."""
+
+    def __init__(self, client):
+        self._client = client
+        self.last: str | None = None
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    async def request(self, call, **options):
+        data = await self._client.request(call, **options)
+        self.last = call.endpoint
+        return data

@@ -131,7 +131,7 @@ def test_everything_in_sync_exits_zero(sim, cli, tmp_path):
     path = config(tmp_path, sim.url, symbols={"DOGEUSDT": {"margin_mode": "cross", "leverage": 10}})
     code, out, _ = cli("plan", path, "--detailed-exitcode")
     assert code == 0 and "No changes" in out
-    code, out, _ = cli("apply", path)  # nothing to change: no confirmation needed
+    code, out, _ = cli("apply", path, "--auto-approve")  # without a terminal apply FILE always needs it
     assert code == 0
     assert writes(sim.calls("bitget")) == []
 

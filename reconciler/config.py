@@ -156,7 +156,7 @@ class _Locator:
 def _account(name: str, raw: dict, where: _Locator, problems: list[str]) -> AccountSpec:
     venue = raw["venue"]
     if venue not in supported_venues():
-        problems.append(f"{where('venue')}: venue '{venue}' is not supported "
+        problems.append(f"{where('venue')}: venue {venue!r} is not supported "
                         f"(supported: {', '.join(supported_venues())})")
         return AccountSpec(name, venue, raw["environment"], None, {}, {}, {})
     adapter = adapter_class(venue)

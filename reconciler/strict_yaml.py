@@ -210,4 +210,4 @@ class _Builder:
 
 def dotted(path: tuple) -> str:
     """A key path as people write it: accounts.bg.symbols.BTCUSDT.leverage."""
-    return ".".join(str(part) for part in path) or "(top level)"
+    return ".".join(str(part) if str(part).isprintable() else repr(part) for part in path) or "(top level)"

@@ -77,21 +77,37 @@ async def _read(adapter, client, spec: AccountSpec):
     try:
         return await adapter.read(answered, list(spec.symbols))
     except MALFORMED as exc:
-        raise VenueError(spec.venue, None, f"the answer to {answered.last or 'a read'} has an unexpected shape "
+        raise VenueError(spec.venue, None, f"{answered.suspects(exc)} has an unexpected shape "
                          f"({type(exc).__name__}: {exc})", account=spec.name) from None
 
 
 class _Answered:
-    """The client, noting the endpoint whose answer the adapter is reading."""
+    """The client, noting which task received which answer, to name the endpoint an adapter failed to read."""
 
     def __init__(self, client):
         self._client = client
-        self.last: str | None = None
+        self._last: dict[asyncio.Task, str] = {}  # task -> endpoint of the last answer it received
 
     def __getattr__(self, name):
         return getattr(self._client, name)
 
     async def request(self, call, **options):
-        data = await self._client.request(call, **options)
-        self.last = call.endpoint
+        try:
+            data = await self._client.request(call, **options)
+        except VenueError as exc:
+            if exc.code is None:  # no venue code to go by (no answer, or one that cannot be read): say where
+                exc.message = f"{exc.message} (reading {call.endpoint})"
+            raise
+        self._last.pop(asyncio.current_task(), None)
+        self._last[asyncio.current_task()] = call.endpoint
         return data
+
+    def suspects(self, exc: BaseException) -> str:
+        """The answer an exception came from: certain when the task that read it raised it, or when one task
+        read everything; otherwise every endpoint read (an adapter may read concurrently and parse later)."""
+        for task, endpoint in reversed(self._last.items()):
+            if task.done() and not task.cancelled() and task.exception() is exc:
+                return f"the answer to {endpoint}"
+        if list(self._last) == [asyncio.current_task()]:
+            return f"the answer to {self._last[asyncio.current_task()]}"
+        return "one of the answers to " + ", ".join(dict.fromkeys(self._last.values()))

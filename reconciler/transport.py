@@ -54,7 +54,8 @@ class AiohttpTransport:
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, aiohttp.ClientPayloadError) as exc:
             raise TransportError(f"connection dropped: {exc}", sent=True) from None
         except aiohttp.ClientResponseError as exc:  # e.g. a port that does not speak HTTP
-            raise TransportError(f"the answer is not HTTP ({exc.message}); is base_url right?", sent=True) from None
+            raise TransportError(f"the answer is not HTTP ({' '.join(str(exc.message).split())}); "
+                                 "is base_url right?", sent=True) from None
         except (aiohttp.ClientError, ValueError) as exc:  # an address aiohttp cannot use
             raise TransportError(f"cannot send to {url.split('?')[0]}: {exc}", sent=False) from None
 

@@ -227,12 +227,12 @@ def read_plan(path: str) -> Plan:
 
 
 def _looks_like_plan(target: str) -> bool:
-    """A saved plan is a JSON object with format_version and changes; anything else is a desired-state file."""
+    """A saved plan is a JSON object with format_version and changes; other JSON and YAML are desired states.
+    A .json file that cannot be read as JSON is taken for a (broken) plan, so that its error says so."""
     try:
-        text, _ = read_text(Path(target))
-        document = json.loads(text)
+        document = json.loads(read_text(Path(target))[0])
     except (ReconcilerError, ValueError):
-        return False
+        return target.endswith(".json")
     return isinstance(document, dict) and "format_version" in document and "changes" in document
 
 

@@ -83,8 +83,6 @@ def _add_targets(parser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Python's own Ctrl-C handling instead of asyncio's, whose first Ctrl-C cannot stop a blocking prompt.
-    previous = signal.signal(signal.SIGINT, _interrupt) if _in_main_thread() else None
     try:
         args = build_parser().parse_args(argv)
         _preflight(args)
@@ -101,17 +99,6 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"internal error: {type(exc).__name__}: {exc} (set RECONCILER_DEBUG=1 for details)", file=sys.stderr)
         return EXIT_ERROR
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
-def _in_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
 
 
 def _preflight(args) -> None:
@@ -135,12 +122,21 @@ def _check_output_file(path: str, flag: str) -> None:
 
 
 def confirm(question: str) -> bool:
-    """True only when a person types `yes`; end of input (Ctrl-D) and Ctrl-C are a no."""
+    """True only when a person types `yes`; end of input (Ctrl-D) and Ctrl-C are a no.
+
+    asyncio's own Ctrl-C handler only cancels the running task, which a blocking input() never notices;
+    Python's default handler interrupts it at once.
+    """
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler) if in_main_thread else None
     try:
         return input(question).strip() == "yes"
     except (EOFError, KeyboardInterrupt):
         print()
         return False
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 async def cmd_validate(args) -> int:

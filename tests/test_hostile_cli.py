@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import select
 import signal
 import socket
 import subprocess
@@ -118,7 +119,11 @@ def at_the_prompt(path, cwd):
 
 
 def finish(process, primary, seen: bytes) -> tuple[int, str]:
-    while True:
+    """Read until the process closes the terminal; a process still waiting after 20 s is a failure."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if not select.select([primary], [], [], 0.5)[0]:
+            continue
         try:
             chunk = os.read(primary, 4096)
         except OSError:
@@ -126,6 +131,9 @@ def finish(process, primary, seen: bytes) -> tuple[int, str]:
         if not chunk:
             break
         seen += chunk
+    else:
+        process.kill()
+        pytest.fail("still running after the answer: " + seen.decode(errors="replace"))
     process.wait(timeout=30)
     os.close(primary)
     return process.returncode, seen.decode(errors="replace")

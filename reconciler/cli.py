@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import api
@@ -14,14 +16,30 @@ from .errors import ConfigError, ReconcilerError
 from .journal import DEFAULT_JOURNAL
 from .plan import Plan
 from .planfile import read_plan, write_plan
+from .strict_yaml import read_text
 from .views.style import Style
 from .views.text import render_plan, render_report
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_REMAINING = 0, 1, 2, 3
 
 
+class UsageError(ReconcilerError):
+    """A wrong command line (unknown flag, bad value): exit 1, since 2 means "changes" to a drift check."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be a number from 1 to 65535 (got {text!r})")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reconciler", description=(
+    parser = _Parser(prog="reconciler", description=(
         "Keep derivatives account settings (margin mode, leverage, isolated margin) equal to a YAML file."))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -61,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim = commands.add_parser("sim", help="run the venue simulators until stopped")
     sim.add_argument("--world", required=True)
     sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8800)
+    sim.add_argument("--port", type=_port, default=8800)
     return parser
 
 
@@ -71,8 +89,9 @@ def _add_targets(parser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
+        _preflight(args)
         return asyncio.run(COMMANDS[args.command](args))
     except ReconcilerError as exc:
         for line in str(exc).splitlines() or ["error"]:
@@ -86,6 +105,44 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"internal error: {type(exc).__name__}: {exc} (set RECONCILER_DEBUG=1 for details)", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _preflight(args) -> None:
+    """Refusals that need nothing read: where output goes, and an apply nobody can confirm."""
+    if getattr(args, "out", None):
+        _check_output_file(args.out, "--out")
+    if getattr(args, "journal", DEFAULT_JOURNAL) != DEFAULT_JOURNAL:
+        _check_output_file(args.journal, "--journal")
+    if (args.command == "apply" and not args.auto_approve and not sys.stdin.isatty()
+            and not _looks_like_plan(args.target)):
+        raise ReconcilerError("apply needs a confirmation and there is no terminal: pass --auto-approve, "
+                              "or apply a saved plan (plan --out PLAN.json, then apply PLAN.json)")
+
+
+def _check_output_file(path: str, flag: str) -> None:
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{flag} {path}: is a directory; name a file")
+    if not target.parent.is_dir():
+        raise UsageError(f"{flag} {path}: directory {target.parent} does not exist")
+
+
+def confirm(question: str) -> bool:
+    """True only when a person types `yes`; end of input (Ctrl-D) and Ctrl-C are a no.
+
+    asyncio's own Ctrl-C handler only cancels the running task, which a blocking input() never notices;
+    Python's default handler interrupts it at once.
+    """
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler) if in_main_thread else None
+    try:
+        return input(question).strip() == "yes"
+    except (EOFError, KeyboardInterrupt):
+        print()
+        return False
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 async def cmd_validate(args) -> int:
@@ -123,32 +180,17 @@ async def cmd_apply(args) -> int:
         report = await api.apply(saved, state, journal_path=args.journal, progress=_progress_printer(),
                                  lock_timeout=args.lock_timeout)
     else:
-        if not args.auto_approve and not sys.stdin.isatty():
-            raise ReconcilerError("apply needs a confirmation and there is no terminal: pass --auto-approve, "
-                                  "or apply a saved plan (plan --out PLAN.json, then apply PLAN.json)")
-        state = api.load(args.target)
+        state = api.load(args.target)  # without a terminal or --auto-approve, _preflight refused already
         report = await api.reconcile(
             state, accounts=args.account, symbols=args.symbol, journal_path=args.journal,
             progress=_progress_printer(), lock_timeout=args.lock_timeout,
             on_plan=lambda plan: print(render_plan(plan, Style.for_stream(sys.stdout))),
-            confirm=None if args.auto_approve else lambda plan: _confirmed())
+            confirm=None if args.auto_approve else lambda plan: confirm("Apply these changes? Only 'yes' is accepted: "))
         if report is None:
             print("Apply cancelled; nothing was sent.")
             return EXIT_ERROR
     print(render_report(report, Style.for_stream(sys.stdout)), end="")
     return report.exit_code
-
-
-def _confirmed() -> bool:
-    """Ask for `yes` on the terminal; Ctrl-C or Ctrl-D is a no, at the first press."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # asyncio would defer the first Ctrl-C
-    try:
-        return input("Apply these changes? Only 'yes' is accepted: ").strip() == "yes"
-    except (EOFError, KeyboardInterrupt):
-        print()
-        return False
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _config_of(plan: Plan, args) -> str:
@@ -178,18 +220,21 @@ async def cmd_sim(args) -> int:
         world = load_world(args.world)
     except WorldError as exc:
         raise ReconcilerError(str(exc)) from None
-    await serve_forever(world, args.host, args.port, on_ready=lambda text: print(text, flush=True))
+    try:
+        await serve_forever(world, args.host, args.port, on_ready=lambda text: print(text, flush=True))
+    except OSError as exc:
+        raise ReconcilerError(f"sim: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     return EXIT_OK
 
 
 def _looks_like_plan(target: str) -> bool:
-    if target.endswith(".json"):
-        return True
+    """A saved plan is a JSON object with format_version and changes; other JSON and YAML are desired states.
+    A .json file that cannot be read as JSON is taken for a (broken) plan, so that its error says so."""
     try:
-        with open(target, "rb") as handle:
-            return handle.read(64).lstrip().startswith(b"{")
-    except OSError:
-        return False
+        document = json.loads(read_text(Path(target))[0])
+    except (ReconcilerError, ValueError):
+        return target.endswith(".json")
+    return isinstance(document, dict) and "format_version" in document and "changes" in document
 
 
 def _print_plan(plan: Plan, fmt: str, verbose: bool) -> None:

@@ -6,13 +6,15 @@ import hashlib
 import json
 import os
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
-import yaml
 
 from .errors import ConfigError
+from .pacing import parse_limit
+from .strict_yaml import dotted, parse_yaml, read_text
 from .model import ACCOUNT_SETTINGS, ENV_REFERENCE, AccountSpec, Band, DesiredState, SymbolSpec
 from .venues.registry import adapter_class, supported_venues
 
@@ -22,80 +24,24 @@ SCHEMA_PATH = Path(__file__).parent / "schemas" / "desired-state.schema.json"
 def load(path: str | Path) -> DesiredState:
     """Read and check a desired-state file; raise ConfigError naming file, line and key path."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    text, data = read_text(path)
     document, lines = parse_yaml(text, str(path))
     _check_schema(document, lines, str(path))
     problems: list[str] = []
-    state = _build(document, lines, path, problems)
+    state = _build(document, lines, path, hashlib.sha256(data).hexdigest(), problems)
     _add_currencies(state, document, lines, problems)
     if problems:
         raise ConfigError(problems)
     return state
 
 
-# --- YAML with line numbers -------------------------------------------------------------------
-
-def parse_yaml(text: str, source: str) -> tuple[object, dict[tuple, int]]:
-    """Parse YAML into plain data (floats as Decimal) and a map from key path to line number."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{source}{line}: not valid YAML: {problem}") from None
-    if node is None:
-        raise ConfigError(f"{source}:1: the file is empty")
-    lines: dict[tuple, int] = {}
-    return _to_data(node, (), lines, source), lines
-
-
-def _to_data(node, path: tuple, lines: dict, source: str):
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        result = {}
-        for key_node, value_node in node.value:
-            key = _scalar(key_node)
-            if not isinstance(key, (str, int)) or isinstance(key, bool):
-                raise ConfigError(f"{source}:{key_node.start_mark.line + 1}: keys must be text")
-            key = str(key)
-            if key in result:
-                raise ConfigError(f"{source}:{key_node.start_mark.line + 1}: {_dotted(path + (key,))}: "
-                                  "key given twice")
-            result[key] = _to_data(value_node, path + (key,), lines, source)
-            lines[path + (key,)] = key_node.start_mark.line + 1
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_to_data(item, path + (i,), lines, source) for i, item in enumerate(node.value)]
-    return _scalar(node)
-
-
-def _scalar(node):
-    if not isinstance(node, yaml.ScalarNode):
-        return None
-    if node.tag == "tag:yaml.org,2002:float":
-        try:
-            return Decimal(node.value.replace("_", ""))
-        except InvalidOperation:
-            return node.value
-    return _SCALARS.construct_object(node)
-
-
-_SCALARS = yaml.constructor.SafeConstructor()  # ints, booleans, nulls, strings, as safe_load reads them
-
-
-def _dotted(path: tuple) -> str:
-    return ".".join(str(part) for part in path) or "(top level)"
-
+# --- locations ---------------------------------------------------------------------------------
 
 def _where(source: str, lines: dict, path: tuple) -> str:
     probe = tuple(path)
     while probe not in lines and probe:
         probe = probe[:-1]
-    return f"{source}:{lines.get(probe, 1)}: {_dotted(path)}"
+    return f"{source}:{lines.get(probe, 1)}: {dotted(path)}"
 
 
 # --- schema -------------------------------------------------------------------------------------
@@ -116,10 +62,23 @@ _VALIDATOR = jsonschema.validators.extend(
 
 
 def _check_schema(document, lines: dict, source: str) -> None:
-    validator = _VALIDATOR(_schema())
-    problems = []
-    for error in sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]):
-        problems.extend(_describe(error, lines, source))
+    """Check the file against the schema; each distinct symbol block is checked once (files of 100k symbols)."""
+    schema = _schema()
+    symbol_schema = schema["$defs"]["account"]["properties"]["symbols"]
+    whole = _VALIDATOR(schema)
+    symbol_validator = _VALIDATOR({"$defs": schema["$defs"], "$ref": "#/$defs/symbol"})
+    symbol_schema["additionalProperties"] = True  # checked below, block by block
+    errors = [((), error) for error in whole.iter_errors(document)]
+    verdicts: dict[str, list] = {}
+    accounts = document.get("accounts") if isinstance(document, dict) else None
+    for name, account in (accounts.items() if isinstance(accounts, dict) else ()):
+        symbols = account.get("symbols") if isinstance(account, dict) else None
+        for symbol, block in (symbols.items() if isinstance(symbols, dict) else ()):
+            key = repr(block)
+            if key not in verdicts:
+                verdicts[key] = list(symbol_validator.iter_errors(block))
+            errors += [(("accounts", name, "symbols", symbol), error) for error in verdicts[key]]
+    problems = [problem for prefix, error in errors for problem in _describe(error, lines, source, prefix)]
     if problems:
         raise ConfigError(sorted(set(problems), key=_line_of))
 
@@ -129,8 +88,8 @@ def _line_of(message: str) -> tuple:
     return (int(match[1]) if match else 0, message)
 
 
-def _describe(error, lines: dict, source: str) -> list[str]:
-    path = tuple(error.absolute_path)
+def _describe(error, lines: dict, source: str, prefix: tuple = ()) -> list[str]:
+    path = prefix + tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
         return [f"{_where(source, lines, path + (key,))}: unknown key '{key}'"
@@ -139,13 +98,20 @@ def _describe(error, lines: dict, source: str) -> list[str]:
     if error.validator == "required":
         missing = re.findall(r"'([^']+)' is a required property", error.message)
         return [f"{_where(source, lines, path)}: missing key '{name}'" for name in missing]
-    if error.validator == "propertyNames":
-        return [f"{_where(source, lines, path)}: name '{error.instance}' may use only letters, digits, '.', '_' and '-'"]
+    if len(error.relative_schema_path) > 1 and error.relative_schema_path[-2] == "propertyNames":
+        return [f"{_where(source, lines, path + (error.instance,))}: {_name_problem(error)}"]
     hint = error.schema.get("x-error") if isinstance(error.schema, dict) else None
     got = _shown(error.instance)
     if hint:
         return [f"{_where(source, lines, path)}: {hint} (got {got})"]
     return [f"{_where(source, lines, path)}: {error.message}"]
+
+
+def _name_problem(error) -> str:
+    name = error.instance if len(error.instance) <= 40 else error.instance[:40] + "..."
+    if error.validator == "maxLength":
+        return f"the name {name!r} is {len(error.instance)} characters long; at most {error.validator_value}"
+    return f"the name {name!r} may use only letters, digits, '.', '_' and '-'"
 
 
 def _shown(value) -> str:
@@ -162,25 +128,36 @@ def _shown(value) -> str:
 
 # --- building the model and the venue rules ----------------------------------------------------
 
-def _build(document: dict, lines: dict, path: Path, problems: list[str]) -> DesiredState:
+def _build(document: dict, lines: dict, path: Path, digest: str, problems: list[str]) -> DesiredState:
     source = str(path)
     accounts = {}
     for name, raw in document["accounts"].items():
-        where = lambda *keys: _where(source, lines, ("accounts", name) + keys)  # noqa: E731
-        accounts[name] = _account(name, raw, where, problems)
+        accounts[name] = _account(name, raw, _Locator(source, lines, ("accounts", name)), problems)
     world = None
     if "simulator" in document:
         world = str((path.parent / document["simulator"]["world"]).resolve())
         if not Path(world).is_file():
             problems.append(f"{_where(source, lines, ('simulator', 'world'))}: world file {world} does not exist")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return DesiredState(path=source, sha256=digest, accounts=accounts, simulator_world=world)
 
 
-def _account(name: str, raw: dict, where, problems: list[str]) -> AccountSpec:
+class _Locator:
+    """Where a key under one account is: `where(*keys)` -> 'file:line: key.path', `line(*keys)` -> line."""
+
+    def __init__(self, source: str, lines: dict, prefix: tuple):
+        self.source, self.lines, self.prefix = source, lines, prefix
+
+    def __call__(self, *keys) -> str:
+        return _where(self.source, self.lines, self.prefix + keys)
+
+    def line(self, *keys) -> int:
+        return self.lines.get(self.prefix + keys, 1)
+
+
+def _account(name: str, raw: dict, where: _Locator, problems: list[str]) -> AccountSpec:
     venue = raw["venue"]
     if venue not in supported_venues():
-        problems.append(f"{where('venue')}: venue '{venue}' is not supported "
+        problems.append(f"{where('venue')}: venue {venue!r} is not supported "
                         f"(supported: {', '.join(supported_venues())})")
         return AccountSpec(name, venue, raw["environment"], None, {}, {}, {})
     adapter = adapter_class(venue)
@@ -190,17 +167,21 @@ def _account(name: str, raw: dict, where, problems: list[str]) -> AccountSpec:
         if setting not in adapter.settings:
             problems.append(f"{where('settings', setting)}: {venue} has no setting '{setting}'"
                             + (f" (it has: {', '.join(adapter.settings)})" if adapter.settings else ""))
-    if "product_type" in raw and "product_type" not in adapter.account_options:
+    product_type = raw.get("product_type")
+    if product_type is not None and "product_type" not in adapter.account_options:
         problems.append(f"{where('product_type')}: 'product_type' is not a {venue} setting")
-    if adapter.account_options.get("product_type") and "product_type" not in raw:
+    if adapter.account_options.get("product_type") and product_type is None:
         problems.append(f"{where()}: missing key 'product_type' (required for {venue})")
+    if "base_url" in raw:
+        _check_base_url(raw["base_url"], where, problems)
     _check_credentials(raw["credentials"], adapter, environment, where, problems)
-    symbols = {symbol: _symbol(symbol, spec or {}, adapter, settings, where, problems)
-               for symbol, spec in (raw.get("symbols") or {}).items()}
+    _check_rate_limits(raw.get("rate_limits") or {}, where, problems)
     return AccountSpec(
         name=name, venue=venue, environment=environment, base_url=raw.get("base_url"),
-        credentials=dict(raw["credentials"]), settings=settings, symbols=symbols,
-        product_type=raw.get("product_type"), rate_limits=dict(raw.get("rate_limits") or {}),
+        credentials=dict(raw["credentials"]), settings=settings,
+        symbols=_symbols(raw.get("symbols") or {}, adapter, settings, where, problems),
+        product_type=product_type.upper() if product_type else None,  # Bitget reads it in any case
+        rate_limits=dict(raw.get("rate_limits") or {}),
         request_lifetime=_sim_only(raw, "request_lifetime", environment, where, problems),
         origins={key: where("credentials", key) for key in raw["credentials"]},
     )
@@ -230,6 +211,46 @@ def _add_currencies(state: DesiredState, document: dict, lines: dict, problems: 
                 account.currencies[currency] = Decimal(spec["leverage"])
 
 
+def _symbols(raw: dict, adapter, settings: dict, where: _Locator, problems: list[str]) -> dict[str, SymbolSpec]:
+    """The account's symbols under the venue's own spelling; two keys naming one symbol are refused."""
+    symbols: dict[str, SymbolSpec] = {}
+    written_as: dict[str, str] = {}
+    for key, spec in raw.items():
+        symbol = adapter.canonical_symbol(key)
+        if symbol in written_as:
+            first = written_as[symbol]
+            problems.append(f"{where('symbols', key)}: '{key}' and '{first}' (line {where.line('symbols', first)}) "
+                            f"are the same {adapter.venue} symbol {symbol}; keep one")
+            continue
+        written_as[symbol] = key
+        here = lambda *keys, key=key: where("symbols", key, *keys)  # noqa: E731
+        symbols[symbol] = _symbol(symbol, spec or {}, adapter, settings, here, problems)
+    return symbols
+
+
+def _check_base_url(url: str, where: _Locator, problems: list[str]) -> None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        problems.append(f"{where('base_url')}: {exc} (got {url!r})")
+        return
+    if not parts.hostname or parts.username or parts.password or parts.query or parts.fragment or port == 0:
+        problems.append(f"{where('base_url')}: must be scheme://host[:port][/path] with a port from 1 to 65535 "
+                        "and no user, query or fragment")
+
+
+def _check_rate_limits(limits: dict, where: _Locator, problems: list[str]) -> None:
+    for endpoint, text in limits.items():
+        try:
+            count, seconds = parse_limit(text)  # the schema has checked the form
+        except ValueError:
+            count, seconds = 0, 0.0
+        if count < 1 or seconds <= 0:
+            problems.append(f"{where('rate_limits', endpoint)}: {text} lets no request through; "
+                            "give at least 1 request per period longer than 0")
+
+
 def _check_credentials(credentials: dict, adapter, environment: str, where, problems: list[str]) -> None:
     for key in credentials:
         if key not in adapter.credential_names:
@@ -243,8 +264,7 @@ def _check_credentials(credentials: dict, adapter, environment: str, where, prob
                             "environment: sim; write ${ENV_VAR} and set the variable")
 
 
-def _symbol(symbol: str, raw: dict, adapter, settings: dict, where, problems: list[str]) -> SymbolSpec:
-    here = lambda *keys: where("symbols", symbol, *keys)  # noqa: E731
+def _symbol(symbol: str, raw: dict, adapter, settings: dict, here, problems: list[str]) -> SymbolSpec:
     if "margin_coin" in raw and "margin_coin" not in adapter.symbol_options:
         problems.append(f"{here('margin_coin')}: 'margin_coin' is not a {adapter.venue} setting")
     mode = raw.get("margin_mode")
@@ -262,6 +282,7 @@ def _symbol(symbol: str, raw: dict, adapter, settings: dict, where, problems: li
     if leverage is not None and mode is None and not adapter.stores_margin_mode:
         problems.append(f"{here('leverage')}: {adapter.venue} keeps leverage per margin mode; "
                         "say which with margin_mode: cross | isolated")
+    _check_decimals(leverage, adapter.leverage_decimals, "leverage", here, adapter.venue, problems)
     margin = raw.get("isolated_margin")
     if margin is not None and mode != "isolated":
         problems.append(f"{here('isolated_margin')}: isolated_margin needs margin_mode: isolated")
@@ -275,11 +296,29 @@ def _symbol(symbol: str, raw: dict, adapter, settings: dict, where, problems: li
         margin = {side: Decimal(margin[side]) for side in ("long", "short")}
     elif margin is not None:
         margin = Decimal(margin)
+    _check_decimals(margin, adapter.margin_decimals, "isolated_margin", here, adapter.venue, problems)
     spec = SymbolSpec(symbol=symbol, margin_mode=mode, leverage=leverage, isolated_margin=margin,
                       margin_coin=raw.get("margin_coin"))
     if "tolerance" in raw:
         spec.tolerance = Decimal(raw["tolerance"])
     return spec
+
+
+def _check_decimals(value, decimals: int | None, key: str, here, venue: str, problems: list[str]) -> None:
+    """Refuse a number the venue cannot hold (more decimals than it accepts) before anything is sent."""
+    if decimals is None or value is None:
+        return
+    numbers = value.values() if isinstance(value, dict) else (value.min, value.max) if isinstance(
+        value, Band) else (value,)
+    step = Decimal(1).scaleb(-decimals)
+    for number in numbers:
+        if number % step != 0:
+            accepted = "whole numbers only" if decimals == 0 else f"at most {decimals} decimals"
+            problems.append(f"{here(key)}: {venue} accepts {accepted} for {key} (got {number})")
+            return
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # would split or forge an HTTP header
 
 
 def resolve_credentials(account: AccountSpec, environ=os.environ) -> dict[str, str]:
@@ -289,11 +328,16 @@ def resolve_credentials(account: AccountSpec, environ=os.environ) -> dict[str, s
         match = ENV_REFERENCE.match(value)
         if match is None:
             resolved[key] = value
-        elif environ.get(match[1]):
-            resolved[key] = environ[match[1]]
-        else:
-            where = account.origins.get(key, f"account {account.name}")
+            continue
+        where = account.origins.get(key, f"account {account.name}")
+        value = environ.get(match[1])
+        if not value:
             problems.append(f"{where}: environment variable {match[1]} is not set")
+        elif _CONTROL.search(value):
+            problems.append(f"{where}: environment variable {match[1]} holds a line break or another "
+                            "control character; set it to the bare value")
+        else:
+            resolved[key] = value
     if problems:
         raise ConfigError(problems)
     return resolved

@@ -7,10 +7,24 @@ import os
 from .client import VenueClient
 from .config import resolve_credentials
 from .embedded import EmbeddedSimulator
+from .errors import ConfigError
 from .model import AccountSpec
 from .pacing import shared_pacer
 from .transport import AiohttpTransport
 from .venues.registry import adapter_class
+
+
+def http_timeout(environ) -> float:
+    """RECONCILER_HTTP_TIMEOUT in seconds (default 10); anything but a positive number is refused."""
+    text = environ.get("RECONCILER_HTTP_TIMEOUT") or "10"
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 86400:
+        raise ConfigError(f"RECONCILER_HTTP_TIMEOUT: must be a number of seconds above 0 and below a day "
+                          f"(got {text!r})")
+    return seconds
 
 
 class Connections:
@@ -21,7 +35,7 @@ class Connections:
         self._embedded = EmbeddedSimulator(simulator_world, config_path) if simulator_world else None
         self._journal = journal
         self._environ = os.environ if environ is None else environ
-        self._timeout = timeout or float(self._environ.get("RECONCILER_HTTP_TIMEOUT", "10"))
+        self._timeout = timeout or http_timeout(self._environ)
         self._open: dict[str, tuple] = {}
         self._public_cache: dict = {}  # public answers, read once per run for every account
         self.simulator_url: str | None = None

@@ -7,7 +7,7 @@ import dataclasses
 
 from .connections import Connections
 from .diff import diff_account
-from .errors import ConfigError, ReconcilerError
+from .errors import ConfigError, ReconcilerError, VenueError
 from .estimate import estimate
 from .model import AccountSpec, DesiredState
 from .plan import Plan
@@ -62,7 +62,7 @@ async def _plan_account(connections: Connections, spec: AccountSpec) -> Plan:
     """The plan of one account (its `accounts` block is added by the caller)."""
     adapter, client = connections.open(spec)
     before = dict(client.sent_per_endpoint)
-    live = await adapter.read(client, list(spec.symbols))
+    live = await _read(adapter, client, spec)
     reads = {endpoint: sent - before.get(endpoint, 0) for endpoint, sent in client.sent_per_endpoint.items()
              if sent > before.get(endpoint, 0) and endpoint not in adapter.public_endpoints}
     diff = diff_account(spec, live, adapter)
@@ -71,3 +71,49 @@ async def _plan_account(connections: Connections, spec: AccountSpec) -> Plan:
                 not_applicable=diff.not_applicable,
                 notes=[{"account": spec.name, "text": text} for text in adapter.notes(live)],
                 estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue, reads)})
+
+
+# What reading an answer of the wrong shape raises inside an adapter (a missing key, a list for an object).
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
+
+
+async def _read(adapter, client, spec: AccountSpec):
+    """The adapter's read; an answer of the wrong shape is a VenueError naming the account and endpoint."""
+    answered = _Answered(client)
+    try:
+        return await adapter.read(answered, list(spec.symbols))
+    except MALFORMED as exc:
+        raise VenueError(spec.venue, None, f"{answered.suspects(exc)} has an unexpected shape "
+                         f"({type(exc).__name__}: {exc})", account=spec.name) from None
+
+
+class _Answered:
+    """The client, noting which task received which answer, to name the endpoint an adapter failed to read."""
+
+    def __init__(self, client):
+        self._client = client
+        self._last: dict[asyncio.Task, str] = {}  # task -> endpoint of the last answer it received
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    async def request(self, call, **options):
+        try:
+            data = await self._client.request(call, **options)
+        except VenueError as exc:
+            if exc.code is None:  # no venue code to go by (no answer, or one that cannot be read): say where
+                exc.message = f"{exc.message} (reading {call.endpoint})"
+            raise
+        self._last.pop(asyncio.current_task(), None)
+        self._last[asyncio.current_task()] = call.endpoint
+        return data
+
+    def suspects(self, exc: BaseException) -> str:
+        """The answer an exception came from: certain when the task that read it raised it, or when one task
+        read everything; otherwise every endpoint read (an adapter may read concurrently and parse later)."""
+        for task, endpoint in reversed(self._last.items()):
+            if task.done() and not task.cancelled() and task.exception() is exc:
+                return f"the answer to {endpoint}"
+        if list(self._last) == [asyncio.current_task()]:
+            return f"the answer to {self._last[asyncio.current_task()]}"
+        return "one of the answers to " + ", ".join(dict.fromkeys(self._last.values()))

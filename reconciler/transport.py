@@ -45,7 +45,8 @@ class AiohttpTransport:
             async with self._session.request(method, URL(url, encoded=True), headers=headers,
                                              data=body.encode() if body is not None else None,
                                              allow_redirects=False) as response:
-                text = await response.text()
+                # Undecodable bytes survive as surrogates, for the adapter to refuse (Adapter.payload).
+                text = (await response.read()).decode("utf-8", errors="surrogateescape")
                 return RawResponse(response.status, text, dict(response.headers))
         except TimeoutError:
             raise TransportError(f"no answer within {self._timeout.total:g} s", sent=True, timeout=True) from None
@@ -53,6 +54,11 @@ class AiohttpTransport:
             raise TransportError(f"cannot connect: {exc.os_error or exc}", sent=False) from None
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, aiohttp.ClientPayloadError) as exc:
             raise TransportError(f"connection dropped: {exc}", sent=True) from None
+        except aiohttp.ClientResponseError as exc:  # e.g. a port that does not speak HTTP
+            raise TransportError(f"the answer is not HTTP ({' '.join(str(exc.message).split())}); "
+                                 "is base_url right?", sent=True) from None
+        except (aiohttp.ClientError, ValueError) as exc:  # an address aiohttp cannot use
+            raise TransportError(f"cannot send to {url.split('?')[0]}: {exc}", sent=False) from None
 
     async def close(self):
         if self._session is not None:

@@ -248,7 +248,7 @@ def test_unknown_symbol_is_a_clear_error(sim, cli, tmp_path):
 def test_fractional_leverage_is_a_clear_error(sim, cli, tmp_path):
     path = config(tmp_path, sim.url, symbols={XRP: {"margin_mode": "cross", "leverage": 2.5}})
     code, _, err = cli("plan", path)
-    assert code == 1 and "PERP_XRP_USDC: leverage 2.5" in err and "whole-number" in err
+    assert code == 1 and "PERP_XRP_USDC.leverage: orderly accepts whole numbers only for leverage (got 2.5)" in err
 
 
 def test_leverage_above_the_symbol_maximum_is_blocked_at_plan_time(sim, cli, tmp_path):

@@ -90,13 +90,19 @@ class Adapter(ABC):
         ...
 
     def payload(self, response: RawResponse) -> dict:
-        """The JSON object of an answer; a VenueError when there is none (an HTML error page, an empty 5xx)."""
+        """The JSON object of an answer; a VenueError when there is none (an HTML error page, an empty 5xx,
+        bytes that are not UTF-8, JSON that is not an object)."""
         try:
+            response.text.encode("utf-8")  # the transport keeps undecodable bytes as surrogates
             payload = json.loads(response.text, parse_float=Decimal)
-        except ValueError:
+        except UnicodeEncodeError:
+            raise self.error(None, f"HTTP {response.status}: the answer is not UTF-8 text", response,
+                             self.kind_of(None, response.status)) from None
+        except (ValueError, RecursionError):
             payload = None
         if not isinstance(payload, dict):
-            raise self.error(None, f"HTTP {response.status}", response, self.kind_of(None, response.status))
+            raise self.error(None, f"HTTP {response.status}: the answer is not a JSON object", response,
+                             self.kind_of(None, response.status))
         return payload
 
     def kind_of(self, code: str | None, status: int) -> str:

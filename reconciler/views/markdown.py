@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..plan import Change, Plan
-from .text import LONG_APPLY, duration_text, summary_line
+from .text import LONG_APPLY, duration_text, plural, summary_line
 
 STATUS = {"change": "change", "blocked": "**blocked**", "conflict": "**conflict**"}
 
@@ -19,14 +19,22 @@ def _cell(value) -> str:
 
 
 def render_markdown(plan: Plan) -> str:
-    lines = [f"### Reconciler plan", "", summary_line(plan), ""]
+    lines = ["### Reconciler plan", ""]
+    if plan.errors:
+        lines += ["> [!CAUTION]", f"> **Could not read {plural(len(plan.errors), 'account')}: "
+                  f"{', '.join(f'`{name}`' for name in plan.errors)}.** Nothing is known about "
+                  f"{'its' if len(plan.errors) == 1 else 'their'} settings; this plan does not cover "
+                  f"{'it' if len(plan.errors) == 1 else 'them'}.", ""]
+    lines += [summary_line(plan), ""]
     by_account: dict[str, list[Change]] = {name: [] for name in plan.accounts}
     for change in plan.changes:
         by_account.setdefault(change.account, []).append(change)
     for account, changes in by_account.items():
         venue = plan.accounts.get(account, {}).get("venue", "")
         lines += [f"#### `{account}` ({venue})", ""]
-        if not changes:
+        if account in plan.errors:
+            lines += [f"**Could not be read:** {_cell(plan.errors[account])}. Nothing is known about this account.", ""]
+        elif not changes:
             lines += ["Nothing to change.", ""]
         else:
             lines += ["| symbol | setting | from | to | status |", "|---|---|---|---|---|"]

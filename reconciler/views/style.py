@@ -1,4 +1,4 @@
-"""Colour for terminals only: never when NO_COLOR is set or the output is not a terminal."""
+"""Colour for terminals only: never when NO_COLOR is set (and not empty) or the output is not a terminal."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ class Style:
 
     @classmethod
     def for_stream(cls, stream) -> "Style":
-        return cls(bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ)
+        return cls(bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR"))
 
     def __call__(self, text: str, colour: str) -> str:
         return f"\033[{CODES[colour]}m{text}\033[0m" if self.enabled else text

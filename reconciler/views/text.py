@@ -23,15 +23,34 @@ def duration_text(seconds: float) -> str:
     return f"{seconds / 60:.0f} min"
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def unread_warning(accounts: dict[str, str]) -> list[str]:
+    """What every view says first when accounts could not be read: which, why, and that nothing is known."""
+    if not accounts:
+        return []
+    names = ", ".join(accounts)
+    lines = [f"Could not read {plural(len(accounts), 'account')} ({names}): nothing is known about "
+             f"{'its' if len(accounts) == 1 else 'their'} settings; nothing below covers "
+             f"{'it' if len(accounts) == 1 else 'them'}."]
+    return lines + [f"  {name}: {message}" for name, message in accounts.items()]
+
+
 def render_plan(plan: Plan, style: Style = Style(False), verbose: bool = False) -> str:
-    lines = []
+    lines = [style(line, "red") for line in unread_warning(plan.errors)]
+    if lines:
+        lines.append("")
     by_account: dict[str, list[Change]] = {name: [] for name in plan.accounts}
     for change in plan.changes:
         by_account.setdefault(change.account, []).append(change)
     for account, changes in by_account.items():
         venue = plan.accounts.get(account, {}).get("venue") or (changes[0].venue if changes else "")
         lines.append(style(f"{account} ({venue})", "bold"))
-        if not changes:
+        if account in plan.errors:
+            lines.append(style("  could not be read: nothing is known about this account", "red"))
+        elif not changes:
             lines.append("  nothing to change")
         for change in changes:
             mark, colour = MARK[change.status]
@@ -60,14 +79,16 @@ def render_plan(plan: Plan, style: Style = Style(False), verbose: bool = False) 
 
 def summary_line(plan: Plan) -> str:
     s = plan.summary
-    if not plan.changes:
+    unread = (f" {plural(len(plan.errors), 'account')} could not be read: nothing is known about "
+              f"{'it' if len(plan.errors) == 1 else 'them'}.") if plan.errors else ""
+    if not plan.changes and not plan.errors:
         return f"No changes. Everything in the file holds ({s['in_sync']} settings in sync)."
-    return (f"Plan: {s['change']} to change, {s['blocked']} blocked, {s['conflict']} conflict"
-            f"{'' if s['conflict'] == 1 else 's'}, {s['in_sync']} in sync.")
+    return (f"Plan: {s['change']} to change, {s['blocked']} blocked, {plural(s['conflict'], 'conflict')}, "
+            f"{s['in_sync']} in sync{' in the accounts read' if plan.errors else ''}.{unread}")
 
 
 def render_report(report, style: Style = Style(False)) -> str:
-    lines = []
+    lines = [style(line, "red") for line in unread_warning(report.account_errors)]
     symbols = {"applied": ("+", "green"), "failed": ("x", "red"), "blocked": ("!", "red"),
                "conflict": ("x", "red"), "skipped": ("-", "yellow")}
     changes = {c.id: c for c in report.plan.changes}
@@ -78,21 +99,20 @@ def render_report(report, style: Style = Style(False)) -> str:
         lines.append(style(f"{line}  [{outcome.result}]", colour))
         if outcome.message and outcome.result != "applied":
             lines.append(f"      {outcome.message}")
-    for account, message in report.account_errors.items():
-        lines.append(style(f"  x {account}: {message}", "red"))
-    counts = {}
+    counts = {result: 0 for result in symbols}
     for outcome in report.outcomes.values():
-        counts[outcome.result] = counts.get(outcome.result, 0) + 1
+        counts[outcome.result] += 1
     lines.append("")
-    lines.append(f"Apply: {counts.get('applied', 0)} applied, {counts.get('failed', 0)} failed, "
-                 f"{counts.get('blocked', 0) + counts.get('skipped', 0)} blocked, "
-                 f"{counts.get('conflict', 0)} conflict{'' if counts.get('conflict', 0) == 1 else 's'}"
-                 + (f", {len(report.account_errors)} accounts unreachable" if report.account_errors else "") + ".")
+    lines.append(f"Apply: {counts['applied']} applied, {counts['failed']} failed, {counts['blocked']} blocked, "
+                 f"{plural(counts['conflict'], 'conflict')}, {counts['skipped']} skipped (waiting on a change "
+                 "that was not applied)"
+                 + (f", {plural(len(report.account_errors), 'account')} not read" if report.account_errors else "")
+                 + ".")
     if report.after is not None:
         remaining = report.after.summary
         if report.exit_code == 0:
             lines.append("Verified: everything in the file now holds.")
-        else:
+        elif remaining["blocked"] or remaining["conflict"]:
             lines.append(f"Verified: {remaining['blocked']} blocked and {remaining['conflict']} conflicting "
                          "items remain; a person must act on them (see above).")
     return "\n".join(lines) + "\n"

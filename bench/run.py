@@ -106,6 +106,7 @@ async def run_reconciler(world: dict, accounts: dict, drift: Drift, workdir: Pat
                                        if writes[e] != need_w.get(e, 0)},
                 "apply_reads": sum(count(apply_calls, gets=True).values()),
                 "plan_seconds": round(account_plan, 3),
+                "plan_vs_floor": round(account_plan / floor["plan_floor_seconds"], 3) if floor["plan_floor_seconds"] else None,
                 "apply_seconds": round(account_apply, 3),
                 **floor,
                 "apply_vs_floor": round(account_apply / floor["floor_seconds"], 3) if floor["floor_seconds"] else None,
@@ -159,8 +160,9 @@ def summarize(args, n: int, drift: Drift, ours: dict, latency: dict | None, care
             row["blind"] = blind["per_venue"][venue]
         if latency:
             slow = latency["per_venue"][venue]
-            row["latency"] = {key: slow[key] for key in ("plan_seconds", "apply_seconds", "floor_seconds",
-                                                         "apply_vs_floor", "apply_within_target", "rate_limited")}
+            row["latency"] = {key: slow[key] for key in ("plan_seconds", "plan_floor_seconds", "plan_vs_floor",
+                                                         "apply_seconds", "floor_seconds", "apply_vs_floor",
+                                                         "apply_within_target", "rate_limited")}
         per_venue[venue] = row
     accounts = list(per_venue.values())
     result = {
@@ -195,7 +197,8 @@ def summarize(args, n: int, drift: Drift, ours: dict, latency: dict | None, care
         "writes_equal_min": ours["writes"] == ours["min_writes"],
         "apply_within_1_1_floor_every_account": all(a["apply_within_target"] for a in accounts),
         "faster_than_careful_every_venue": all(a["speedup_vs_careful"] > 1 for a in accounts),
-        "no_rate_limit_answers": all(a["rate_limited"] == 0 and a["careful"]["rate_limited"] == 0 for a in accounts),
+        "no_rate_limit_answers": all(a["rate_limited"] == 0 and a.get("latency", {}).get("rate_limited", 0) == 0
+                                     for a in accounts),
     }
     if latency:
         targets["latency_apply_within_1_2"] = result["latency"]["apply_ratio"] <= 1.2
@@ -213,15 +216,16 @@ def markdown(result: dict) -> str:
     r, yes = result, lambda ok: "met" if ok else "**not met**"
     lines = [f"{r['symbols_per_venue']} symbols per venue, {r['drifted']} drifted; Orderly VIP tier "
              f"{r['orderly_vip_tier'][ORDERLY_LEVERAGE_WRITE]} for `{ORDERLY_LEVERAGE_WRITE}` (documented 5/60s).", "",
-             "| venue | reads / min | writes / min | plan s | apply s | floor s | apply / floor | careful ccxt s "
-             "| speedup vs careful | blind ccxt s | 429s |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| venue | reads / min | writes / min | plan s (floor) | apply s | floor s | apply / floor | estimate s "
+             "| careful ccxt s | speedup vs careful | blind ccxt s | 429s ours / careful / blind |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for venue, v in r["per_venue"].items():
-        blind = v.get("blind", {}).get("seconds", "–")
+        blind = v.get("blind", {})
         lines.append(f"| {venue} | {v['reads']} / {v['min_reads']} | {v['writes']} / {v['min_writes']} "
-                     f"| {v['plan_seconds']} | {v['apply_seconds']} | {v['floor_seconds']} | {v['apply_vs_floor']} "
-                     f"| {v['careful']['seconds']} | {v['speedup_vs_careful']}× | {blind} "
-                     f"| {v['rate_limited'] + v['careful']['rate_limited']} |")
+                     f"| {v['plan_seconds']} ({v['plan_floor_seconds']}) | {v['apply_seconds']} | {v['floor_seconds']} "
+                     f"| {v['apply_vs_floor'] or '–'} | {v['planner_estimate_seconds']} "
+                     f"| {v['careful']['seconds']} | {v['speedup_vs_careful']}× | {blind.get('seconds', '–')} "
+                     f"| {v['rate_limited']} / {v['careful']['rate_limited']} / {blind.get('rate_limited', '–')} |")
     lines += ["", f"Whole run: plan {r['plan_seconds']} s, apply {r['apply_seconds']} s; careful ccxt "
                   f"{r['careful_seconds']} s ({r['speedup_vs_careful']}×, converged {r['careful_converged']})"
               + (f"; blind ccxt {r['blind_seconds']} s ({r['speedup_vs_blind']}×, converged {r['blind_converged']})"
@@ -232,10 +236,12 @@ def markdown(result: dict) -> str:
     if "latency" in r:
         lat = r["latency"]
         lines += ["", f"Latency case (+{int(lat['round_trip_seconds'] * 1000)} ms per round trip):", "",
-                  "| venue | plan s | apply s | floor s | apply / floor |", "| --- | --- | --- | --- | --- |"]
+                  "| venue | plan s | plan floor s | apply s | floor s | apply / floor |",
+                  "| --- | --- | --- | --- | --- | --- |"]
         for venue, v in r["per_venue"].items():
             x = v["latency"]
-            lines.append(f"| {venue} | {x['plan_seconds']} | {x['apply_seconds']} | {x['floor_seconds']} "
+            lines.append(f"| {venue} | {x['plan_seconds']} | {x['plan_floor_seconds']} | {x['apply_seconds']} "
+                         f"| {x['floor_seconds']} "
                          f"| {x['apply_vs_floor']} |")
         lines += ["", f"Plan {lat['plan_seconds']} s ({lat['plan_ratio']}× without latency), apply "
                       f"{lat['apply_seconds']} s ({lat['apply_ratio']}×)."]

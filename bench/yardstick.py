@@ -81,6 +81,7 @@ def account_floor(venue: str, spec: dict, drift: Drift, world: dict, round_trip:
     write_floor, write_why = endpoints_floor(min_writes(drift, venue), limits)
     read_floor, read_why = endpoints_floor(min_reads(venue, spec, world), limits)
     return {"floor_seconds": round(write_floor + read_floor + 2 * round_trip, 3),
+            "plan_floor_seconds": round(read_floor + round_trip, 3),  # a plan is the same reads, once
             "write_floor_seconds": round(write_floor, 3), "write_floor_why": write_why,
             "verify_floor_seconds": round(read_floor, 3), "verify_floor_why": read_why,
             "round_trip_seconds": round_trip}

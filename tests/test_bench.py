@@ -18,7 +18,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 KEYS = ("plan_seconds", "apply_seconds", "reads", "min_reads", "writes", "min_writes", "careful_seconds",
         "careful_calls", "blind_seconds", "blind_calls", "speedup_vs_careful", "symbols_per_venue", "drifted",
         "per_venue", "latency", "scale", "targets")
-ACCOUNT_KEYS = ("plan_seconds", "apply_seconds", "floor_seconds", "apply_vs_floor", "write_floor_why",
+ACCOUNT_KEYS = ("plan_seconds", "plan_floor_seconds", "apply_seconds", "floor_seconds", "apply_vs_floor", "write_floor_why",
                 "verify_floor_why", "speedup_vs_careful", "careful", "blind", "latency")
 
 
@@ -63,7 +63,7 @@ def test_the_floor_is_the_documented_limit_and_the_account_override():
     # bitget.md §7: set-leverage 5/1s -> 12 writes take 2 s; 12 account reads at 10/1s take 1 s
     floor = account_floor("bitget", spec, drift, world, round_trip=0.05)
     assert floor["write_floor_seconds"] == 2.0 and floor["verify_floor_seconds"] == 1.0
-    assert floor["floor_seconds"] == 3.1
+    assert floor["floor_seconds"] == 3.1 and floor["plan_floor_seconds"] == 1.05
     assert floor["write_floor_why"] == "POST /api/v2/mix/account/set-leverage: 12 calls at 5/1s"
     faster = account_floor("bitget", {**spec, "rate_limits": {"POST /api/v2/mix/account/set-leverage": "12/1s"}},
                            drift, world, round_trip=0.0)

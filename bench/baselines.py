@@ -80,7 +80,7 @@ async def move_margin(script: Script, symbol: str, have: Decimal, want: Decimal 
         return
     delta = want - have
     move = script.exchange.add_margin if delta > 0 else script.exchange.reduce_margin
-    await script.attempt(move(symbol, float(abs(delta)), params))
+    await script.attempt(move(symbol, str(abs(delta)), params))  # a decimal string, never a float
 
 
 async def blind_venue(venue: str, exchange, desired: dict) -> dict:

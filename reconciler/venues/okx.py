@@ -416,10 +416,15 @@ class OkxAdapter(Adapter):
     def _leverage_scope(self, symbol: str, margin_mode: str) -> set[str]:
         """The instruments one leverage write touches: the family for cross FUTURES (seed scenario 6)."""
         if margin_mode == CROSS and self._type(symbol) == "FUTURES":
-            family = self._family(symbol)
-            members = {inst_id for inst_id in self._instruments
-                       if self._type(inst_id) == "FUTURES" and self._family(inst_id) == family}
-            return members | {symbol}
+            # Families indexed once per instrument list, not one scan of every instrument per symbol.
+            indexed, families = getattr(self, "_futures_families", (None, {}))
+            if indexed != len(self._instruments):
+                families = {}
+                for inst_id in self._instruments:
+                    if self._type(inst_id) == "FUTURES":
+                        families.setdefault(self._family(inst_id), set()).add(inst_id)
+                self._futures_families = (len(self._instruments), families)
+            return families.get(self._family(symbol), set()) | {symbol}
         return {symbol}
 
     # --- rules --------------------------------------------------------------------------------
@@ -458,8 +463,8 @@ class OkxAdapter(Adapter):
         (59112 suggests both are checked), the safe behaviour.
         """
         scope = self._leverage_scope(symbol, margin_mode)
-        blocking = [o for o in live.orders if o.symbol in scope
-                    and (o.margin_mode == margin_mode or (o.symbol != symbol and o.margin_mode in (CROSS, ISOLATED)))]
+        blocking = [o for o in live.orders_among(scope)
+                    if o.margin_mode == margin_mode or (o.symbol != symbol and o.margin_mode in (CROSS, ISOLATED))]
         return [f"{o.description} locks the {margin_mode} leverage of {symbol}" for o in blocking]
 
     def leverage_refusal(self, live, symbol, margin_mode):

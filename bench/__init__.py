@@ -1,0 +1,1 @@
+"""The benchmark (run.py) and the venues' documented rate limits it measures against (venue_limits.py)."""

@@ -1,0 +1,230 @@
+"""The ccxt baselines against the same simulator world: the blind script users run today, and a careful one
+(read first, write only what differs, asyncio, ccxt's own rate limiter), the honest competitor."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+from reconciler import api
+from reconciler.sim.server import SimServer
+
+from .venue_limits import parse_limit
+from .world import ACCOUNTS, BG_KEY, OL_ACCOUNT, OL_ORDERLY_KEY, OL_SECRET, OX_KEY, VENUES, write_desired
+from .yardstick import rate_limited
+
+
+def ccxt_clients(url: str, leverage_limit: str):
+    import ccxt.async_support as ccxt
+    from ccxt.base.types import Entry
+
+    bitget = ccxt.bitget({"apiKey": BG_KEY["api_key"], "secret": BG_KEY["secret"],
+                          "password": BG_KEY["passphrase"], "enableRateLimit": True})
+    bitget.options["defaultType"] = "swap"
+    bitget.options["fetchMarkets"] = {"types": ["swap"]}
+    bitget.options["uta"] = False  # a classic account
+    okx = ccxt.okx({"apiKey": OX_KEY["api_key"], "secret": OX_KEY["secret"], "password": OX_KEY["passphrase"],
+                    "enableRateLimit": True})
+
+    # ccxt's limiter: one leaky bucket per exchange, a call of cost c holds the next one c * rateLimit ms.
+    # Its cost for Orderly's leverage write is 120 (12 s: 5 per 60 s); give it the same VIP tier as the
+    # reconciler gets, so the comparison is on equal limits.
+    count_, window = parse_limit(leverage_limit)
+
+    class WoofiproVip(ccxt.woofipro):
+        # both spellings: ccxt copies each snake_case endpoint over its camelCase twin at construction
+        v1_private_post_client_leverage = v1PrivatePostClientLeverage = Entry(
+            "client/leverage", ["v1", "private"], "POST", {"cost": window * 1000 / count_ / 100})
+
+    orderly = WoofiproVip({"apiKey": OL_ORDERLY_KEY, "secret": OL_SECRET, "accountId": OL_ACCOUNT,
+                           "enableRateLimit": True})
+    clients = {"bitget": bitget, "okx": okx, "orderly": orderly}
+    for exchange in clients.values():
+        exchange.urls["api"] = {name: url for name in exchange.urls["api"]}
+    return clients
+
+
+class Script:
+    """One venue's script run: each call it makes, counted, its errors swallowed and counted as bots do."""
+
+    def __init__(self, exchange):
+        self.exchange, self.attempts, self.errors = exchange, 0, Counter()
+
+    async def attempt(self, coroutine):
+        self.attempts += 1
+        try:
+            return await coroutine
+        except Exception as exc:  # noqa: BLE001  bots swallow and log
+            self.errors[type(exc).__name__] += 1
+            return None
+
+    def outcome(self) -> dict:
+        return {"attempts": self.attempts, "errors": sum(self.errors.values()), "error_kinds": dict(self.errors)}
+
+
+def margin_target(target, side: str | None, have: Decimal) -> Decimal | None:
+    """The margin a careful script moves an isolated position to, or None when it is within target."""
+    if isinstance(target, dict) and "min" in target:
+        low, high = Decimal(str(target["min"])), Decimal(str(target["max"]))
+        return None if low <= have <= high else (low if have < low else high)
+    want = Decimal(str(target[side or "long"] if isinstance(target, dict) else target))
+    return None if abs(have - want) <= want * Decimal("0.005") else want
+
+
+async def move_margin(script: Script, symbol: str, have: Decimal, want: Decimal | None, params: dict) -> None:
+    if want is None:
+        return
+    delta = want - have
+    move = script.exchange.add_margin if delta > 0 else script.exchange.reduce_margin
+    await script.attempt(move(symbol, str(abs(delta)), params))  # a decimal string, never a float
+
+
+async def blind_venue(venue: str, exchange, desired: dict) -> dict:
+    """What bots do today: per symbol, set margin mode and leverage unconditionally; swallow errors."""
+    script = Script(exchange)
+    await exchange.load_markets()
+    by_id = {market["id"]: market["symbol"] for market in exchange.markets.values()}
+    for symbol_id, spec in desired["symbols"].items():
+        symbol, mode, leverage = by_id[symbol_id], spec["margin_mode"], spec["leverage"]
+        if venue == "bitget":
+            await script.attempt(exchange.set_margin_mode(mode, symbol))
+            if isinstance(leverage, dict):  # isolated in hedge mode: one call per side
+                for side in ("long", "short"):
+                    await script.attempt(exchange.set_leverage(leverage[side], symbol, {"holdSide": side}))
+            else:
+                await script.attempt(exchange.set_leverage(leverage, symbol))
+        elif venue == "okx":
+            # OKX has no margin-mode setting: ccxt's set_margin_mode is set-leverage with mgnMode.
+            await script.attempt(exchange.set_margin_mode(mode, symbol, {"lever": leverage}))
+            await script.attempt(exchange.set_leverage(leverage, symbol, {"marginMode": mode}))
+        else:
+            await script.attempt(exchange.set_margin_mode(mode, symbol))
+            await script.attempt(exchange.set_leverage(leverage, symbol, {"symbol": symbol_id,
+                                                                          "margin_mode": mode.upper()}))
+    return script.outcome()
+
+
+async def careful_bitget(script: Script, desired: dict, by_id: dict) -> None:
+    exchange = script.exchange
+    positions = await exchange.fetch_positions()
+    margins = {(p["info"]["symbol"], p["info"]["holdSide"]): Decimal(p["info"]["marginSize"]) for p in positions
+               if p["info"].get("marginMode") == "isolated"}
+
+    async def one(symbol_id: str, spec: dict):
+        symbol, mode, leverage = by_id[symbol_id], spec["margin_mode"], spec["leverage"]
+        info = (await script.attempt(exchange.fetch_leverage(symbol)) or {}).get("info") or {}
+        if ("cross" if info.get("marginMode") == "crossed" else "isolated") != mode:
+            await script.attempt(exchange.set_margin_mode(mode, symbol))
+        if isinstance(leverage, dict):  # isolated in hedge mode: ccxt sets one side per call
+            for side, field in (("long", "isolatedLongLever"), ("short", "isolatedShortLever")):
+                if Decimal(info.get(field) or 0) != leverage[side]:
+                    await script.attempt(exchange.set_leverage(leverage[side], symbol, {"holdSide": side}))
+        elif Decimal(info.get("crossedMarginLeverage") or 0) != leverage:
+            await script.attempt(exchange.set_leverage(leverage, symbol))
+        for side in ("long", "short"):
+            if spec.get("isolated_margin") is not None and (symbol_id, side) in margins:
+                have = margins[(symbol_id, side)]
+                await move_margin(script, symbol, have, margin_target(spec["isolated_margin"], side, have),
+                                  {"holdSide": side})
+
+    await asyncio.gather(*(one(symbol_id, spec) for symbol_id, spec in desired["symbols"].items()))
+
+
+async def careful_okx(script: Script, desired: dict, by_id: dict) -> None:
+    exchange = script.exchange
+    positions = await exchange.fetch_positions()
+    margins = {p["info"]["instId"]: Decimal(p["info"]["margin"]) for p in positions
+               if p["info"].get("mgnMode") == "isolated"}
+
+    async def one(symbol_id: str, spec: dict):
+        symbol, mode, leverage = by_id[symbol_id], spec["margin_mode"], spec["leverage"]
+        live = await script.attempt(exchange.fetch_leverage(symbol, {"marginMode": mode})) or {}
+        if live.get("longLeverage") != leverage:
+            await script.attempt(exchange.set_leverage(leverage, symbol, {"marginMode": mode}))
+        if spec.get("isolated_margin") is not None and symbol_id in margins:
+            have = margins[symbol_id]
+            await move_margin(script, symbol, have, margin_target(spec["isolated_margin"], None, have),
+                              {"posSide": "net"})
+
+    await asyncio.gather(*(one(symbol_id, spec) for symbol_id, spec in desired["symbols"].items()))
+
+
+async def careful_orderly(script: Script, desired: dict, by_id: dict) -> None:
+    exchange = script.exchange
+    positions = await exchange.fetch_positions()
+    margins = {p["info"]["symbol"]: Decimal(str(p["info"]["margin"])) for p in positions
+               if p["info"].get("margin_mode") == "ISOLATED"}
+    modes = await exchange.fetch_margin_modes()
+    # ccxt has no unified call for Orderly's per-symbol leverages: its implicit method, limiter included
+    rows = (await exchange.v1PrivateGetClientLeverages())["data"]["rows"]
+    leverages = {(row["symbol"], row["margin_mode"]): Decimal(str(row["leverage"])) for row in rows}
+
+    async def one(symbol_id: str, spec: dict):
+        symbol, mode, leverage = by_id[symbol_id], spec["margin_mode"], spec["leverage"]
+        if (modes.get(symbol) or {}).get("marginMode") != mode:
+            await script.attempt(exchange.set_margin_mode(mode, symbol))
+        if leverages.get((symbol_id, mode.upper())) != leverage:
+            await script.attempt(exchange.set_leverage(leverage, symbol, {"symbol": symbol_id,
+                                                                          "margin_mode": mode.upper()}))
+        if spec.get("isolated_margin") is not None and symbol_id in margins:
+            have = margins[symbol_id]
+            await move_margin(script, symbol, have, margin_target(spec["isolated_margin"], None, have), {})
+
+    await asyncio.gather(*(one(symbol_id, spec) for symbol_id, spec in desired["symbols"].items()))
+
+
+CAREFUL = {"bitget": careful_bitget, "okx": careful_okx, "orderly": careful_orderly}
+
+
+async def careful_venue(venue: str, exchange, desired: dict) -> dict:
+    """Read what the file covers, then write only what differs, every symbol at once (ccxt paces)."""
+    script = Script(exchange)
+    await exchange.load_markets()
+    by_id = {market["id"]: market["symbol"] for market in exchange.markets.values()}
+    await CAREFUL[venue](script, desired, by_id)
+    return script.outcome()
+
+
+async def run_baseline(kind: str, world: dict, accounts: dict, workdir: Path, leverage_limit: str) -> dict:
+    """`kind` blind (venue after venue, symbol after symbol) or careful (all venues at once); then a
+    reconciler plan against its simulator says whether it converged."""
+    srv = SimServer(copy.deepcopy(world))
+    url = await srv.start("127.0.0.1", 0)
+    clients = ccxt_clients(url, leverage_limit)
+    try:
+        per_venue = {}
+
+        async def timed(venue, run):
+            venue_started = time.perf_counter()
+            per_venue[venue] = await run(venue, clients[venue], accounts[ACCOUNTS[venue]])
+            per_venue[venue]["seconds"] = round(time.perf_counter() - venue_started, 3)
+
+        started = time.perf_counter()
+        if kind == "blind":
+            for venue in VENUES:
+                await timed(venue, blind_venue)
+        else:
+            await asyncio.gather(*(timed(venue, careful_venue) for venue in VENUES))
+        seconds = time.perf_counter() - started
+        for venue in VENUES:
+            calls = srv.venues[venue].calls
+            per_venue[venue].update(
+                calls=len(calls), reads=sum(1 for c in calls if c["method"] == "GET"),
+                writes=sum(1 for c in calls if c["method"] != "GET"), rate_limited=rate_limited(calls),
+                error_codes=dict(Counter(str(c.get("code")) for c in calls if c.get("status", 200) >= 400
+                                         or c.get("code") not in (None, "0", "00000"))))
+        path = write_desired(workdir, accounts, url, f"desired-{kind}.yaml")
+        remaining = [c for c in (await api.plan(api.load(str(path)))).changes if c.status == "change"]
+        for venue in VENUES:
+            per_venue[venue]["remaining_changes"] = sum(1 for c in remaining if c.venue == venue)
+            per_venue[venue]["remaining_fields"] = dict(Counter(c.field for c in remaining if c.venue == venue))
+        return {"seconds": seconds, "calls": sum(v["calls"] for v in per_venue.values()),
+                "converged": not remaining, "remaining_changes": len(remaining), "per_venue": per_venue}
+    finally:
+        for exchange in clients.values():
+            await exchange.close()
+        await srv.stop()

@@ -1,0 +1,64 @@
+"""A TCP proxy on 127.0.0.1 that adds a network's round-trip time between a client and a server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+
+class LatencyProxy:
+    """Forwards every connection to `upstream` (host, port), each byte `round_trip / 2` seconds late in
+    each direction, and holds a new connection one round trip first (the TCP handshake). Bytes are
+    delayed, not throttled: requests in flight overlap as they would on a real network."""
+
+    def __init__(self, upstream: tuple[str, int], round_trip: float = 0.1):
+        self.upstream, self.round_trip = upstream, round_trip
+        self._server: asyncio.AbstractServer | None = None
+        self._connections: set[asyncio.Task] = set()
+
+    async def start(self) -> str:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def stop(self) -> None:
+        if self._server:
+            self._server.close()
+            for task in list(self._connections):
+                task.cancel()
+            await asyncio.gather(*self._connections, return_exceptions=True)
+            await self._server.wait_closed()
+
+    async def _serve(self, client_reader, client_writer) -> None:
+        self._connections.add(asyncio.current_task())
+        try:
+            await asyncio.sleep(self.round_trip)
+            server_reader, server_writer = await asyncio.open_connection(*self.upstream)
+            await asyncio.gather(self._pipe(client_reader, server_writer), self._pipe(server_reader, client_writer))
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            client_writer.close()
+            self._connections.discard(asyncio.current_task())
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        loop, pending = asyncio.get_running_loop(), asyncio.Queue()
+
+        async def deliver():
+            while (item := await pending.get()) is not None:
+                due, data = item
+                await asyncio.sleep(max(0.0, due - loop.time()))
+                writer.write(data)
+                await writer.drain()
+            with contextlib.suppress(OSError):
+                writer.write_eof()
+
+        delivering = asyncio.create_task(deliver())
+        try:
+            while data := await reader.read(65536):
+                pending.put_nowait((loop.time() + self.round_trip / 2, data))
+            pending.put_nowait(None)
+            await delivering
+        except ConnectionError:
+            pass
+        finally:
+            delivering.cancel()

@@ -11,11 +11,9 @@ import sys
 import threading
 from pathlib import Path
 
-from . import api
 from .errors import ConfigError, ReconcilerError
 from .journal import DEFAULT_JOURNAL
 from .plan import Plan
-from .planfile import read_plan, write_plan
 from .strict_yaml import read_text
 from .views.style import Style
 from .views.text import render_plan, render_report
@@ -146,17 +144,17 @@ def confirm(question: str) -> bool:
 
 
 async def cmd_validate(args) -> int:
-    state = api.load(args.file)
+    state = _api().load(args.file)
     symbols = sum(len(a.symbols) for a in state.accounts.values())
     print(f"{args.file}: valid ({len(state.accounts)} accounts, {symbols} symbols)")
     return EXIT_OK
 
 
 async def cmd_plan(args) -> int:
-    state = api.load(args.file)
-    plan = await api.plan(state, accounts=args.account, symbols=args.symbol, progress=_progress_printer())
+    state = _api().load(args.file)
+    plan = await _api().plan(state, accounts=args.account, symbols=args.symbol, progress=_progress_printer())
     if args.out:
-        write_plan(plan, args.out)
+        _planfile().write_plan(plan, args.out)
     _print_plan(plan, args.format, getattr(args, "verbose", False))
     if plan.errors:
         for account, message in plan.errors.items():
@@ -169,19 +167,19 @@ async def cmd_plan(args) -> int:
 
 
 async def cmd_show(args) -> int:
-    _print_plan(read_plan(args.plan), args.format, args.verbose)
+    _print_plan(_planfile().read_plan(args.plan), args.format, args.verbose)
     return EXIT_OK
 
 
 async def cmd_apply(args) -> int:
     if _looks_like_plan(args.target):
-        saved = api.narrow(read_plan(args.target), accounts=args.account, symbols=args.symbol)
-        state = api.load(_config_of(saved, args))
-        report = await api.apply(saved, state, journal_path=args.journal, progress=_progress_printer(),
+        saved = _api().narrow(_planfile().read_plan(args.target), accounts=args.account, symbols=args.symbol)
+        state = _api().load(_config_of(saved, args))
+        report = await _api().apply(saved, state, journal_path=args.journal, progress=_progress_printer(),
                                  lock_timeout=args.lock_timeout)
     else:
-        state = api.load(args.target)  # without a terminal or --auto-approve, _preflight refused already
-        report = await api.reconcile(
+        state = _api().load(args.target)  # without a terminal or --auto-approve, _preflight refused already
+        report = await _api().reconcile(
             state, accounts=args.account, symbols=args.symbol, journal_path=args.journal,
             progress=_progress_printer(), lock_timeout=args.lock_timeout,
             on_plan=lambda plan: print(render_plan(plan, Style.for_stream(sys.stdout))),
@@ -191,6 +189,16 @@ async def cmd_apply(args) -> int:
             return EXIT_ERROR
     print(render_report(report, Style.for_stream(sys.stdout)), end="")
     return report.exit_code
+
+
+def _api():
+    from . import api  # imported on first use: --help and usage errors need no HTTP or schema library
+    return api
+
+
+def _planfile():
+    from . import planfile
+    return planfile
 
 
 def _config_of(plan: Plan, args) -> str:
@@ -208,7 +216,7 @@ def _config_of(plan: Plan, args) -> str:
 
 async def cmd_import(args) -> int:
     from .importer import import_account
-    state = api.load(args.file)
+    state = _api().load(args.file)
     sys.stdout.write(await import_account(state, args.account, args.symbol))
     return EXIT_OK
 

@@ -84,12 +84,19 @@ def test_plan_reads_only_and_shows_every_kind_of_change(sim, cli, tmp_path):
     margin = next(c for c in plan["changes"] if c["field"] == "isolated_margin")
     assert (margin["from"], margin["to"]) == ("300", "400")
     assert margin["calls"][0]["body"]["amount"] == "100"
-    # reads: contracts once, account per symbol, positions once, orders once + 3 plan-order kinds
+    # reads: contracts once, account per symbol, positions once (with the margin coin older pages require),
+    # orders in both open statuses and 3 plan-order kinds, each over 4 spans of at most 90 days
     paths = [c["path"] for c in calls]
     assert paths.count("/api/v2/mix/account/account") == len(SYMBOLS)
-    assert paths.count("/api/v2/mix/position/all-position") == 1
-    assert paths.count("/api/v2/mix/order/orders-pending") == 1
-    assert paths.count("/api/v2/mix/order/orders-plan-pending") == 3
+    assert [c["query"] for c in calls if c["path"] == "/api/v2/mix/position/all-position"] == [
+        {"productType": "USDT-FUTURES", "marginCoin": "USDT"}]
+    pending = [c["query"] for c in calls if c["path"] == "/api/v2/mix/order/orders-pending"]
+    assert sorted(q["status"] for q in pending) == ["live"] * 4 + ["partially_filled"] * 4
+    plans = [c["query"] for c in calls if c["path"] == "/api/v2/mix/order/orders-plan-pending"]
+    assert sorted(q["planType"] for q in plans) == sorted(["normal_plan", "track_plan", "profit_loss"] * 4)
+    spans = sorted({(int(q["startTime"]), int(q["endTime"])) for q in pending + plans})
+    assert len(spans) == 4 and all(end - start < 90 * 86_400_000 for start, end in spans)
+    assert all(later[0] == earlier[1] + 1 for earlier, later in zip(spans, spans[1:]))  # no gap, no overlap
 
 
 def test_apply_sends_the_minimal_calls_in_order_and_converges(sim, cli, tmp_path):

@@ -4,8 +4,8 @@ Protocol
 --------
 * Private requests carry `orderly-account-id`, `orderly-key` (`ed25519:<base58 public key>`),
   `orderly-timestamp` (ms) and `orderly-signature`: the base64 ed25519 signature (url-safe as the docs
-  say, or standard as Orderly's own Python SDK `orderly-evm-connector` sends it; padding optional) of `timestamp + METHOD + path_with_query + body`, verified for real with PyNaCl against the
-  raw path and query exactly as received and the body bytes exactly as received. The timestamp must be
+  say, or standard as Orderly's own Python SDK `orderly-evm-connector` sends it; padding optional) of
+  `timestamp + METHOD + path_with_query + body`, verified for real with PyNaCl against the raw path and query exactly as received and the body bytes exactly as received. The timestamp must be
   within 300 s of the server clock. Content types are not enforced (clients send
   `application/x-www-form-urlencoded` on GET/DELETE and `application/json` on POST/PUT); POST bodies
   must be JSON objects.

@@ -262,7 +262,8 @@ async def test_leverage_single_symbol_and_cap(signer):
 async def test_batch_leverage_semantics(signer):
     async with SimServer(make_world(signer)) as srv:
         # CROSS batch: every symbol gets min(requested, its maximum)
-        status, body = await call(srv, signer, "POST", "/v1/client/leverages", {"leverage": 20, "margin_mode": "CROSS"})
+        status, body = await call(srv, signer, "POST", "/v1/client/leverages",
+                                  {"leverage": 20, "margin_mode": "CROSS"})
         assert status == 200 and body["success"]
         status, body = await call(srv, signer, "GET", "/v1/client/leverages")
         got = leverages(body)

@@ -5,10 +5,10 @@ Protocol
 * Private requests carry `orderly-account-id`, `orderly-key` (`ed25519:<base58 public key>`),
   `orderly-timestamp` (ms) and `orderly-signature`: the base64 ed25519 signature (url-safe as the docs
   say, or standard as Orderly's own Python SDK `orderly-evm-connector` sends it; padding optional) of
-  `timestamp + METHOD + path_with_query + body`, verified for real with PyNaCl against the raw path and query exactly as received and the body bytes exactly as received. The timestamp must be
-  within 300 s of the server clock. Content types are not enforced (clients send
-  `application/x-www-form-urlencoded` on GET/DELETE and `application/json` on POST/PUT); POST bodies
-  must be JSON objects.
+  `timestamp + METHOD + path_with_query + body`, verified for real with PyNaCl against the raw path and
+  query exactly as received and the body bytes exactly as received. The timestamp must be within 300 s
+  of the server clock. Content types are not enforced (clients send `application/x-www-form-urlencoded`
+  on GET/DELETE and `application/json` on POST/PUT); POST bodies must be JSON objects.
 * Envelopes: `{"success": true, "data": ..., "timestamp": ms}` (write endpoints without data:
   `{"success": true, "timestamp": ms}`), failures `{"success": false, "code": -1xxx, "message": ...}` with
   the HTTP status of the documented error table (-1001/-1002 401, -1003 429, -1004/-1005/-1006/-1101 400,

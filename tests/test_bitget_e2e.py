@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 
 import pytest
 
@@ -111,6 +112,7 @@ def test_apply_sends_the_minimal_calls_in_order_and_converges(sim, cli, tmp_path
     eth = [c for c in sent if c["body"]["symbol"] == "ETHUSDT"]
     assert [c["path"].rsplit("/", 1)[1] for c in eth] == ["set-leverage", "set-margin"]
     assert eth[0]["body"]["longLeverage"] == "20" and eth[0]["body"]["shortLeverage"] == "15"
+    assert eth[0]["body"]["leverage"] == "20"  # older pages require `leverage`; the per-side values win over it
     assert eth[1]["body"] == {"symbol": "ETHUSDT", "productType": "USDT-FUTURES", "marginCoin": "USDT",
                               "amount": "100", "holdSide": "long"}
     xrp = [c["path"].rsplit("/", 1)[1] for c in sent if c["body"]["symbol"] == "XRPUSDT"]
@@ -221,3 +223,38 @@ def test_second_plan_after_partial_state_change_is_minimal(sim, cli, tmp_path):
     code, out, _ = cli("plan", path, "--format", "json")
     ids = {c["id"] for c in json.loads(out)["changes"]}
     assert "bg/SOLUSDT/leverage/cross" not in ids
+
+
+def test_partially_filled_and_old_orders_block_a_margin_mode_change(start_sim, cli, tmp_path):
+    data = world()
+    old = str(int(time.time() * 1000) - 200 * 86_400_000)  # placed 200 days ago, still pending
+    data["bitget"]["accounts"][0]["orders"] = [
+        {"symbol": "SOLUSDT", "marginCoin": "USDT", "side": "buy", "size": "3", "price": "90",
+         "marginMode": "crossed", "status": "partially_filled"},
+        {"symbol": "XRPUSDT", "marginCoin": "USDT", "side": "sell", "size": "50", "price": "4",
+         "marginMode": "crossed", "cTime": old}]
+    sim = start_sim(data)
+    path = config(tmp_path, sim.url, settings={}, symbols={
+        "SOLUSDT": {"margin_mode": "isolated"}, "XRPUSDT": {"margin_mode": "isolated"}})
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 3, out + err
+    assert writes(sim.calls("bitget")) == []
+    code, out, _ = cli("plan", path, "--format", "json")
+    reasons = {c["symbol"]: (c["status"], c["reason"]) for c in json.loads(out)["changes"]}
+    assert reasons["SOLUSDT"][0] == "blocked" and "SOLUSDT buy 3 @ 90" in reasons["SOLUSDT"][1]
+    assert reasons["XRPUSDT"][0] == "blocked" and "XRPUSDT sell 50 @ 4" in reasons["XRPUSDT"][1]
+
+
+def test_product_type_in_lower_case_reaches_the_venue_in_its_own_spelling(sim, cli, tmp_path):
+    path = config(tmp_path, sim.url, settings={}, product_type="usdt-futures",
+                  symbols={"SOLUSDT": {"margin_mode": "cross", "leverage": 20}})
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 0, out + err
+    assert {c["query"].get("productType") or c["body"]["productType"] for c in sim.calls("bitget")} == {
+        "USDT-FUTURES"}
+    assert sim.state("bitget")["accounts"][0]["symbols"]["SOLUSDT"]["crossedMarginLeverage"] == "20"
+
+
+def test_canonical_symbol_is_the_venue_spelling():
+    from reconciler.venues.bitget import BitgetAdapter
+    assert BitgetAdapter.canonical_symbol("solusdt") == BitgetAdapter.canonical_symbol("SolUsdt") == "SOLUSDT"

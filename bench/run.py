@@ -311,15 +311,18 @@ def min_reads(venue: str, desired: dict, world: dict) -> Counter:
         # contracts: one call per productType lists them all (min/max leverage).
         # account/account: margin mode and leverages exist only per symbol; Bitget has no batch form
         #   (account/accounts carries no leverage or marginMode; isolated-symbols no leverage): 1 per symbol.
-        # all-position: every position of the product line in one call.
-        # orders-pending: 1 per 100 pending orders (limit <= 100), at least 1.
-        # orders-plan-pending: planType is required, 3 kinds (normal_plan, track_plan, profit_loss).
+        # all-position: every position of the product line (and margin coin) in one call.
+        # Pending orders: the English pages return only `live` orders without a status and only three months
+        # per query, so each of the 4 spans of 90 days (about a year) is read per status (live,
+        # partially_filled) and per planType (normal_plan, track_plan, profit_loss); the world's orders are all
+        # live and recent: 1 per 100 of them in the newest span, 1 for every other read.
         orders = len(world["bitget"]["accounts"][0]["orders"])
+        spans = 4
         need["GET /api/v2/mix/market/contracts"] = 1
         need["GET /api/v2/mix/account/account"] = len(symbols)
         need["GET /api/v2/mix/position/all-position"] = 1
-        need["GET /api/v2/mix/order/orders-pending"] = max(1, math.ceil(orders / 100))
-        need["GET /api/v2/mix/order/orders-plan-pending"] = 3
+        need["GET /api/v2/mix/order/orders-pending"] = 2 * spans - 1 + max(1, math.ceil(orders / 100))
+        need["GET /api/v2/mix/order/orders-plan-pending"] = spans * 3
     elif venue == "okx":
         # account/config: 1 (position mode, transfer mode).
         # public/instruments: instType is required, one call per instType the file uses.
@@ -339,12 +342,14 @@ def min_reads(venue: str, desired: dict, world: dict) -> Counter:
     else:
         # public/info: every symbol (max leverage from base_imr) in one call. client/margin_modes and
         # client/leverages: every symbol's setting in one call each. positions: 1. orders: 1 per 500.
+        # algo orders (TP/SL, stop; they carry a margin mode): 1 per 500.
         orders = len(world["orderly"]["accounts"][0]["orders"])
         need["GET /v1/public/info"] = 1
         need["GET /v1/client/margin_modes"] = 1
         need["GET /v1/client/leverages"] = 1
         need["GET /v1/positions"] = 1
         need["GET /v1/orders"] = max(1, math.ceil(orders / 500))
+        need["GET /v1/algo/orders"] = 1
     return need
 
 

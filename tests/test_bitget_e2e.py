@@ -258,3 +258,23 @@ def test_product_type_in_lower_case_reaches_the_venue_in_its_own_spelling(sim, c
 def test_canonical_symbol_is_the_venue_spelling():
     from reconciler.venues.bitget import BitgetAdapter
     assert BitgetAdapter.canonical_symbol("solusdt") == BitgetAdapter.canonical_symbol("SolUsdt") == "SOLUSDT"
+
+
+def test_coin_futures_positions_are_read_per_margin_coin(start_sim, cli, tmp_path):
+    coins = {"BTCUSD": "BTC", "ETHUSD": "ETH"}
+    sim = start_sim({"bitget": {
+        "contracts": [{"symbol": s, "productType": "COIN-FUTURES", "baseCoin": c, "quoteCoin": "USD",
+                       "supportMarginCoins": [c]} for s, c in coins.items()],
+        "accounts": [{**KEY, "balances": {"BTC": "10", "ETH": "100"},
+                      "symbols": {s: {"marginCoin": c, "marginMode": "isolated"} for s, c in coins.items()},
+                      "positions": [{"symbol": s, "marginCoin": c, "holdSide": "long", "marginMode": "isolated",
+                                     "total": "100", "marginSize": "1", "openPriceAvg": "1"}
+                                    for s, c in coins.items()]}]}})
+    path = config(tmp_path, sim.url, settings={}, product_type="COIN-FUTURES", symbols={
+        s: {"margin_mode": "isolated", "isolated_margin": 2} for s in coins})
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 0, out + err
+    reads = [c["query"] for c in sim.calls("bitget") if c["path"] == "/api/v2/mix/position/all-position"]
+    assert {q["marginCoin"] for q in reads} == {"BTC", "ETH"}
+    state = sim.state("bitget")["accounts"][0]
+    assert {p["symbol"]: p["marginSize"] for p in state["positions"]} == {"BTCUSD": "2", "ETHUSD": "2"}

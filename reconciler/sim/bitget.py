@@ -314,7 +314,8 @@ class BitgetSim(VenueSim):
         acct["uid"] = str(acct.get("uid") or acct["api_key"])
         acct.setdefault("position_modes", {})
         acct.setdefault("balances", {})
-        acct.setdefault("symbols", {})
+        # symbol ids are case-insensitive on the venue (bitget.md section 4): the world may spell them either way
+        acct["symbols"] = {str(symbol).upper(): entry for symbol, entry in (acct.get("symbols") or {}).items()}
         acct.setdefault("positions", [])
         acct.setdefault("orders", [])
         acct.setdefault("plan_orders", [])

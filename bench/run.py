@@ -313,11 +313,11 @@ def min_reads(venue: str, desired: dict, world: dict) -> Counter:
         #   (account/accounts carries no leverage or marginMode; isolated-symbols no leverage): 1 per symbol.
         # all-position: every position of the product line (and margin coin) in one call.
         # Pending orders: the English pages return only `live` orders without a status and only three months
-        # per query, so each of the 4 spans of 90 days (about a year) is read per status (live,
+        # per query, so each of the 3 spans of 90 days (270 days) is read per status (live,
         # partially_filled) and per planType (normal_plan, track_plan, profit_loss); the world's orders are all
         # live and recent: 1 per 100 of them in the newest span, 1 for every other read.
         orders = len(world["bitget"]["accounts"][0]["orders"])
-        spans = 4
+        spans = 3
         need["GET /api/v2/mix/market/contracts"] = 1
         need["GET /api/v2/mix/account/account"] = len(symbols)
         need["GET /api/v2/mix/position/all-position"] = 1

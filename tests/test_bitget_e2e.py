@@ -86,17 +86,17 @@ def test_plan_reads_only_and_shows_every_kind_of_change(sim, cli, tmp_path):
     assert (margin["from"], margin["to"]) == ("300", "400")
     assert margin["calls"][0]["body"]["amount"] == "100"
     # reads: contracts once, account per symbol, positions once (with the margin coin older pages require),
-    # orders in both open statuses and 3 plan-order kinds, each over 4 spans of at most 90 days
+    # orders in both open statuses and 3 plan-order kinds, each over 3 spans of at most 90 days
     paths = [c["path"] for c in calls]
     assert paths.count("/api/v2/mix/account/account") == len(SYMBOLS)
     assert [c["query"] for c in calls if c["path"] == "/api/v2/mix/position/all-position"] == [
         {"productType": "USDT-FUTURES", "marginCoin": "USDT"}]
     pending = [c["query"] for c in calls if c["path"] == "/api/v2/mix/order/orders-pending"]
-    assert sorted(q["status"] for q in pending) == ["live"] * 4 + ["partially_filled"] * 4
+    assert sorted(q["status"] for q in pending) == ["live"] * 3 + ["partially_filled"] * 3
     plans = [c["query"] for c in calls if c["path"] == "/api/v2/mix/order/orders-plan-pending"]
-    assert sorted(q["planType"] for q in plans) == sorted(["normal_plan", "track_plan", "profit_loss"] * 4)
+    assert sorted(q["planType"] for q in plans) == sorted(["normal_plan", "track_plan", "profit_loss"] * 3)
     spans = sorted({(int(q["startTime"]), int(q["endTime"])) for q in pending + plans})
-    assert len(spans) == 4 and all(end - start < 90 * 86_400_000 for start, end in spans)
+    assert len(spans) == 3 and all(end - start < 90 * 86_400_000 for start, end in spans)
     assert all(later[0] == earlier[1] + 1 for earlier, later in zip(spans, spans[1:]))  # no gap, no overlap
 
 

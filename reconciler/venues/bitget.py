@@ -20,11 +20,12 @@ PLAN_TYPES = ("normal_plan", "track_plan", "profit_loss")
 PENDING_STATUSES = ("live", "partially_filled")
 # orders-pending and orders-plan-pending: "the maximum time span supported is three months", and without a
 # time range only the last three months are returned; so the read walks back in spans of 90 days.
-# Unconfirmed: how old a still-pending order can be. We look back ORDER_LOOKBACK_SPANS spans (about a year);
-# an older order still refuses a margin-mode or position-mode change at apply (45117 / 40920, reported as
-# blocked), so it is never overridden, only not foreseen in the plan.
+# Unconfirmed: how old a still-pending order can be. We look back three spans (270 days): the 9 plan-order
+# reads (3 planTypes) and 6 order reads (2 statuses) then fit in one second of their 10/s limits. An older
+# order still refuses a margin-mode or position-mode change at apply (45117 / 40920, reported as blocked), so
+# it is never overridden, only not foreseen in the plan.
 ORDER_SPAN_MS = 90 * 24 * 3600 * 1000
-ORDER_LOOKBACK_SPANS = 4
+ORDER_LOOKBACK_SPANS = 3
 MARGIN_COINS = {"USDT-FUTURES": "USDT", "USDC-FUTURES": "USDC", "SUSDT-FUTURES": "SUSDT",
                 "SUSDC-FUTURES": "SUSDC"}  # COIN-FUTURES margin in the contract's base coin
 

@@ -54,7 +54,7 @@ class OrderlyAdapter(Adapter):
         "GET /v1/client/margin_modes": "10/1s",
         "GET /v1/positions": "30/10s",
         "GET /v1/orders": "10/1s",
-        "GET /v1/algo/orders": "5/1s",
+        "GET /v1/algo/orders": "5/1s",  # SPEC GET /v1/algo/orders: "Limit: 5 requests per 1 second"
         "POST /v1/client/leverages": "5/60s",
         # Not used by this adapter (older path); listed so an override or a mixed client is paced alike.
         "POST /v1/client/leverage": "5/60s",

@@ -91,9 +91,14 @@ class BitgetAdapter(Adapter):
         "40015": "Bitget's system is abnormal; whether the request was carried out is not known",
     }
 
+    def __init__(self, account, credentials=None):
+        super().__init__(account, credentials)
+        self._base_coins: dict[str, str] = {}  # contract symbol -> base coin (GET market/contracts)
+        self._contract_coins: list[str] | None = None  # every margin coin of the product line's contracts
+
     @classmethod
     def canonical_symbol(cls, symbol):
-        return symbol.upper()  # Bitget ids are case-insensitive (its own examples send btcusdt); it answers BTCUSDT
+        return symbol.upper()  # Bitget ids are case-insensitive (its examples send btcusdt); it answers BTCUSDT
 
     # --- HTTP ---------------------------------------------------------------------------------
     def sign(self, method, path_with_query, body):
@@ -167,7 +172,7 @@ class BitgetAdapter(Adapter):
     async def read_positions(self, client):
         # Older pages require marginCoin on all-position (ccxt: COIN-FUTURES needs it); it filters by that coin,
         # so a line with several margin coins is read once per coin.
-        if self.product_type not in MARGIN_COINS and not hasattr(self, "_contract_coins"):
+        if self.product_type not in MARGIN_COINS and self._contract_coins is None:
             await self._contracts(client)
         positions = []
         for coin in self._position_coins():
@@ -276,13 +281,14 @@ class BitgetAdapter(Adapter):
         if self.product_type in MARGIN_COINS:
             return MARGIN_COINS[self.product_type]
         symbol = self.canonical_symbol(symbol)
-        return getattr(self, "_base_coins", {}).get(symbol) or symbol.removesuffix("USD")
+        return self._base_coins.get(symbol) or symbol.removesuffix("USD")
 
 
 
 def _describe_order(kind: str, item: dict) -> str:
     price = item.get("price") or item.get("triggerPrice")
-    return (f"{kind} {item.get('orderId', '')} {BitgetAdapter.canonical_symbol(item['symbol'])} {item.get('side', '')} "
-            f"{item.get('size', '')}" + (f" @ {price}" if price else "")).replace("  ", " ")
+    symbol = BitgetAdapter.canonical_symbol(item["symbol"])
+    return (f"{kind} {item.get('orderId', '')} {symbol} {item.get('side', '')} {item.get('size', '')}"
+            + (f" @ {price}" if price else "")).replace("  ", " ")
 
 

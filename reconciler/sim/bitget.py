@@ -296,12 +296,12 @@ class BitgetSim(VenueSim):
                                     "requestTime": _now_ms(), "data": None}, status=429, code="429")
 
     def busy(self, request: web.Request) -> web.Response:
-        # Unconfirmed: bitget.md documents no "system busy" code. We choose HTTP 503 with 40015
-        # "System is abnormal, please try again later" (legacy error table, as listed in ccxt)
-        # because a 5xx is retried by every careful client; 40010 is avoided since ccxt reads
-        # it as a signature error.
-        return self.reply(request, {"code": "40015", "msg": "System is abnormal, please try again later",
-                                    "requestTime": _now_ms(), "data": None}, status=503, code="40015")
+        # 40604 "Server is busy, please try again later" (legacy error table, as listed in ccxt:
+        # ExchangeNotAvailable): the server did not take the request. (40015 "System is abnormal" does not
+        # say whether anything was done, so it is not a "busy" answer.) Unconfirmed: its HTTP status; we
+        # choose 503, which every careful client retries.
+        return self.reply(request, {"code": "40604", "msg": "Server is busy, please try again later",
+                                    "requestTime": _now_ms(), "data": None}, status=503, code="40604")
 
     # --- world loading / dumping ------------------------------------------------------------
     def _load_account(self, raw) -> dict:

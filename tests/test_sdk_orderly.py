@@ -94,6 +94,12 @@ def test_orderly_evm_connector_on_every_endpoint_the_adapter_uses(start_sim):
     assert [c["path"] for c in sim.calls("orderly") if c["status"] == 401] == ["/v1/client/leverages"]
 
 
+def private(exchange, method: str, path: str, params: dict | None = None) -> dict:
+    """A signed /v1 call through ccxt's own request path: the SDK's cryptography pin holds ccxt at a version
+    whose woofipro lacks the named methods for the leverage, margin-mode and position-margin endpoints."""
+    return exchange.request(path, ["v1", "private"], method, params or {})
+
+
 def test_ccxt_woofipro_on_every_endpoint_the_adapter_uses(start_sim):
     sim = start_sim(world())
     exchange = ccxt.woofipro({"apiKey": ORDERLY_KEY, "secret": SECRET, "accountId": ACCOUNT,
@@ -101,21 +107,21 @@ def test_ccxt_woofipro_on_every_endpoint_the_adapter_uses(start_sim):
     exchange.urls["api"] = {name: sim.url for name in exchange.urls["api"]}
 
     exchange.load_markets()  # GET /v1/public/info
-    modes = exchange.v1PrivateGetClientMarginModes()["data"]["rows"]
+    modes = private(exchange, "GET", "client/margin_modes")["data"]["rows"]
     assert {r["symbol"]: r["default_margin_mode"] for r in modes}[BTC] == "ISOLATED"
-    leverages = exchange.v1PrivateGetClientLeverages()["data"]["rows"]
-    assert {(r["symbol"], r["margin_mode"]): r["leverage"] for r in leverages}[(BTC, "CROSS")] == 10
+    leverages = private(exchange, "GET", "client/leverages")["data"]["rows"]
+    assert {(r["symbol"], r["margin_mode"]): str(r["leverage"]) for r in leverages}[(BTC, "CROSS")] == "10"
     (position,) = exchange.fetch_positions()
     assert position["symbol"] == "BTC/USDC:USDC" and position["contracts"] == 0.1
     assert [o["symbol"] for o in exchange.fetch_open_orders()] == ["ETH/USDC:USDC"]
     algo = exchange.fetch_open_orders(params={"trigger": True})  # GET /v1/algo/orders
     assert [o["symbol"] for o in algo] == ["BTC/USDC:USDC"]
 
-    exchange.v1PrivatePostClientLeverages({"symbol": SOL, "leverage": 7, "margin_mode": "CROSS"})
-    exchange.set_margin_mode("isolated", "SOL/USDC:USDC")  # POST /v1/client/margin_mode
-    exchange.add_margin("BTC/USDC:USDC", 25)  # POST /v1/position_margin
-    with pytest.raises(ccxt.BadRequest):
-        exchange.set_margin_mode("cross", "BTC/USDC:USDC")  # an isolated position is open
+    private(exchange, "POST", "client/leverages", {"symbol": SOL, "leverage": 7, "margin_mode": "CROSS"})
+    private(exchange, "POST", "client/margin_mode", {"symbol": SOL, "default_margin_mode": "ISOLATED"})
+    private(exchange, "POST", "position_margin", {"symbol": BTC, "amount": "25", "type": "ADD"})
+    with pytest.raises(ccxt.BadRequest):  # an isolated position is open
+        private(exchange, "POST", "client/margin_mode", {"symbol": BTC, "default_margin_mode": "CROSS"})
     exchange.set_leverage(5)  # the older path without a symbol: the account's legacy max leverage
 
     state = account_state(sim)

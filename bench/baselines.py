@@ -154,25 +154,35 @@ async def careful_okx(script: Script, desired: dict, by_id: dict) -> None:
 
 
 async def careful_orderly(script: Script, desired: dict, by_id: dict) -> None:
+    # ccxt's unified Orderly (woofipro) methods for margin modes, leverages and position margin come and go
+    # between ccxt versions, so this goes through ccxt's own signed request(): its signing and limiter.
     exchange = script.exchange
-    positions = await exchange.fetch_positions()
-    margins = {p["info"]["symbol"]: Decimal(str(p["info"]["margin"])) for p in positions
-               if p["info"].get("margin_mode") == "ISOLATED"}
-    modes = await exchange.fetch_margin_modes()
-    # ccxt has no unified call for Orderly's per-symbol leverages: its implicit method, limiter included
-    rows = (await exchange.v1PrivateGetClientLeverages())["data"]["rows"]
-    leverages = {(row["symbol"], row["margin_mode"]): Decimal(str(row["leverage"])) for row in rows}
+
+    def call(method: str, path: str, params: dict | None = None):
+        return exchange.request(path, ["v1", "private"], method, params or {})
+
+    positions, modes, leverages = await asyncio.gather(
+        call("GET", "positions"), call("GET", "client/margin_modes"), call("GET", "client/leverages"))
+    margins = {row["symbol"]: Decimal(str(row["margin"])) for row in positions["data"]["rows"]
+               if row.get("margin_mode") == "ISOLATED" and Decimal(str(row.get("position_qty") or 0)) != 0}
+    default_modes = {row["symbol"]: row["default_margin_mode"] for row in modes["data"]["rows"]}
+    current = {(row["symbol"], row["margin_mode"]): Decimal(str(row["leverage"]))
+               for row in leverages["data"]["rows"]}
 
     async def one(symbol_id: str, spec: dict):
-        symbol, mode, leverage = by_id[symbol_id], spec["margin_mode"], spec["leverage"]
-        if (modes.get(symbol) or {}).get("marginMode") != mode:
-            await script.attempt(exchange.set_margin_mode(mode, symbol))
-        if leverages.get((symbol_id, mode.upper())) != leverage:
-            await script.attempt(exchange.set_leverage(leverage, symbol, {"symbol": symbol_id,
-                                                                          "margin_mode": mode.upper()}))
+        mode, leverage = spec["margin_mode"].upper(), spec["leverage"]
+        if default_modes.get(symbol_id, "CROSS") != mode:
+            await script.attempt(call("POST", "client/margin_mode", {"symbol": symbol_id, "default_margin_mode": mode}))
+        if current.get((symbol_id, mode)) != leverage:
+            await script.attempt(call("POST", "client/leverages", {"symbol": symbol_id, "leverage": int(leverage),
+                                                                   "margin_mode": mode}))
         if spec.get("isolated_margin") is not None and symbol_id in margins:
             have = margins[symbol_id]
-            await move_margin(script, symbol, have, margin_target(spec["isolated_margin"], None, have), {})
+            want = margin_target(spec["isolated_margin"], None, have)
+            if want is not None:
+                delta = want - have
+                await script.attempt(call("POST", "position_margin", {
+                    "symbol": symbol_id, "amount": str(abs(delta)), "type": "ADD" if delta > 0 else "REDUCE"}))
 
     await asyncio.gather(*(one(symbol_id, spec) for symbol_id, spec in desired["symbols"].items()))
 

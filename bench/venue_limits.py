@@ -97,7 +97,8 @@ VENUE_LIMITS: dict[str, dict[str, Limit]] = {
         "GET /v1/position/{symbol}": Limit(30, 10, "user", ORDERLY_SPEC),
         "GET /v1/orders": Limit(10, 1, "user", ORDERLY_SPEC),
         "GET /v1/algo/orders": Limit(
-            10, 1, "user", f"{ORDERLY_SPEC}: not stated; ccxt woofipro cost 1 at rateLimit 100 ms", stated=False),
+            5, 1, "user", "Orderly's OpenAPI spec for GET /v1/algo/orders: 'Limit: 5 requests per 1 second' "
+                          "(not in orderly.md §5)"),
         "POST /v1/client/leverages": Limit(5, 60, "user", f"{ORDERLY_SPEC}, FLOW; orderly.md §6"),
         "POST /v1/client/leverage": Limit(5, 60, "user", f"{ORDERLY_SPEC} (git history), PYCONN"),
         "POST /v1/client/margin_mode": Limit(10, 1, "user", f"{ORDERLY_SPEC}, FLOW"),

@@ -18,15 +18,18 @@ def min_reads(venue: str, desired: dict, world: dict) -> Counter:
         # contracts: one call per productType lists them all (min/max leverage).
         # account/account: margin mode and leverages exist only per symbol; Bitget has no batch form
         #   (account/accounts carries no leverage or marginMode; isolated-symbols no leverage): 1 per symbol.
-        # all-position: every position of the product line in one call.
-        # orders-pending: 1 per 100 pending orders (limit <= 100), at least 1.
-        # orders-plan-pending: planType is required, 3 kinds (normal_plan, track_plan, profit_loss).
+        # all-position: every position of the product line (and margin coin) in one call.
+        # Pending orders: the English pages return only `live` orders without a status and only three months
+        # per query, so each of 3 spans of 90 days (270 days, the adapter's chosen lookback) is read per
+        # status (live, partially_filled) and per planType (normal_plan, track_plan, profit_loss); the world's
+        # orders are all live and recent: 1 per 100 of them in the newest span, 1 for every other read.
         orders = len(world["bitget"]["accounts"][0]["orders"])
+        spans = 3
         need["GET /api/v2/mix/market/contracts"] = 1
         need["GET /api/v2/mix/account/account"] = len(symbols)
         need["GET /api/v2/mix/position/all-position"] = 1
-        need["GET /api/v2/mix/order/orders-pending"] = max(1, math.ceil(orders / 100))
-        need["GET /api/v2/mix/order/orders-plan-pending"] = 3
+        need["GET /api/v2/mix/order/orders-pending"] = 2 * spans - 1 + max(1, math.ceil(orders / 100))
+        need["GET /api/v2/mix/order/orders-plan-pending"] = spans * 3
     elif venue == "okx":
         # account/config: 1 (position mode, transfer mode).
         # public/instruments: instType is required, one call per instType the file uses.
@@ -52,6 +55,7 @@ def min_reads(venue: str, desired: dict, world: dict) -> Counter:
         need["GET /v1/client/leverages"] = 1
         need["GET /v1/positions"] = 1
         need["GET /v1/orders"] = max(1, math.ceil(orders / 500))
+        need["GET /v1/algo/orders"] = 1  # algo orders (TP/SL, stop) carry a margin mode and block: 1 per 500
     return need
 
 

@@ -69,6 +69,17 @@ class VenueClient:
                 raise
         return await self._request(call, signed, retry_ambiguous)
 
+    async def request_all(self, calls: list[Call]) -> list:
+        """Independent reads sent concurrently, no more in flight than their window admits; answers in order."""
+        limits = [self.pacer.limit(call.endpoint) for call in calls]
+        gate = asyncio.Semaphore(max([limit[0] for limit in limits if limit] or [10]))
+
+        async def one(call: Call):
+            async with gate:
+                return await self.request(call)
+
+        return list(await asyncio.gather(*(one(call) for call in calls)))
+
     async def _request(self, call: Call, signed: bool, retry_ambiguous: bool):
         def retriable(exc: BaseException) -> bool:
             if not isinstance(exc, VenueError) or not exc.retriable:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 
 import pytest
 
@@ -84,12 +85,19 @@ def test_plan_reads_only_and_shows_every_kind_of_change(sim, cli, tmp_path):
     margin = next(c for c in plan["changes"] if c["field"] == "isolated_margin")
     assert (margin["from"], margin["to"]) == ("300", "400")
     assert margin["calls"][0]["body"]["amount"] == "100"
-    # reads: contracts once, account per symbol, positions once, orders once + 3 plan-order kinds
+    # reads: contracts once, account per symbol, positions once (with the margin coin older pages require),
+    # orders in both open statuses and 3 plan-order kinds, each over 3 spans of at most 90 days
     paths = [c["path"] for c in calls]
     assert paths.count("/api/v2/mix/account/account") == len(SYMBOLS)
-    assert paths.count("/api/v2/mix/position/all-position") == 1
-    assert paths.count("/api/v2/mix/order/orders-pending") == 1
-    assert paths.count("/api/v2/mix/order/orders-plan-pending") == 3
+    assert [c["query"] for c in calls if c["path"] == "/api/v2/mix/position/all-position"] == [
+        {"productType": "USDT-FUTURES", "marginCoin": "USDT"}]
+    pending = [c["query"] for c in calls if c["path"] == "/api/v2/mix/order/orders-pending"]
+    assert sorted(q["status"] for q in pending) == ["live"] * 3 + ["partially_filled"] * 3
+    plans = [c["query"] for c in calls if c["path"] == "/api/v2/mix/order/orders-plan-pending"]
+    assert sorted(q["planType"] for q in plans) == sorted(["normal_plan", "track_plan", "profit_loss"] * 3)
+    spans = sorted({(int(q["startTime"]), int(q["endTime"])) for q in pending + plans})
+    assert len(spans) == 3 and all(end - start < 90 * 86_400_000 for start, end in spans)
+    assert all(later[0] == earlier[1] + 1 for earlier, later in zip(spans, spans[1:]))  # no gap, no overlap
 
 
 def test_apply_sends_the_minimal_calls_in_order_and_converges(sim, cli, tmp_path):
@@ -104,6 +112,7 @@ def test_apply_sends_the_minimal_calls_in_order_and_converges(sim, cli, tmp_path
     eth = [c for c in sent if c["body"]["symbol"] == "ETHUSDT"]
     assert [c["path"].rsplit("/", 1)[1] for c in eth] == ["set-leverage", "set-margin"]
     assert eth[0]["body"]["longLeverage"] == "20" and eth[0]["body"]["shortLeverage"] == "15"
+    assert eth[0]["body"]["leverage"] == "20"  # older pages require `leverage`; the per-side values win over it
     assert eth[1]["body"] == {"symbol": "ETHUSDT", "productType": "USDT-FUTURES", "marginCoin": "USDT",
                               "amount": "100", "holdSide": "long"}
     xrp = [c["path"].rsplit("/", 1)[1] for c in sent if c["body"]["symbol"] == "XRPUSDT"]
@@ -216,3 +225,58 @@ def test_second_plan_after_partial_state_change_is_minimal(sim, cli, tmp_path):
     code, out, _ = cli("plan", path, "--format", "json")
     ids = {c["id"] for c in json.loads(out)["changes"]}
     assert "bg/SOLUSDT/leverage/cross" not in ids
+
+
+def test_partially_filled_and_old_orders_block_a_margin_mode_change(start_sim, cli, tmp_path):
+    data = world()
+    old = str(int(time.time() * 1000) - 200 * 86_400_000)  # placed 200 days ago, still pending
+    data["bitget"]["accounts"][0]["orders"] = [
+        {"symbol": "SOLUSDT", "marginCoin": "USDT", "side": "buy", "size": "3", "price": "90",
+         "marginMode": "crossed", "status": "partially_filled"},
+        {"symbol": "XRPUSDT", "marginCoin": "USDT", "side": "sell", "size": "50", "price": "4",
+         "marginMode": "crossed", "cTime": old}]
+    sim = start_sim(data)
+    path = config(tmp_path, sim.url, settings={}, symbols={
+        "SOLUSDT": {"margin_mode": "isolated"}, "XRPUSDT": {"margin_mode": "isolated"}})
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 3, out + err
+    assert writes(sim.calls("bitget")) == []
+    code, out, _ = cli("plan", path, "--format", "json")
+    reasons = {c["symbol"]: (c["status"], c["reason"]) for c in json.loads(out)["changes"]}
+    assert reasons["SOLUSDT"][0] == "blocked" and "SOLUSDT buy 3 @ 90" in reasons["SOLUSDT"][1]
+    assert reasons["XRPUSDT"][0] == "blocked" and "XRPUSDT sell 50 @ 4" in reasons["XRPUSDT"][1]
+
+
+def test_product_type_in_lower_case_reaches_the_venue_in_its_own_spelling(sim, cli, tmp_path):
+    path = config(tmp_path, sim.url, settings={}, product_type="usdt-futures",
+                  symbols={"SOLUSDT": {"margin_mode": "cross", "leverage": 20}})
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 0, out + err
+    assert {c["query"].get("productType") or c["body"]["productType"] for c in sim.calls("bitget")} == {
+        "USDT-FUTURES"}
+    assert sim.state("bitget")["accounts"][0]["symbols"]["SOLUSDT"]["crossedMarginLeverage"] == "20"
+
+
+def test_canonical_symbol_is_the_venue_spelling():
+    from reconciler.venues.bitget import BitgetAdapter
+    assert BitgetAdapter.canonical_symbol("solusdt") == BitgetAdapter.canonical_symbol("SolUsdt") == "SOLUSDT"
+
+
+def test_coin_futures_positions_are_read_per_margin_coin(start_sim, cli, tmp_path):
+    coins = {"BTCUSD": "BTC", "ETHUSD": "ETH"}
+    sim = start_sim({"bitget": {
+        "contracts": [{"symbol": s, "productType": "COIN-FUTURES", "baseCoin": c, "quoteCoin": "USD",
+                       "supportMarginCoins": [c]} for s, c in coins.items()],
+        "accounts": [{**KEY, "balances": {"BTC": "10", "ETH": "100"},
+                      "symbols": {s: {"marginCoin": c, "marginMode": "isolated"} for s, c in coins.items()},
+                      "positions": [{"symbol": s, "marginCoin": c, "holdSide": "long", "marginMode": "isolated",
+                                     "total": "100", "marginSize": "1", "openPriceAvg": "1"}
+                                    for s, c in coins.items()]}]}})
+    path = config(tmp_path, sim.url, settings={}, product_type="COIN-FUTURES", symbols={
+        s: {"margin_mode": "isolated", "isolated_margin": 2} for s in coins})
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 0, out + err
+    reads = [c["query"] for c in sim.calls("bitget") if c["path"] == "/api/v2/mix/position/all-position"]
+    assert {q["marginCoin"] for q in reads} == {"BTC", "ETH"}
+    state = sim.state("bitget")["accounts"][0]
+    assert {p["symbol"]: p["marginSize"] for p in state["positions"]} == {"BTCUSD": "2", "ETHUSD": "2"}

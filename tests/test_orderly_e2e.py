@@ -86,7 +86,7 @@ def test_plan_reads_once_and_shows_every_kind_of_change(sim, cli, tmp_path):
     paths = [c["path"] for c in calls]
     # one read each: every leverage setting in one call, never the per-symbol GET /v1/client/leverage
     assert sorted(paths) == sorted(["/v1/public/info", "/v1/client/margin_modes", "/v1/client/leverages",
-                                    "/v1/positions", "/v1/orders"])
+                                    "/v1/positions", "/v1/orders", "/v1/algo/orders"])
     assert next(c for c in calls if c["path"] == "/v1/orders")["query"]["status"] == "INCOMPLETE"
     status = {c["id"]: c["status"] for c in plan["changes"]}
     assert status == {
@@ -102,7 +102,8 @@ def test_plan_reads_once_and_shows_every_kind_of_change(sim, cli, tmp_path):
     assert "pending order" in reasons["ol/PERP_ETH_USDC/margin_mode"]
     assert "PERP_ETH_USDC BUY 1 @ 2000" in reasons["ol/PERP_ETH_USDC/margin_mode"]
     assert "open cross position PERP_NEAR_USDC size -100" in reasons["ol/PERP_NEAR_USDC/margin_mode"]
-    assert "pending order #1 PERP_ETH_USDC BUY 1 @ 2000 (cross)" in reasons["ol/PERP_ETH_USDC/leverage/isolated"]
+    # the cross order does not lock ETH's isolated leverage; the change waits on the blocked margin mode
+    assert reasons["ol/PERP_ETH_USDC/leverage/isolated"] == "waits on ol/PERP_ETH_USDC/margin_mode (blocked)"
     margin = next(c for c in plan["changes"] if c["field"] == "isolated_margin")
     assert (margin["from"], margin["to"]) == ("1500", "1300")
     assert margin["calls"] == [{"method": "POST", "path": "/v1/position_margin", "query": None,
@@ -245,10 +246,36 @@ def test_unknown_symbol_is_a_clear_error(sim, cli, tmp_path):
     assert code == 1 and "PERP_NOPE_USDC is not a symbol Orderly lists" in err and "Traceback" not in err
 
 
-def test_fractional_leverage_is_a_clear_error(sim, cli, tmp_path):
+def test_fractional_leverage_is_a_clear_error_at_load(sim, cli, tmp_path):
     path = config(tmp_path, sim.url, symbols={XRP: {"margin_mode": "cross", "leverage": 2.5}})
     code, _, err = cli("plan", path)
     assert code == 1 and "PERP_XRP_USDC.leverage: orderly accepts whole numbers only for leverage (got 2.5)" in err
+
+
+def test_a_pending_cross_order_does_not_block_an_isolated_leverage_change(start_sim, cli, tmp_path):
+    sim = start_sim(world(margin_modes={BTC: "ISOLATED", SOL: "ISOLATED"}, orders=[
+        {"symbol": SOL, "side": "BUY", "order_type": "LIMIT", "order_price": "100", "order_quantity": "1",
+         "margin_mode": "CROSS"}]))
+    path = config(tmp_path, sim.url, symbols={SOL: {"margin_mode": "isolated", "leverage": 8}})
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 0, out + err
+    assert [c["body"] for c in writes(sim.calls("orderly"))] == [
+        {"symbol": SOL, "leverage": 8, "margin_mode": "ISOLATED"}]
+    assert sim.state("orderly")["accounts"][0]["leverage"][SOL]["ISOLATED"] == "8"
+
+
+def test_pending_algo_orders_are_read_as_blockers(start_sim, cli, tmp_path):
+    sim = start_sim(world(margin_modes={BTC: "ISOLATED", SOL: "ISOLATED"}, algo_orders=[
+        {"symbol": SOL, "side": "SELL", "algo_type": "STOP", "quantity": "1", "trigger_price": "90",
+         "margin_mode": "ISOLATED"}]))
+    path = config(tmp_path, sim.url, symbols={SOL: {"margin_mode": "cross", "leverage": 8}})
+    code, out, err = cli("plan", path, "--format", "json")
+    assert code == 0, err
+    statuses = {c["id"]: (c["status"], c["reason"]) for c in json.loads(out)["changes"]}
+    status, reason = statuses["ol/PERP_SOL_USDC/margin_mode"]
+    assert status == "blocked" and "algo STOP" in reason and "PERP_SOL_USDC SELL 1 trigger 90" in reason
+    algo_reads = [c["query"] for c in sim.calls("orderly") if c["path"] == "/v1/algo/orders"]
+    assert algo_reads == [{"status": "INCOMPLETE", "page": "1", "size": "500"}]
 
 
 def test_leverage_above_the_symbol_maximum_is_blocked_at_plan_time(sim, cli, tmp_path):

@@ -28,8 +28,8 @@ World section (`bitget:`), in Bitget's own field names and spellings::
                             isolatedLongLever, isolatedShortLever}}
         positions: [{symbol, marginCoin, holdSide, marginMode, total, marginSize, openPriceAvg,
                      leverage?, ...}]
-        orders: [{symbol, marginCoin, side, size, price, marginMode, orderId?, ...}]
-        plan_orders: [{symbol, marginCoin, planType, side, size, triggerPrice, orderId?, ...}]
+        orders: [{symbol, marginCoin, side, size, price, marginMode, orderId?, status?, cTime?, ...}]
+        plan_orders: [{symbol, marginCoin, planType, side, size, triggerPrice, orderId?, cTime?, ...}]
 
 Defaults (what the simulator answers for a setting the world does not give):
 
@@ -43,7 +43,9 @@ Defaults (what the simulator answers for a setting the world does not give):
 - A contract field absent from the world takes the value of a typical USDT perpetual
   (`minLever` "1", `maxLever` "125", `symbolStatus` "normal", `symbolType` "perpetual", ...).
 - Orders and plan orders without `orderId` get increasing numeric ids in list order (a later
-  entry is newer); these ids are then part of `state()`. Orders are `status: live`.
+  entry is newer); these ids are then part of `state()`. Orders are `status: live`
+  unless the world says `partially_filled`; an order or plan order without `cTime` (ms) was created when
+  the world was loaded.
 - The product line of a position or order is its symbol's contract's `productType`; for a symbol
   with no contract, an explicit `productType` key on the entry, else the one its `marginCoin`
   implies (USDT -> USDT-FUTURES, USDC -> USDC-FUTURES, other coins -> COIN-FUTURES).
@@ -77,6 +79,7 @@ from aiohttp import web
 from .base import VenueSim
 
 DEFAULT_LEVERAGE = Decimal(20)
+ORDER_SPAN_MS = 90 * 24 * 3600 * 1000  # orders-pending / orders-plan-pending: at most three months per query
 TIMESTAMP_WINDOW_MS = 30_000  # bitget.md §2: requests more than 30 s from server time are expired
 
 PRODUCT_TYPES = ("USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES",
@@ -293,12 +296,12 @@ class BitgetSim(VenueSim):
                                     "requestTime": _now_ms(), "data": None}, status=429, code="429")
 
     def busy(self, request: web.Request) -> web.Response:
-        # Unconfirmed: bitget.md documents no "system busy" code. We choose HTTP 503 with 40015
-        # "System is abnormal, please try again later" (legacy error table, as listed in ccxt)
-        # because a 5xx is retried by every careful client; 40010 is avoided since ccxt reads
-        # it as a signature error.
-        return self.reply(request, {"code": "40015", "msg": "System is abnormal, please try again later",
-                                    "requestTime": _now_ms(), "data": None}, status=503, code="40015")
+        # 40604 "Server is busy, please try again later" (legacy error table, as listed in ccxt:
+        # ExchangeNotAvailable): the server did not take the request. (40015 "System is abnormal" does not
+        # say whether anything was done, so it is not a "busy" answer.) Unconfirmed: its HTTP status; we
+        # choose 503, which every careful client retries.
+        return self.reply(request, {"code": "40604", "msg": "Server is busy, please try again later",
+                                    "requestTime": _now_ms(), "data": None}, status=503, code="40604")
 
     # --- world loading / dumping ------------------------------------------------------------
     def _load_account(self, raw) -> dict:
@@ -311,7 +314,8 @@ class BitgetSim(VenueSim):
         acct["uid"] = str(acct.get("uid") or acct["api_key"])
         acct.setdefault("position_modes", {})
         acct.setdefault("balances", {})
-        acct.setdefault("symbols", {})
+        # symbol ids are case-insensitive on the venue (bitget.md section 4): the world may spell them either way
+        acct["symbols"] = {str(symbol).upper(): entry for symbol, entry in (acct.get("symbols") or {}).items()}
         acct.setdefault("positions", [])
         acct.setdefault("orders", [])
         acct.setdefault("plan_orders", [])
@@ -795,15 +799,36 @@ class BitgetSim(VenueSim):
         (product,) = self._require(params, "productType")
         product = self._product(product)
         symbol = str(params.get("symbol") or "").upper()
-        status = params.get("status")
+        # Unconfirmed: the English page returns only `live` orders when `status` is not given, the Chinese one
+        # every status. We follow the English page, the narrower answer: a client must ask for
+        # partially_filled by name to see those orders, which works against the venue either way.
+        status = params.get("status") or "live"
+        if status not in ("live", "partially_filled"):
+            raise _bad("status")
         views = [self._order_view(acct, order, plan=False) for order in acct["orders"]
                  if self._product_of(order) == product
                  and (not symbol or str(order["symbol"]).upper() == symbol)]
-        if status:
-            if status not in ("live", "partially_filled"):
-                raise _bad("status")
-            views = [v for v in views if v.get("status") == status]
+        views = [v for v in self._in_time_range(views, params) if v.get("status") == status]
         return self._page(views, params)
+
+    @staticmethod
+    def _in_time_range(views: list[dict], params: dict) -> list[dict]:
+        """Entries created within startTime..endTime: "the maximum time span supported is three months", and a
+        bound not given defaults to three months from the other one (or the last three months)."""
+        start, end = params.get("startTime"), params.get("endTime")
+        for name, value in (("startTime", start), ("endTime", end)):
+            if value not in (None, "") and not str(value).isdigit():
+                raise _bad(name)
+        if end in (None, ""):
+            end = int(start) + ORDER_SPAN_MS if start not in (None, "") else _now_ms()
+        if start in (None, ""):
+            start = int(end) - ORDER_SPAN_MS
+        start, end = int(start), int(end)
+        # Unconfirmed: the answer to a longer span, and whether "three months" allows more than 90 days. We
+        # refuse anything over 90 days (40020), the strict reading, so clients are made to stay within it.
+        if end < start or end - start > ORDER_SPAN_MS:
+            raise _bad("startTime")
+        return [view for view in views if start <= int(view["cTime"]) <= end]
 
     def _orders_plan_pending(self, acct, params):
         product, plan_type = self._require(params, "productType", "planType")
@@ -815,7 +840,7 @@ class BitgetSim(VenueSim):
                  if self._product_of(order) == product
                  and str(order.get("planType") or "normal_plan") in PLAN_TYPES[plan_type]
                  and (not symbol or str(order["symbol"]).upper() == symbol)]
-        return self._page(views, params)
+        return self._page(self._in_time_range(views, params), params)
 
     # --- private writes ---------------------------------------------------------------------
     def _symbol_busy(self, acct: dict, symbol: str) -> list[str]:

@@ -3,12 +3,12 @@
 Protocol
 --------
 * Private requests carry `orderly-account-id`, `orderly-key` (`ed25519:<base58 public key>`),
-  `orderly-timestamp` (ms) and `orderly-signature`: the url-safe base64 (padding optional) ed25519
-  signature of `timestamp + METHOD + path_with_query + body`, verified for real with PyNaCl against the
-  raw path and query exactly as received and the body bytes exactly as received. The timestamp must be
-  within 300 s of the server clock. Content types are not enforced (clients send
-  `application/x-www-form-urlencoded` on GET/DELETE and `application/json` on POST/PUT); POST bodies
-  must be JSON objects.
+  `orderly-timestamp` (ms) and `orderly-signature`: the base64 ed25519 signature (url-safe as the docs
+  say, or standard as Orderly's own Python SDK `orderly-evm-connector` sends it; padding optional) of
+  `timestamp + METHOD + path_with_query + body`, verified for real with PyNaCl against the raw path and
+  query exactly as received and the body bytes exactly as received. The timestamp must be within 300 s
+  of the server clock. Content types are not enforced (clients send `application/x-www-form-urlencoded`
+  on GET/DELETE and `application/json` on POST/PUT); POST bodies must be JSON objects.
 * Envelopes: `{"success": true, "data": ..., "timestamp": ms}` (write endpoints without data:
   `{"success": true, "timestamp": ms}`), failures `{"success": false, "code": -1xxx, "message": ...}` with
   the HTTP status of the documented error table (-1001/-1002 401, -1003 429, -1004/-1005/-1006/-1101 400,
@@ -18,11 +18,13 @@ Endpoints
 ---------
 public:  GET /v1/public/info, /v1/public/info/{symbol}, /v1/public/token, /v1/public/chain_info,
          /v1/public/system_info, /v1/public/leverage (the last four so ccxt `woofipro` can load markets,
-         currencies, status and time)
+         currencies, status and time), /v1/public/config (the legacy account leverage choices)
 private: GET /v1/client/leverages, /v1/client/leverage, /v1/client/margin_modes, /v1/client/info,
          /v1/client/holding, /v1/client/aggregate/holding, /v1/account_info, /v1/positions,
-         /v1/position/{symbol}, /v1/orders;
-         POST /v1/client/leverages, /v1/client/leverage, /v1/client/margin_mode, /v1/position_margin
+         /v1/position/{symbol}, /v1/orders, /v1/algo/orders;
+         POST /v1/client/leverages (per symbol and margin mode), /v1/client/leverage (the older path: with
+         `symbol` as /leverages, without it the account's legacy `max_leverage`), /v1/client/margin_mode,
+         /v1/position_margin
 
 World section (keys pinned by DESIGN.md; optional extras marked +)
 -----------------------------------------------------------------
@@ -32,6 +34,8 @@ accounts: account_id, orderly_key, balances {token: amount}, margin_modes {symbo
           leverage {symbol: {CROSS: n, ISOLATED: n}}, positions [{symbol, margin_mode, position_qty
           (signed), margin, average_open_price, + mark_price}], orders [{symbol, side, order_type,
           order_price, order_quantity, margin_mode, + order_id, status, created_time, reduce_only}],
+          + algo_orders [{symbol, side, algo_type, quantity, trigger_price, margin_mode, + algo_order_id,
+          algo_status, created_time}] (pending TP/SL and stop orders, GET /v1/algo/orders),
           + max_leverage (legacy account-level value shown by /v1/client/info), + email.
 Orders without `order_id` / `margin_mode` / `status` get one when loaded (sequential id, the symbol's
 default margin mode, NEW); `state()` then includes them so ids and modes stay stable across a round-trip.
@@ -43,8 +47,9 @@ Defaults chosen (settings the world does not give)
 * default margin mode of a symbol: CROSS (orderly.md: Cross Margin is the default).
 * leverage of a symbol in a mode never set: `DEFAULT_LEVERAGE` = 10, capped at the symbol's maximum
   floor(1/base_imr). orderly.md marks this unconfirmed; 10 is the common venue default.
-* account `max_leverage` (legacy, /v1/client/info only): 20 (the SPEC's example). It does not cap the
-  per-symbol leverage (the JS SDK migrated to symbol-level leverage in v2.7.3).
+* account `max_leverage` (legacy, /v1/client/info; set by POST /v1/client/leverage without `symbol` to one
+  of `ACCOUNT_LEVERAGE_CHOICES`): 20 (the SPEC's example). It does not cap the per-symbol leverage (the JS
+  SDK migrated to symbol-level leverage in v2.7.3).
 * mark price of a position: its `mark_price` if given, else `average_open_price` (so unsettled PnL is 0).
 
 Model simplifications (documented, Decimal arithmetic throughout)
@@ -91,6 +96,8 @@ PLATFORM_MAX_LEVERAGE = 100  # SPEC: leverage is an "Integer between 1 to 100"; 
 TIMESTAMP_WINDOW_MS = 300_000  # DOCS api-authentication: within 300 s of server time
 ISO_ORDER_FROZEN_BUFFER = Decimal("0.0006")  # JS SDK constants.ts IsoOrderFrozenBuffer
 PENDING_STATUSES = ("NEW", "PARTIAL_FILLED")
+# SPEC /v1/public/config `available_futures_leverage` example: the legacy account leverage choices.
+ACCOUNT_LEVERAGE_CHOICES = (1, 2, 3, 4, 5, 10, 15, 20)
 ORDER_STATUS_GROUPS = {"INCOMPLETE": PENDING_STATUSES, "COMPLETED": ("CANCELLED", "FILLED")}
 ORDERS_DEFAULT_PAGE_SIZE = 25  # Unconfirmed: SPEC gives no default; its PaginationMeta example shows 25
 ORDERS_MAX_PAGE_SIZE = 500  # SPEC: "the page size you wish to query (max: 500)"
@@ -149,6 +156,8 @@ RATE_LIMITS = {
     "GET /v1/client/info": "10/60s",
     "GET /v1/account_info": "10/1s",
     "GET /v1/orders": "10/1s",
+    "GET /v1/algo/orders": "5/1s",  # SPEC: "Limit: 5 requests per 1 second"
+    "GET /v1/public/config": "10/1s",
 }
 
 # Unconfirmed: whether the singular (older) and plural leverage paths share one 5/60s budget. We choose
@@ -264,7 +273,7 @@ class _Account:
             raise ValueError(f"account {self.account_id}: orderly_key must be 'ed25519:<base58 32-byte key>'")
         self.extra = {key: value for key, value in raw.items()
                       if key not in ("account_id", "orderly_key", "balances", "margin_modes", "leverage",
-                                     "positions", "orders")}
+                                     "positions", "orders", "algo_orders")}
         self.balances = {str(token): str(amount) for token, amount in (raw.get("balances") or {}).items()}
         for token, amount in self.balances.items():
             _dec(amount, f"balance {token}")
@@ -287,26 +296,33 @@ class _Account:
             _dec(position.get("average_open_price", "0"), "average_open_price")
             _dec(position.get("margin", "0"), "margin")
             self.positions.append(position)
-        self.orders: list[dict] = []
-        next_id = 1
-        for item in raw.get("orders") or []:
-            if item.get("order_id") is not None:
-                next_id = max(next_id, int(item["order_id"]) + 1)
-        for index, item in enumerate(raw.get("orders") or []):
+        self.orders = self._load_orders(raw.get("orders") or [], "order_id", "status", "order_quantity")
+        self.algo_orders = self._load_orders(raw.get("algo_orders") or [], "algo_order_id", "algo_status",
+                                             "quantity")
+        for order in self.orders:
+            order.setdefault("order_type", "LIMIT")
+            _dec(order.get("order_price", "0"), "order_price")
+        for order in self.algo_orders:
+            order.setdefault("algo_type", "STOP")
+
+    def _load_orders(self, items: list, id_key: str, status_key: str, quantity_key: str) -> list[dict]:
+        """Orders (or algo orders) with an id, a side, a margin mode, a status and a creation time each."""
+        orders = []
+        next_id = 1 + max([int(item[id_key]) for item in items if item.get(id_key) is not None], default=0)
+        for index, item in enumerate(items):
             order = {key: (str(value) if not isinstance(value, bool) else value) for key, value in item.items()}
             order["symbol"] = str(item["symbol"])
             order["side"] = str(item.get("side", "BUY")).upper()
-            order.setdefault("order_type", "LIMIT")
             order["margin_mode"] = _mode(item.get("margin_mode") or self.margin_modes.get(order["symbol"],
                                                                                         DEFAULT_MARGIN_MODE))
-            order.setdefault("status", "NEW")
-            if item.get("order_id") is None:
-                order["order_id"] = str(next_id)
+            order.setdefault(status_key, "NEW")
+            if item.get(id_key) is None:
+                order[id_key] = str(next_id)
                 next_id += 1
             order.setdefault("created_time", str(ORDERS_BASE_TIME_MS + index * 1000))
-            _dec(order.get("order_price", "0"), "order_price")
-            _dec(order["order_quantity"], "order_quantity")
-            self.orders.append(order)
+            _dec(order[quantity_key], quantity_key)
+            orders.append(order)
+        return orders
 
     def state(self) -> dict:
         section = {"account_id": self.account_id, "orderly_key": self.orderly_key}
@@ -318,12 +334,14 @@ class _Account:
             "positions": [dict(position) for position in self.positions],
             "orders": [dict(order) for order in self.orders],
         })
+        if self.algo_orders:
+            section["algo_orders"] = [dict(order) for order in self.algo_orders]
         return section
 
     def symbols_used(self) -> set[str]:
         names = set(self.margin_modes) | set(self.leverage)
         names |= {position["symbol"] for position in self.positions}
-        names |= {order["symbol"] for order in self.orders}
+        names |= {order["symbol"] for order in self.orders + self.algo_orders}
         return names
 
     def usdc(self) -> Decimal:
@@ -332,6 +350,12 @@ class _Account:
     def pending_orders(self, symbol: str | None = None, mode: str | None = None) -> list[dict]:
         return [order for order in self.orders
                 if order.get("status", "NEW") in PENDING_STATUSES
+                and (symbol is None or order["symbol"] == symbol)
+                and (mode is None or order["margin_mode"] == mode)]
+
+    def pending_algo_orders(self, symbol: str | None = None, mode: str | None = None) -> list[dict]:
+        return [order for order in self.algo_orders
+                if order.get("algo_status", "NEW") in PENDING_STATUSES
                 and (symbol is None or order["symbol"] == symbol)
                 and (mode is None or order["margin_mode"] == mode)]
 
@@ -357,6 +381,10 @@ def _int_leverage(value) -> int:
     return int(number)
 
 
+def _algo_type_key(name: str) -> str:
+    return name.upper().replace("_", "")
+
+
 def _verify_key(orderly_key: str) -> VerifyKey | None:
     if not isinstance(orderly_key, str) or not orderly_key.startswith("ed25519:"):
         return None
@@ -373,14 +401,14 @@ def _verify_key(orderly_key: str) -> VerifyKey | None:
 
 
 def _decode_signature(text: str) -> bytes | None:
-    # Docs: url-safe base64; examples keep or strip the `=` padding, so both are accepted.
-    # Unconfirmed: whether the server also takes standard base64 (`+`, `/`) as one cURL sample shows.
-    # We refuse it because it is the safe behaviour: a client signing url-safe works either way.
-    if not text or "+" in text or "/" in text:
+    # Docs: url-safe base64, with or without the `=` padding; their cURL sample and Orderly's own Python SDK
+    # (orderly-evm-connector, lib/utils.generate_signature) send standard base64 (`+`, `/`), which Orderly
+    # accepts, so both alphabets are taken. The signature is still verified over the exact bytes received.
+    if not text:
         return None
-    padded = text + "=" * (-len(text) % 4)
+    padded = text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4)
     try:
-        signature = base64.urlsafe_b64decode(padded)
+        signature = base64.b64decode(padded, validate=True)
     except (binascii.Error, ValueError):
         return None
     return signature if len(signature) == 64 else None
@@ -430,10 +458,11 @@ class OrderlySim(VenueSim):
             (get, "/v1/public/chain_info", self._public(self.public_chain_info)),
             (get, "/v1/public/system_info", self._public(self.public_system_info)),
             (get, "/v1/public/leverage", self._public(self.public_leverage)),
+            (get, "/v1/public/config", self._public(self.public_config)),
             (get, "/v1/client/leverages", self._private(self.get_leverages)),
             (get, "/v1/client/leverage", self._private(self.get_leverage)),
             (post, "/v1/client/leverages", self._private(self.post_leverage)),
-            (post, "/v1/client/leverage", self._private(self.post_leverage)),
+            (post, "/v1/client/leverage", self._private(self.post_legacy_leverage)),
             (get, "/v1/client/margin_modes", self._private(self.get_margin_modes)),
             (post, "/v1/client/margin_mode", self._private(self.post_margin_mode)),
             (get, "/v1/client/info", self._private(self.get_client_info)),
@@ -443,6 +472,7 @@ class OrderlySim(VenueSim):
             (get, "/v1/positions", self._private(self.get_positions)),
             (get, "/v1/position/{symbol}", self._private(self.get_position)),
             (get, "/v1/orders", self._private(self.get_orders)),
+            (get, "/v1/algo/orders", self._private(self.get_algo_orders)),
             (post, "/v1/position_margin", self._private(self.post_position_margin)),
         ]
 
@@ -451,13 +481,11 @@ class OrderlySim(VenueSim):
         return self._fail(request, OrderlyError(-1003, "Rate limit exceed."))
 
     def busy(self, request: web.Request) -> web.Response:
-        # Unconfirmed: Orderly documents no "too many requests in progress" answer. The closest documented
-        # retry-later answer is -1011 (HTTP 400) "Cannot place/cancel orders due to an internal network
-        # error. Please try again in a few seconds." (ccxt also quotes it as "The system is under
-        # maintenance."). We choose it because it is the safe behaviour: it is a documented code that
-        # clients (ccxt: NetworkError) already treat as retryable, and it never implies the change was made.
+        # DOCS error-codes: -1012 (HTTP 400) "The order request was rejected by an internal module ... Please
+        # try again in a few seconds": a rejection, so nothing was done. (-1011 "internal network error" does
+        # not say whether the request was carried out, so it is not a "busy" answer.)
         return self._fail(request, OrderlyError(
-            -1011, "Internal network error. Please try again in a few seconds."))
+            -1012, "The request was rejected by an internal module. Please try again in a few seconds."))
 
     # --- plumbing ---------------------------------------------------------------------------
     def _ok(self, request, data=None) -> web.Response:
@@ -767,6 +795,9 @@ class OrderlySim(VenueSim):
     async def public_leverage(self, request):
         return self._ok(request, {"max_futures_leverage": str(PLATFORM_MAX_LEVERAGE)})
 
+    async def public_config(self, request):
+        return self._ok(request, {"available_futures_leverage": ",".join(str(c) for c in ACCOUNT_LEVERAGE_CHOICES)})
+
     # --- private reads ----------------------------------------------------------------------
     async def get_leverages(self, request, account):
         rows = [{"symbol": name, "margin_mode": mode, "leverage": self._leverage(account, name, mode)}
@@ -855,7 +886,19 @@ class OrderlySim(VenueSim):
         return self._ok(request, self._position_row(account, empty))
 
     async def get_orders(self, request, account):
-        query = request.query
+        rows, meta = self._filtered_page(request.query, account.orders, "status")
+        return self._ok(request, {"meta": meta, "rows": [self._order_row(account, order) for order in rows]})
+
+    async def get_algo_orders(self, request, account):
+        # SPEC spells the types `STOP`, `TPSL`, `positional_TPSL`; the Python SDK `TP_SL`, `POSITIONAL_TP_SL`.
+        wanted = _algo_type_key(request.query.get("algo_type") or "")
+        orders = [order for order in account.algo_orders if not wanted or _algo_type_key(order["algo_type"]) == wanted]
+        rows, meta = self._filtered_page(request.query, orders, "algo_status")
+        return self._ok(request, {"meta": meta, "rows": [self._algo_order_row(order) for order in rows]})
+
+    @staticmethod
+    def _filtered_page(query, orders: list[dict], status_key: str) -> tuple[list[dict], dict]:
+        """SPEC GET /v1/orders and /v1/algo/orders filters, newest first, one page; and its `meta`."""
         try:
             page = int(query.get("page") or 1)
             size = int(query.get("size") or ORDERS_DEFAULT_PAGE_SIZE)
@@ -872,22 +915,51 @@ class OrderlySim(VenueSim):
             end_t = int(Decimal(query["end_t"])) if query.get("end_t") else None
         except (InvalidOperation, ValueError):
             raise OrderlyError(-1005, "start_t and end_t must be 13-digit timestamps.") from None
-        rows = [order for order in account.orders
+        rows = [order for order in orders
                 if (start_t is None or int(order["created_time"]) >= start_t)
                 and (end_t is None or int(order["created_time"]) <= end_t)
                 and (not query.get("symbol") or order["symbol"] == query["symbol"])
                 and (not query.get("side") or order["side"] == query["side"].upper())
-                and (not query.get("order_type") or order["order_type"] == query["order_type"].upper())
+                and (not query.get("order_type") or order.get("order_type") == query["order_type"].upper())
                 and (not query.get("order_tag") or order.get("order_tag") == query["order_tag"])
-                and (statuses is None or order.get("status", "NEW") in statuses)]
+                and (statuses is None or order.get(status_key, "NEW") in statuses)]
         ascending = query.get("sort_by", "").upper().endswith("_ASC")
-        rows.sort(key=lambda order: (int(order["created_time"]), int(order["order_id"])), reverse=not ascending)
-        total = len(rows)
-        chunk = rows[(page - 1) * size: page * size]
-        return self._ok(request, {
-            "meta": {"total": total, "records_per_page": size, "current_page": page},
-            "rows": [self._order_row(account, order) for order in chunk],
-        })
+        rows.sort(key=lambda order: int(order["created_time"]), reverse=not ascending)
+        meta = {"total": len(rows), "records_per_page": size, "current_page": page}
+        return rows[(page - 1) * size: page * size], meta
+
+    @staticmethod
+    def _algo_order_row(order: dict) -> dict:
+        """SPEC `AlgoOrder`: the fields a client reads to tell what is pending where."""
+        created = int(order["created_time"])
+        quantity = _dec(order["quantity"])
+        trigger = order.get("trigger_price")
+        return {
+            "algo_order_id": int(order["algo_order_id"]),
+            "root_algo_order_id": int(order["algo_order_id"]),
+            "parent_algo_order_id": 0,
+            "algo_status": order.get("algo_status", "NEW"),
+            "root_algo_order_status": order.get("algo_status", "NEW"),
+            "algo_type": order["algo_type"],
+            "symbol": order["symbol"],
+            "side": order["side"],
+            "margin_mode": order["margin_mode"],
+            "quantity": _num(quantity),
+            "executed_quantity": 0,
+            "total_executed_quantity": 0,
+            "visible_quantity": _num(quantity),
+            "trigger_price": _num(_dec(trigger)) if trigger not in (None, "") else None,
+            "trigger_price_type": "MARK_PRICE",
+            "type": order.get("type", "MARKET"),
+            "is_triggered": "false",
+            "fee_asset": "USDC",
+            "total_fee": 0,
+            "realized_pnl": 0,
+            "order_tag": order.get("order_tag"),
+            "created_time": created,
+            "updated_time": created,
+            "child_orders": [],
+        }
 
     def _order_row(self, account: _Account, order: dict) -> dict:
         created = int(order["created_time"])
@@ -934,23 +1006,44 @@ class OrderlySim(VenueSim):
             return self._ok(request)
         # SPEC: only possible with no open positions or pending orders on that symbol in the current mode.
         positions = account.open_positions(symbol.symbol, current)
-        orders = account.pending_orders(symbol.symbol, current)
+        # Unconfirmed: whether pending algo (TP/SL, stop) orders count as "pending orders" here; we count them,
+        # the safe behaviour (a client that checks /v1/algo/orders first works against the venue either way).
+        orders = account.pending_orders(symbol.symbol, current) + account.pending_algo_orders(symbol.symbol, current)
         if positions or orders:
-            # Unconfirmed: the error code. We choose -1005 (HTTP 400, never retried) because it is the
-            # safe behaviour: a business refusal that a client must not retry blindly.
+            # Unconfirmed: the error code; neither the error-code table, the SPEC, the JS SDK nor the Python
+            # connector names one. We choose -1005 (HTTP 400, never retried): a business refusal that a client
+            # must not retry blindly.
             raise OrderlyError(-1005, f"Cannot change the margin mode of {symbol.symbol} while it has "
                                       f"{len(positions)} open position(s) and {len(orders)} pending order(s) "
                                       f"in {current} mode.")
         account.margin_modes[symbol.symbol] = target
         return self._ok(request)
 
-    async def post_leverage(self, request, account):
-        # Unconfirmed: whether the older singular POST /v1/client/leverage is an exact alias of
-        # POST /v1/client/leverages (the JS SDK still posts {leverage, symbol, margin_mode} to it). We choose
-        # to serve both with the documented /leverages semantics (single symbol or batch) because it is the
-        # safe behaviour: one rule set, the strictest documented one. The legacy account-level
-        # `max_leverage` (/v1/client/info) is not changed by either.
+    async def post_legacy_leverage(self, request, account):
+        # The older path. Its SPEC text (before 2026-03-17): "customize leverage for each symbol or choose maximum
+        # leverage for account's futures mode", body {symbol?, leverage}. Without `symbol` it sets the account's
+        # legacy `max_leverage` (orderly-evm-connector `update_leverage_configuration`, ccxt woofipro
+        # `set_leverage`), one of the choices of /v1/public/config; with `symbol` the JS SDK still uses it for
+        # one symbol's leverage in one margin mode, which it serves like POST /v1/client/leverages.
         body = await self._body(request, {"symbol", "leverage", "margin_mode"})
+        if body.get("symbol") not in (None, ""):
+            return await self._leverage_update(request, account, body)
+        try:
+            requested = _int_leverage(body.get("leverage"))
+        except ValueError:
+            requested = None
+        if requested not in ACCOUNT_LEVERAGE_CHOICES:
+            # Unconfirmed: the code for a value outside the choices; -1005 (parameter out of range).
+            raise OrderlyError(-1005, "leverage must be one of "
+                                      f"{','.join(str(choice) for choice in ACCOUNT_LEVERAGE_CHOICES)}.")
+        account.extra["max_leverage"] = requested
+        return self._ok(request, {"leverage": requested})
+
+    async def post_leverage(self, request, account):
+        return await self._leverage_update(request, account, await self._body(request, {"symbol", "leverage",
+                                                                                       "margin_mode"}))
+
+    async def _leverage_update(self, request, account, body: dict):
         if body.get("leverage") is None:
             raise OrderlyError(-1005, "leverage is required.")
         try:
@@ -969,11 +1062,13 @@ class OrderlySim(VenueSim):
         return sum((self._notional(p) for p in account.open_positions(symbol, mode)), _ZERO)
 
     def _isolated_locked(self, account: _Account, symbol: str) -> bool:
-        # Unconfirmed: whether a single-symbol ISOLATED leverage change is refused while the symbol has an
-        # isolated position or pending orders (the batch form documents that such symbols are skipped),
-        # and whether cross pending orders count. We choose: refused, and any pending order on the symbol
-        # counts, because it is the safe behaviour (the strictest reading of the batch rule).
-        return bool(account.open_positions(symbol, "ISOLATED") or account.pending_orders(symbol))
+        # FLOW: an ISOLATED batch "only applies to symbols with no active isolated positions or pending orders".
+        # Read in context, the pending orders are the isolated ones (cross orders do not use the isolated
+        # leverage), so a pending CROSS order does not lock it. Unconfirmed: whether a single-symbol ISOLATED
+        # change is refused in that state, and whether algo orders count; we refuse, and count isolated algo
+        # orders, the safe behaviour.
+        return bool(account.open_positions(symbol, "ISOLATED") or account.pending_orders(symbol, "ISOLATED")
+                    or account.pending_algo_orders(symbol, "ISOLATED"))
 
     def _set_one(self, request, account, symbol: _Symbol, mode: str, requested: int):
         cap = symbol.max_leverage_for(self._mode_notional(account, symbol.symbol, mode))
@@ -986,7 +1081,7 @@ class OrderlySim(VenueSim):
                     account, symbol.symbol):
                 # Unconfirmed: the code; we choose -1005 (HTTP 400, never retried), see _isolated_locked.
                 raise OrderlyError(-1005, f"Cannot change the ISOLATED leverage of {symbol.symbol} while it "
-                                          f"has an isolated position or pending orders.")
+                                          f"has an isolated position or pending isolated orders.")
         else:
             # Validation step 3: the margin must stay sufficient at the new cross leverage.
             if self._free_collateral(account, {symbol.symbol: requested}) < 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from decimal import Decimal
 
@@ -14,6 +15,17 @@ from .signing import hmac_sha256_base64
 
 POSITION_MODES = {"one_way_mode": "net", "hedge_mode": "hedge"}
 PLAN_TYPES = ("normal_plan", "track_plan", "profit_loss")
+# orders-pending: without `status` the English page returns only `live` orders (the Chinese one says every
+# status), so each status that holds an order open is asked for by name.
+PENDING_STATUSES = ("live", "partially_filled")
+# orders-pending and orders-plan-pending: "the maximum time span supported is three months", and without a
+# time range only the last three months are returned; so the read walks back in spans of 90 days.
+# Unconfirmed: how old a still-pending order can be. We look back three spans (270 days): the 9 plan-order
+# reads (3 planTypes) and 6 order reads (2 statuses) then fit in one second of their 10/s limits. An older
+# order still refuses a margin-mode or position-mode change at apply (45117 / 40920, reported as blocked), so
+# it is never overridden, only not foreseen in the plan.
+ORDER_SPAN_MS = 90 * 24 * 3600 * 1000
+ORDER_LOOKBACK_SPANS = 3
 MARGIN_COINS = {"USDT-FUTURES": "USDT", "USDC-FUTURES": "USDC", "SUSDT-FUTURES": "SUSDT",
                 "SUSDC-FUTURES": "SUSDC"}  # COIN-FUTURES margin in the contract's base coin
 
@@ -45,11 +57,17 @@ class BitgetAdapter(Adapter):
         "POST /api/v2/mix/account/set-margin": "5/1s",
         "POST /api/v2/mix/account/set-position-mode": "5/1s",
     }
+    # Bitget codes (bitget.md sections 2, 7, 8 and ccxt's exception map) by what they prove about the request;
+    # a code not listed is a business refusal, a 5xx without a code an unknown outcome.
     error_kinds = {
-        "429": "rate_limit",
-        "45117": "blocked", "40920": "blocked",
-        **{code: "auth" for code in ("40001", "40002", "40003", "40005", "40006", "40008", "40009", "40011",
-                                     "40012", "40014", "40018", "40036", "40037", "40038", "22010",
+        "429": "rate_limit",  # HTTP 429 {"code":"429","msg":"Too Many Requests"}: refused before any work
+        "40604": "busy",  # "Server is busy, please try again later"
+        "40200": "busy",  # "Server upgrade, please try again later"
+        "40015": "unknown",  # "System is abnormal, please try again later": does not say what was done
+        # 40872: "currently holding position or order or plan order" (legacy table)
+        "45117": "blocked", "40920": "blocked", "40872": "blocked",
+        **{code: "auth" for code in ("40001", "40002", "40003", "40004", "40005", "40006", "40008", "40009",
+                                     "40011", "40012", "40014", "40018", "40036", "40037", "40038", "22010",
                                      "40085", "40099")},
     }
     error_help = {
@@ -69,7 +87,19 @@ class BitgetAdapter(Adapter):
         "40085": "the account is a Unified Trading Account; the classic v2 mix API does not apply to it",
         "40099": "demo and live do not match: a demo key needs environment: demo, a live key environment: live",
         "429": "Bitget's rate limit; the reconciler slows down and retries",
+        "40604": "Bitget is busy and did not take the request; the reconciler retries",
+        "40200": "Bitget is being upgraded and did not take the request; the reconciler retries",
+        "40015": "Bitget's system is abnormal; whether the request was carried out is not known",
     }
+
+    def __init__(self, account, credentials=None):
+        super().__init__(account, credentials)
+        self._base_coins: dict[str, str] = {}  # contract symbol -> base coin (GET market/contracts)
+        self._contract_coins: list[str] | None = None  # every margin coin of the product line's contracts
+
+    @classmethod
+    def canonical_symbol(cls, symbol):
+        return symbol.upper()  # Bitget ids are case-insensitive (its examples send btcusdt); it answers BTCUSDT
 
     # --- HTTP ---------------------------------------------------------------------------------
     def sign(self, method, path_with_query, body):
@@ -100,24 +130,28 @@ class BitgetAdapter(Adapter):
     # --- reading ------------------------------------------------------------------------------
     @property
     def product_type(self) -> str:
-        return self.account.product_type
+        return self.account.product_type.upper()  # case-insensitive on the venue (usdt-futures in its examples)
 
     async def read(self, client, symbols):
         contracts = await self._contracts(client)
         live = AccountLive()
-        unknown = [s for s in symbols if s.upper() not in contracts]
+        unknown = [s for s in symbols if self.canonical_symbol(s) not in contracts]
         if unknown:
             raise ConfigError(f"account {self.account.name}: {', '.join(unknown)} "
                               f"{'is' if len(unknown) == 1 else 'are'} not a {self.product_type} contract on Bitget")
         probe = symbols or ([next(iter(contracts))] if "position_mode" in self.account.settings else [])
-        for symbol in probe:
-            data = await client.request(Call("GET", "/api/v2/mix/account/account", {
-                "symbol": symbol, "productType": self.product_type,
-                "marginCoin": self._margin_coin(symbol)}))
+        # Margin mode and leverage exist only per symbol (one read each), sent concurrently within the limit,
+        # alongside the account-wide positions and orders.
+        answers, live.positions, live.orders = await asyncio.gather(
+            client.request_all([Call("GET", "/api/v2/mix/account/account", {
+                "symbol": self.canonical_symbol(symbol), "productType": self.product_type,
+                "marginCoin": self._margin_coin(symbol)}) for symbol in probe]),
+            self.read_positions(client), self._orders(client))
+        for symbol, data in zip(probe, answers):
             live.settings["position_mode"] = POSITION_MODES.get(data.get("posMode"), data.get("posMode"))
             if symbol not in symbols:
                 continue
-            contract = contracts[symbol.upper()]
+            contract = contracts[self.canonical_symbol(symbol)]
             live.symbols[symbol] = SymbolLive(
                 symbol=symbol,
                 margin_mode=mode_name(data.get("marginMode")),
@@ -127,43 +161,63 @@ class BitgetAdapter(Adapter):
                 max_leverage=venue_number(contract.get("maxLever")),
                 min_leverage=venue_number(contract.get("minLever")),
             )
-        live.positions = await self.read_positions(client)
-        live.orders = await self._orders(client)
         return live
 
     async def _contracts(self, client) -> dict[str, dict]:
         data = await client.request(Call("GET", "/api/v2/mix/market/contracts",
                                          {"productType": self.product_type}), signed=False)
-        contracts = {item["symbol"].upper(): item for item in data or []}
+        contracts = {self.canonical_symbol(item["symbol"]): item for item in data or []}
         self._base_coins = {symbol: item.get("baseCoin", "") for symbol, item in contracts.items()}
+        self._contract_coins = sorted({str(coin).upper() for item in contracts.values()
+                                       for coin in item.get("supportMarginCoins") or []})
         return contracts
 
     async def read_positions(self, client):
-        data = await client.request(Call("GET", "/api/v2/mix/position/all-position",
-                                         {"productType": self.product_type}))
-        return [Position(symbol=item["symbol"].upper(), margin_mode=mode_name(item.get("marginMode")),
-                         side=item.get("holdSide"), size=venue_number(item.get("total")) or Decimal(0),
-                         margin=venue_number(item.get("marginSize")))
-                for item in data or [] if (venue_number(item.get("total")) or 0) != 0]
+        # Older pages require marginCoin on all-position (ccxt: COIN-FUTURES needs it); it filters by that coin,
+        # so a line with several margin coins is read once per coin.
+        if self.product_type not in MARGIN_COINS and self._contract_coins is None:
+            await self._contracts(client)
+        positions = []
+        for coin in self._position_coins():
+            data = await client.request(Call("GET", "/api/v2/mix/position/all-position",
+                                             {"productType": self.product_type, "marginCoin": coin}))
+            positions += [Position(symbol=self.canonical_symbol(item["symbol"]),
+                                   margin_mode=mode_name(item.get("marginMode")), side=item.get("holdSide"),
+                                   size=venue_number(item.get("total")) or Decimal(0),
+                                   margin=venue_number(item.get("marginSize")))
+                          for item in data or [] if (venue_number(item.get("total")) or 0) != 0]
+        return positions
+
+    def _position_coins(self) -> list[str]:
+        if self.product_type in MARGIN_COINS:
+            return [MARGIN_COINS[self.product_type]]
+        return self._contract_coins
 
     async def _orders(self, client) -> list[Order]:
-        orders = []
-        for kind, path, extra in [("order", "/api/v2/mix/order/orders-pending", {})] + [
-                ("trigger order", "/api/v2/mix/order/orders-plan-pending", {"planType": plan})
-                for plan in PLAN_TYPES]:
-            cursor = None
-            while True:
-                query = {"productType": self.product_type, "limit": "100", **extra}
-                if cursor:
-                    query["idLessThan"] = cursor
-                data = await client.request(Call("GET", path, query)) or {}
-                entries = data.get("entrustedList") or []
-                orders += [Order(symbol=item["symbol"].upper(), margin_mode=mode_name(item.get("marginMode")),
-                                 description=_describe_order(kind, item)) for item in entries]
-                cursor = data.get("endId")
-                if len(entries) < 100 or not cursor:
-                    break
-        return orders
+        now = int(time.time() * 1000)
+        spans = [(now - (k + 1) * ORDER_SPAN_MS + 1, now - k * ORDER_SPAN_MS) for k in range(ORDER_LOOKBACK_SPANS)]
+        reads = [("order", "/api/v2/mix/order/orders-pending", {"status": status}) for status in PENDING_STATUSES]
+        reads += [("trigger order", "/api/v2/mix/order/orders-plan-pending", {"planType": plan})
+                  for plan in PLAN_TYPES]
+        pages = await asyncio.gather(*(self._order_pages(client, kind, path, {
+            **extra, "startTime": str(start), "endTime": str(end)})
+            for kind, path, extra in reads for start, end in spans))
+        return [order for page in pages for order in page]
+
+    async def _order_pages(self, client, kind: str, path: str, extra: dict) -> list[Order]:
+        orders, cursor = [], None
+        while True:
+            query = {"productType": self.product_type, "limit": "100", **extra}
+            if cursor:
+                query["idLessThan"] = cursor
+            data = await client.request(Call("GET", path, query)) or {}
+            entries = data.get("entrustedList") or []
+            orders += [Order(symbol=self.canonical_symbol(item["symbol"]),
+                             margin_mode=mode_name(item.get("marginMode")),
+                             description=_describe_order(kind, item)) for item in entries]
+            cursor = data.get("endId")
+            if len(entries) < 100 or not cursor:
+                return orders
 
     # --- rules --------------------------------------------------------------------------------
     def leverage_sides(self, margin_mode, position_mode):
@@ -202,7 +256,11 @@ class BitgetAdapter(Adapter):
             return Call("POST", "/api/v2/mix/account/set-leverage", body=body)
         if len(group) == 2:
             # bitget.md reads both ways on `leverage` alone in hedge mode; both sides named is never refused.
+            # The older page requires `leverage` itself; the newer one lets longLeverage/shortLeverage win over
+            # it, so it goes along with the long value. Unconfirmed: what the older engine does with the
+            # short value; the verification read-back reports any side it did not set.
             values = {change.side: change.to for change in group}
+            body["leverage"] = values[LONG]
             body["longLeverage"], body["shortLeverage"] = values[LONG], values[SHORT]
             return Call("POST", "/api/v2/mix/account/set-leverage", body=body)
         body["leverage"], body["holdSide"] = group[0].to, group[0].side
@@ -216,21 +274,24 @@ class BitgetAdapter(Adapter):
             **self._symbol_body(symbol), "amount": decimal_text(delta), "holdSide": side or LONG})
 
     def _symbol_body(self, symbol: str) -> dict:
-        return {"symbol": symbol, "productType": self.product_type, "marginCoin": self._margin_coin(symbol)}
+        return {"symbol": self.canonical_symbol(symbol), "productType": self.product_type,
+                "marginCoin": self._margin_coin(symbol)}
 
     def _margin_coin(self, symbol: str) -> str:
         spec = self.account.symbols.get(symbol)
         if spec and spec.margin_coin:
-            return spec.margin_coin
+            return spec.margin_coin.upper()  # "must be capitalized" (the parameter tables)
         if self.product_type in MARGIN_COINS:
             return MARGIN_COINS[self.product_type]
-        return getattr(self, "_base_coins", {}).get(symbol.upper()) or symbol.upper().removesuffix("USD")
+        symbol = self.canonical_symbol(symbol)
+        return self._base_coins.get(symbol) or symbol.removesuffix("USD")
 
 
 
 def _describe_order(kind: str, item: dict) -> str:
     price = item.get("price") or item.get("triggerPrice")
-    return (f"{kind} {item.get('orderId', '')} {item['symbol'].upper()} {item.get('side', '')} "
-            f"{item.get('size', '')}" + (f" @ {price}" if price else "")).replace("  ", " ")
+    symbol = BitgetAdapter.canonical_symbol(item["symbol"])
+    return (f"{kind} {item.get('orderId', '')} {symbol} {item.get('side', '')} {item.get('size', '')}"
+            + (f" @ {price}" if price else "")).replace("  ", " ")
 
 

@@ -6,6 +6,8 @@ behaviour chosen here is the safe one and a comment next to the code says so.
 
 from __future__ import annotations
 
+import asyncio
+
 import base64
 import math
 import time
@@ -55,17 +57,25 @@ class OrderlyAdapter(Adapter):
         "GET /v1/client/margin_modes": "10/1s",
         "GET /v1/positions": "30/10s",
         "GET /v1/orders": "10/1s",
+        "GET /v1/algo/orders": "5/1s",  # SPEC GET /v1/algo/orders: "Limit: 5 requests per 1 second"
         "POST /v1/client/leverages": "5/60s",
         # Not used by this adapter (older path); listed so an override or a mixed client is paced alike.
         "POST /v1/client/leverage": "5/60s",
         "POST /v1/client/margin_mode": "10/1s",
         "POST /v1/position_margin": "10/1s",
     }
+    # Every code of DOCS error-codes.mdx the adapter can meet; a code not listed is a business refusal.
     error_kinds = {
+        "-1000": "unknown",  # HTTP 500 "an unknown error occurred while processing the request"
         "-1001": "auth", "-1002": "auth",
         "-1003": "rate_limit",
-        # -1011: "internal network error ... please try again" (ccxt: NetworkError): nothing was done.
-        "-1011": "busy",
+        # Unconfirmed: -1011 "Cannot place/cancel orders due to an internal network error. Please try again in a
+        # few seconds." speaks of orders and does not say whether a settings or margin request was carried out,
+        # so its outcome is unknown (ccxt: NetworkError). A margin move answered with it is re-read after waiting.
+        "-1011": "unknown",
+        # -1012 "The order request was rejected by an internal module ... Please try again in a few seconds":
+        # a rejection, so nothing was done; safe to send again.
+        "-1012": "busy",
     }
     error_help = {
         "-1001": f"Orderly could not verify the request's signature or headers: {AUTH_HELP}",
@@ -74,10 +84,12 @@ class OrderlyAdapter(Adapter):
         "-1004": "Orderly does not know a parameter of this request",
         "-1005": ("a parameter is out of range or not allowed now: leverage above the symbol's maximum for the "
                   "position size, or a margin mode / isolated leverage change while the symbol has an open "
-                  "position or pending orders"),
+                  "position or pending orders (Orderly gives such refusals no code of their own)"),
         "-1006": "Orderly found no such data (for a margin move: no open isolated position on the symbol)",
-        "-1011": "Orderly had an internal network error; the reconciler retries",
-        "-1012": "Orderly's risk engine rejected the request (for example while the account is being liquidated)",
+        "-1000": "Orderly met an unknown error; whether the request was carried out is not known",
+        "-1011": "Orderly had an internal network error; whether the request was carried out is not known",
+        "-1012": ("Orderly's internal module rejected the request (for example while the account is being "
+                  "liquidated); the reconciler retries"),
         "-1101": ("insufficient margin after the operation: the account or the position would not have enough "
                   "margin; lower the margin to remove, raise the leverage less, or add collateral"),
     }
@@ -146,17 +158,13 @@ class OrderlyAdapter(Adapter):
         # `code` may arrive as a number or a string ("-1011") (orderly.md section 4): normalise it.
         code = None if code is None else str(code).strip()
         message = str(payload.get("message") or f"HTTP {response.status}")
-        kind = self.kind_of(code, response.status)
-        if code == "-1005" and _says_blocked(message):
-            # Unconfirmed: the code of a margin-mode / isolated-leverage change refused because of open
-            # positions or pending orders (orderly.md section 8.1). We call a -1005 (parameter not allowed) blocked
-            # only when its message names positions or orders, the safe behaviour: any other refusal stays a failure.
-            kind = "blocked"
-        raise self.error(code, message, response, kind)
+        # No documented code says "refused because of open positions or orders" (error-codes.mdx, the SPEC, the
+        # JS SDK and orderly-evm-connector name none): such refusals are found at plan time from the positions
+        # and orders read, and one met at apply (the state moved since) is a failure with Orderly's message.
+        raise self.error(code, message, response, self.kind_of(code, response.status))
 
     # --- reading ------------------------------------------------------------------------------
     async def read(self, client, symbols):
-        self._check_leverage_values(symbols)
         info = await client.request(Call("GET", "/v1/public/info"), signed=False) or {}
         self._listed = {row["symbol"]: row for row in info.get("rows") or []}
         unknown = [s for s in symbols if s not in self._listed]
@@ -165,9 +173,11 @@ class OrderlyAdapter(Adapter):
                               f"{'is' if len(unknown) == 1 else 'are'} not a symbol Orderly lists "
                               "(symbols look like PERP_BTC_USDC)")
         live = AccountLive()
-        modes = await client.request(Call("GET", "/v1/client/margin_modes")) or {}
+        modes, leverages, live.positions, live.orders = await asyncio.gather(
+            client.request(Call("GET", "/v1/client/margin_modes")), client.request(Call("GET", "/v1/client/leverages")),
+            self.read_positions(client), self._orders(client))
+        modes, leverages = modes or {}, leverages or {}
         default_modes = {row["symbol"]: mode_name(row.get("default_margin_mode")) for row in modes.get("rows") or []}
-        leverages = await client.request(Call("GET", "/v1/client/leverages")) or {}
         per_mode: dict[str, dict] = {}
         for row in leverages.get("rows") or []:
             per_mode.setdefault(row["symbol"], {})[(mode_name(row.get("margin_mode")), None)] = venue_number(
@@ -187,20 +197,7 @@ class OrderlyAdapter(Adapter):
                 max_leverage=_max_leverage(self._listed[symbol]),
                 min_leverage=Decimal(1),
             )
-        live.positions = await self.read_positions(client)
-        live.orders = await self._orders(client)
         return live
-
-    def _check_leverage_values(self, symbols: list[str]) -> None:
-        problems = []
-        for symbol in symbols:
-            spec = self.account.symbols.get(symbol)
-            value = spec.leverage if spec else None
-            if isinstance(value, Decimal) and value != value.to_integral_value():
-                problems.append(f"account {self.account.name}: {symbol}: leverage {decimal_text(value)}: "
-                                "Orderly takes whole-number leverage (1 to 100)")
-        if problems:
-            raise ConfigError(problems)
 
     async def read_positions(self, client):
         data = await client.request(Call("GET", "/v1/positions")) or {}
@@ -216,21 +213,29 @@ class OrderlyAdapter(Adapter):
         return positions
 
     async def _orders(self, client) -> list[Order]:
-        # Unconfirmed: whether algo (TP/SL) orders count as pending orders for the margin-mode and
-        # isolated-leverage rules (orderly.md section 8.3). We read the ordinary pending orders only; a change
-        # the venue still refuses because of an algo order fails at apply with Orderly's message.
-        orders, page = [], 1
+        # Unconfirmed: whether pending algo (TP/SL, stop) orders count as pending orders for the margin-mode and
+        # isolated-leverage rules (orderly.md section 8.3). They carry a margin_mode, so we read them as blockers
+        # too, the safe behaviour.
+        rows = await self._pending_rows(client, "/v1/orders")
+        algo_rows = await self._pending_rows(client, "/v1/algo/orders")
+        return ([Order(symbol=row["symbol"], margin_mode=mode_name(row.get("margin_mode")),
+                       description=_describe_order(row)) for row in rows]
+                + [Order(symbol=row["symbol"], margin_mode=mode_name(row.get("margin_mode")),
+                         description=_describe_algo_order(row)) for row in algo_rows])
+
+    @staticmethod
+    async def _pending_rows(client, path: str) -> list[dict]:
+        """Every NEW or PARTIAL_FILLED row of a paged order list (SPEC: status INCOMPLETE, size at most 500)."""
+        rows, page = [], 1
         while True:
-            data = await client.request(Call("GET", "/v1/orders", {
+            data = await client.request(Call("GET", path, {
                 "status": "INCOMPLETE", "page": str(page), "size": str(ORDERS_PAGE_SIZE)})) or {}
-            rows = data.get("rows") or []
-            orders += [Order(symbol=row["symbol"], margin_mode=mode_name(row.get("margin_mode")),
-                             description=_describe_order(row)) for row in rows]
+            batch = data.get("rows") or []
+            rows += batch
             total = (data.get("meta") or {}).get("total")
-            if len(rows) < ORDERS_PAGE_SIZE or (total is not None and page * ORDERS_PAGE_SIZE >= int(total)):
-                break
+            if len(batch) < ORDERS_PAGE_SIZE or (total is not None and page * ORDERS_PAGE_SIZE >= int(total)):
+                return rows
             page += 1
-        return orders
 
     # --- rules --------------------------------------------------------------------------------
     def leverage_sides(self, margin_mode, position_mode):
@@ -239,11 +244,12 @@ class OrderlyAdapter(Adapter):
     def leverage_blockers(self, live: AccountLive, symbol: str, margin_mode: str) -> list[str]:
         if margin_mode != ISOLATED:
             return []  # cross leverage may change with positions open (orderly.md section 6)
-        # Documented for the batch form: isolated leverage is not changed for a symbol with an isolated position
-        # or pending orders. Unconfirmed for the single-symbol form (and whether cross orders count); we block
-        # on any isolated position or any pending order on the symbol, the safe (strictest) reading.
+        # FLOW documents for the batch form that isolated leverage is not changed for a symbol with an isolated
+        # position or pending (isolated) orders; a cross order does not use the isolated leverage and does not
+        # lock it. Unconfirmed for the single-symbol form; we block there too, the safe reading.
         positions = [p for p in live.positions_of(symbol) if p.margin_mode == ISOLATED]
-        return describe_activity(positions, live.orders_of(symbol))
+        orders = [o for o in live.orders_of(symbol) if o.margin_mode == ISOLATED]
+        return describe_activity(positions, orders)
 
     # --- calls --------------------------------------------------------------------------------
     def assign_calls(self, changes, live):
@@ -264,13 +270,13 @@ class OrderlyAdapter(Adapter):
             by_mode_value.setdefault((change.margin_mode, Decimal(change.to)), []).append(change)
         for (mode, value), group in by_mode_value.items():
             if self._batch_allowed(mode, value, group, changes, live):
-                call = Call("POST", LEVERAGE_WRITE, body={"leverage": int(value), "margin_mode": WIRE_MODES[mode]})
+                call = Call("POST", LEVERAGE_WRITE, body={"leverage": _wire(value), "margin_mode": WIRE_MODES[mode]})
                 for change in group:
                     change.calls = [call]
                 continue
             for change in group:
                 change.calls = [Call("POST", LEVERAGE_WRITE, body={
-                    "symbol": change.symbol, "leverage": int(value), "margin_mode": WIRE_MODES[mode]})]
+                    "symbol": change.symbol, "leverage": _wire(value), "margin_mode": WIRE_MODES[mode]})]
 
     def _batch_allowed(self, mode: str, value: Decimal, group: list[Change], changes: list[Change],
                        live: AccountLive) -> bool:
@@ -313,9 +319,9 @@ def _content_type(method: str) -> str:
     return "application/json" if method.upper() in ("POST", "PUT") else "application/x-www-form-urlencoded"
 
 
-def _says_blocked(message: str) -> bool:
-    lowered = message.lower()
-    return "position" in lowered or "pending order" in lowered or "open order" in lowered
+def _wire(leverage: Decimal) -> int | str:
+    """Leverage as Orderly's JSON takes it: an integer (the loader admits only whole numbers); never rounded."""
+    return int(leverage) if leverage == leverage.to_integral_value() else decimal_text(leverage)
 
 
 def _max_leverage(row: dict) -> Decimal | None:
@@ -327,6 +333,14 @@ def _max_leverage(row: dict) -> Decimal | None:
         return None
     return Decimal(max(1, min(PLATFORM_MAX_LEVERAGE, math.floor(1 / base_imr))))
 
+
+
+def _describe_algo_order(row: dict) -> str:
+    trigger = row.get("trigger_price")
+    mode = row.get("margin_mode")
+    return (f"algo {row.get('algo_type', '')} #{row.get('algo_order_id', '')} {row['symbol']} {row.get('side', '')} "
+            f"{row.get('quantity', '')}" + (f" trigger {decimal_text(trigger)}" if trigger not in (None, "") else "")
+            + (f" ({str(mode).lower()})" if mode else "")).replace("  ", " ")
 
 
 def _describe_order(row: dict) -> str:

@@ -480,3 +480,47 @@ async def test_ccxt_bitget_client_works_against_the_simulator(sim):
         await exchange.close()
     paths = {c["path"] for c in sim.venues["bitget"].calls}
     assert "/api/v2/mix/account/set-margin-mode" in paths
+
+
+# --- case, statuses and time ranges, as the venue's own pages show them --------------------------
+async def test_symbols_product_types_and_margin_coins_in_any_case(client, sim):
+    lower = {"symbol": "btcusdt", "productType": "usdt-futures", "marginCoin": "usdt"}  # the docs' own curl
+    status, body = await client.get(ACCOUNT, lower)
+    assert status == 200 and body["data"]["crossedMarginLeverage"] == "10"
+    status, body = await client.post(SET_LEVERAGE, {**lower, "leverage": "6"})
+    assert status == 200 and body["data"]["symbol"] == "BTCUSDT"
+    assert account_state(sim)["symbols"]["BTCUSDT"]["crossedMarginLeverage"] == "6"
+    status, body = await client.get("/api/v2/mix/position/all-position",
+                                    {"productType": "usdt-futures", "marginCoin": "usdt"})
+    assert status == 200 and {p["symbol"] for p in body["data"]} == {"BTCUSDT", "SOLUSDT"}
+    status, body = await client.get("/api/v2/mix/order/orders-pending",
+                                    {"productType": "usdt-futures", "symbol": "ethusdt"})
+    assert [e["symbol"] for e in body["data"]["entrustedList"]] == ["ETHUSDT"]
+
+
+async def test_orders_pending_defaults_to_live_orders_of_the_last_three_months():
+    now = int(time.time() * 1000)
+    day = 86_400_000
+    orders = [{"symbol": "ETHUSDT", "marginCoin": "USDT", "side": "buy", "size": "1", "price": "1000",
+               "marginMode": "crossed", **extra}
+              for extra in ({}, {"status": "partially_filled"}, {"cTime": str(now - 200 * day)})]
+    changed = world()
+    changed["bitget"]["accounts"][0]["orders"] = orders
+    async with SimServer(changed) as server, aiohttp.ClientSession() as session:
+        client = Client(server.url, session)
+        path, line = "/api/v2/mix/order/orders-pending", {"productType": "USDT-FUTURES"}
+
+        async def sizes(**params):
+            status, body = await client.get(path, {**line, **params})
+            assert status == 200, body
+            return len(body["data"]["entrustedList"] or [])
+
+        assert await sizes() == 1  # live, recent
+        assert await sizes(status="partially_filled") == 1
+        assert await sizes(startTime=str(now - 250 * day), endTime=str(now - 170 * day)) == 1
+        assert await sizes(startTime=str(now - 250 * day)) == 1  # end defaults to start + three months
+        status, body = await client.get(path, {**line, "startTime": str(now - 200 * day), "endTime": str(now)})
+        assert (status, body["code"]) == (400, "40020")  # more than three months in one query
+        status, body = await client.get("/api/v2/mix/order/orders-plan-pending",
+                                        {**line, "planType": "normal_plan", "startTime": "1", "endTime": str(now)})
+        assert (status, body["code"]) == (400, "40020")

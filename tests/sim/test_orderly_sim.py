@@ -262,19 +262,21 @@ async def test_leverage_single_symbol_and_cap(signer):
 async def test_batch_leverage_semantics(signer):
     async with SimServer(make_world(signer)) as srv:
         # CROSS batch: every symbol gets min(requested, its maximum)
-        status, body = await call(srv, signer, "POST", "/v1/client/leverage", {"leverage": 20, "margin_mode": "CROSS"})
+        status, body = await call(srv, signer, "POST", "/v1/client/leverages",
+                                  {"leverage": 20, "margin_mode": "CROSS"})
         assert status == 200 and body["success"]
         status, body = await call(srv, signer, "GET", "/v1/client/leverages")
         got = leverages(body)
         assert (got[(BTC, "CROSS")], got[(ETH, "CROSS")], got[(NEAR, "CROSS")]) == (20, 20, 10)
         assert got[(BTC, "ISOLATED")] == 5  # the other mode is untouched
-        # ISOLATED batch: symbols with an isolated position (BTC) or pending orders (ETH) are skipped
+        # ISOLATED batch: a symbol with an isolated position (BTC) is skipped; ETH's pending order is CROSS,
+        # which does not use the isolated leverage, so ETH is updated
         status, body = await call(srv, signer, "POST", "/v1/client/leverages", {"leverage": 8, "margin_mode": "ISOLATED"})
         assert status == 200
-        assert {r["symbol"] for r in body["data"]["rows"]} == {NEAR}
+        assert {r["symbol"] for r in body["data"]["rows"]} == {ETH, NEAR}
         status, body = await call(srv, signer, "GET", "/v1/client/leverages")
         got = leverages(body)
-        assert (got[(BTC, "ISOLATED")], got[(ETH, "ISOLATED")], got[(NEAR, "ISOLATED")]) == (5, 10, 8)
+        assert (got[(BTC, "ISOLATED")], got[(ETH, "ISOLATED")], got[(NEAR, "ISOLATED")]) == (5, 8, 8)
         # margin_mode defaults to CROSS
         status, body = await call(srv, signer, "POST", "/v1/client/leverages", {"leverage": 3})
         got = leverages((await call(srv, signer, "GET", "/v1/client/leverages"))[1])
@@ -435,7 +437,7 @@ async def test_faults_rate_limit_and_busy(signer):
         status, body = await call(srv, signer, "GET", "/v1/positions")
         assert (status, body["code"]) == (429, -1003)
         status, body = await call(srv, signer, "GET", "/v1/positions")
-        assert (status, body["success"], body["code"]) == (400, False, -1011)
+        assert (status, body["success"], body["code"]) == (400, False, -1012)  # "rejected ... try again"
         status, body = await call(srv, signer, "GET", "/v1/positions")
         assert status == 200
 
@@ -461,8 +463,10 @@ async def test_ccxt_woofipro_against_the_simulator(signer):
 
             leverage = await exchange.fetch_leverage("BTC/USDC:USDC")  # ccxt reads /v1/client/info
             assert leverage["longLeverage"] == 20
-            response = await exchange.v1PrivateGetClientLeverages()  # the per-symbol, per-mode settings
-            assert leverages(response)[(BTC, "ISOLATED")] == 5
+            # the per-symbol, per-mode settings, through ccxt's own signed request path (the test extra holds ccxt
+            # at a version whose woofipro has no named method for it)
+            response = await exchange.request("client/leverages", ["v1", "private"], "GET", {})
+            assert str(leverages(response)[(BTC, "ISOLATED")]) == "5"  # older ccxt gives numbers as text
 
             open_orders = await exchange.fetch_open_orders()
             assert [order["symbol"] for order in open_orders] == ["ETH/USDC:USDC"]
@@ -470,17 +474,93 @@ async def test_ccxt_woofipro_against_the_simulator(signer):
             balance = await exchange.fetch_balance()
             assert balance["USDC"]["total"] == 100000
 
-            result = await exchange.add_margin("BTC/USDC:USDC", 25)
-            assert result["status"] == "ok"
+            result = await exchange.request("position_margin", ["v1", "private"], "POST",
+                                            {"symbol": BTC, "amount": "25", "type": "ADD"})
+            assert result["success"] is True
             state = account_state(srv)
             assert state["positions"][0]["margin"] == "1525" and state["balances"]["USDC"] == "99975"
 
-            with pytest.raises(ccxt_async.BadRequest):
-                await exchange.set_margin_mode("cross", "BTC/USDC:USDC")  # isolated position open
+            with pytest.raises(ccxt_async.BadRequest):  # isolated position open
+                await exchange.request("client/margin_mode", ["v1", "private"], "POST",
+                                       {"symbol": BTC, "default_margin_mode": "CROSS"})
             with pytest.raises(ccxt_async.InsufficientFunds):
-                await exchange.reduce_margin("BTC/USDC:USDC", 1000)
+                await exchange.request("position_margin", ["v1", "private"], "POST",
+                                       {"symbol": BTC, "amount": "1000", "type": "REDUCE"})
         finally:
             await exchange.close()
         calls = srv.venues["orderly"].calls
         assert any(c["path"] == "/v1/position_margin" and c["status"] == 200 for c in calls)
         assert all(c["status"] != 401 for c in calls)
+
+
+async def test_isolated_orders_and_algo_orders_lock_isolated_leverage_but_cross_orders_do_not(signer):
+    world = make_world(signer, positions=[], orders=[
+        {"symbol": ETH, "side": "BUY", "order_price": "2000", "order_quantity": "1", "margin_mode": "CROSS"},
+        {"symbol": NEAR, "side": "BUY", "order_price": "5", "order_quantity": "1", "margin_mode": "ISOLATED"},
+    ], algo_orders=[
+        {"symbol": BTC, "side": "SELL", "algo_type": "STOP", "quantity": "0.1", "trigger_price": "50000",
+         "margin_mode": "ISOLATED"},
+    ])
+    async with SimServer(world) as srv:
+        for symbol, expected in ((ETH, 200), (NEAR, 400), (BTC, 400)):
+            status, body = await call(srv, signer, "POST", "/v1/client/leverages",
+                                      {"symbol": symbol, "leverage": 4, "margin_mode": "ISOLATED"})
+            assert status == expected, (symbol, body)
+        state = account_state(srv)
+        assert state["leverage"][ETH]["ISOLATED"] == "4" and state["leverage"][BTC]["ISOLATED"] == "5"
+        # the isolated algo order also keeps BTC's default margin mode (ISOLATED) from changing
+        status, body = await call(srv, signer, "POST", "/v1/client/margin_mode",
+                                  {"symbol": BTC, "default_margin_mode": "CROSS"})
+        assert (status, body["code"]) == (400, -1005)
+
+
+async def test_algo_orders_are_listed_with_their_margin_mode(signer):
+    world = make_world(signer, algo_orders=[
+        {"symbol": BTC, "side": "SELL", "algo_type": "TP_SL", "quantity": "0.1", "trigger_price": "70000",
+         "margin_mode": "ISOLATED"},
+        {"symbol": ETH, "side": "BUY", "algo_type": "STOP", "quantity": "1", "trigger_price": "2500",
+         "margin_mode": "CROSS", "algo_status": "FILLED"},
+    ])
+    async with SimServer(world) as srv:
+        status, body = await call(srv, signer, "GET", "/v1/algo/orders?page=1&size=500&status=INCOMPLETE")
+        assert status == 200 and body["data"]["meta"]["total"] == 1
+        (row,) = body["data"]["rows"]
+        assert (row["symbol"], row["margin_mode"], row["algo_type"], row["algo_status"]) == (
+            BTC, "ISOLATED", "TP_SL", "NEW")
+        status, body = await call(srv, signer, "GET", "/v1/algo/orders?algo_type=STOP")
+        assert [r["symbol"] for r in body["data"]["rows"]] == [ETH]
+
+
+async def test_the_older_leverage_path_without_symbol_sets_the_account_max_leverage(signer):
+    async with SimServer(make_world(signer)) as srv:
+        before = account_state(srv)["leverage"]
+        status, body = await call(srv, signer, "POST", "/v1/client/leverage", {"leverage": 10})
+        assert status == 200 and body["success"]
+        info = (await call(srv, signer, "GET", "/v1/client/info"))[1]["data"]
+        assert info["max_leverage"] == 10
+        assert account_state(srv)["leverage"] == before  # no symbol's leverage moved
+        status, body = await call(srv, signer, "POST", "/v1/client/leverage", {"leverage": 7})
+        assert (status, body["code"]) == (400, -1005)  # not one of /v1/public/config's choices
+        choices = (await public(srv, "/v1/public/config"))[1]["data"]["available_futures_leverage"]
+        assert "10" in choices.split(",") and "7" not in choices.split(",")
+        # with a symbol it sets that symbol's leverage in that mode, as the JS SDK uses it
+        status, body = await call(srv, signer, "POST", "/v1/client/leverage",
+                                  {"symbol": ETH, "leverage": 7, "margin_mode": "CROSS"})
+        assert status == 200 and account_state(srv)["leverage"][ETH]["CROSS"] == "7"
+
+
+async def test_standard_base64_signatures_are_accepted(signer):
+    async with SimServer(make_world(signer)) as srv:
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            timestamp = str(int(time.time() * 1000))
+            path = "/v1/client/leverages"
+            signature = encode(signer.key.sign(f"{timestamp}GET{path}".encode()).signature).decode()
+            headers = {"orderly-account-id": ACCOUNT, "orderly-key": signer.orderly_key,
+                       "orderly-timestamp": timestamp, "orderly-signature": signature}
+            async with aiohttp.ClientSession() as session:
+                async with session.get(srv.url + path, headers=headers) as response:
+                    assert response.status == 200, await response.text()
+        headers["orderly-signature"] = base64.b64encode(b"x" * 64).decode()
+        async with aiohttp.ClientSession() as session:
+            async with session.get(srv.url + path, headers=headers) as response:
+                assert response.status == 401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
+from .client import VenueClient
 from .connections import Connections
 from .diff import diff_account
 from .errors import ConfigError, ReconcilerError, VenueError
@@ -96,6 +97,8 @@ class _Answered:
 
     def __getattr__(self, name):
         return getattr(self._client, name)
+
+    request_all = VenueClient.request_all  # so its requests go through `request` below
 
     async def request(self, call, **options):
         try:

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 
 import hashlib
 import json
+import sys
 from decimal import Decimal, InvalidOperation
 
 from ..errors import ConfigError, VenueError
@@ -94,7 +95,7 @@ class Adapter(ABC):
         bytes that are not UTF-8, JSON that is not an object)."""
         try:
             response.text.encode("utf-8")  # the transport keeps undecodable bytes as surrogates
-            payload = json.loads(response.text, parse_float=Decimal)
+            payload = _bounded_json(response.text)
         except UnicodeEncodeError:
             raise self.error(None, f"HTTP {response.status}: the answer is not UTF-8 text", response,
                              self.kind_of(None, response.status)) from None
@@ -185,6 +186,21 @@ class Adapter(ABC):
     @abstractmethod
     def margin_call(self, symbol: str, side: str | None, delta: Decimal) -> Call:
         ...
+
+
+JSON_DEPTH_LIMIT = 1000  # Python's default; a library may raise the interpreter's, the C decoder would then crash
+
+
+def _bounded_json(text: str):
+    """json.loads with Decimal numbers, refusing (RecursionError) an answer nested deeper than JSON_DEPTH_LIMIT."""
+    raised = sys.getrecursionlimit()
+    if raised > JSON_DEPTH_LIMIT:
+        sys.setrecursionlimit(JSON_DEPTH_LIMIT)
+    try:
+        return json.loads(text, parse_float=Decimal)
+    finally:
+        if raised > JSON_DEPTH_LIMIT:
+            sys.setrecursionlimit(raised)
 
 
 def describe_activity(positions: list[Position], orders: list[Order]) -> list[str]:

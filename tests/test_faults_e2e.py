@@ -35,7 +35,7 @@ KINDS = {
 UNKNOWN_OUTCOMES = {
     "okx": [(500, "50026"), (400, "50004")],
     "bitget": [(500, "40015")],
-    "orderly": [(500, "-1000")],
+    "orderly": [(500, "-1000"), (500, "-1011")],
 }
 MARGIN_WRITES = {"okx": "/api/v5/account/position/margin-balance", "bitget": "/api/v2/mix/account/set-margin",
                  "orderly": "/v1/position_margin"}

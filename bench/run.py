@@ -47,6 +47,7 @@ from reconciler.sim.server import SimServer  # noqa: E402
 
 from bench.baselines import run_baseline  # noqa: E402
 from bench.proxy import LatencyProxy  # noqa: E402
+from bench.estimate import run_estimate  # noqa: E402
 from bench.scale import run_scale  # noqa: E402
 from bench.venue_limits import account_limits  # noqa: E402
 from bench.world import ACCOUNTS, ORDERLY_LEVERAGE_WRITE, VENUES, Drift, build, write_desired  # noqa: E402
@@ -261,6 +262,10 @@ def markdown(result: dict) -> str:
         if ratios:
             lines += ["", ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in ratios.items())
                       + f" (size ratio {r['scale']['size_ratio']})"]
+    if "estimate" in r:
+        e = r["estimate"]
+        lines += ["", f"Estimate case (one Bitget account, {e['symbols']} leverage changes): the plan said about "
+                      f"{e['estimate_seconds']} s, the apply took {e['apply_seconds']} s ({e['ratio']}×)."]
     lines += ["", "| target | result |", "| --- | --- |"]
     lines += [f"| {name.replace('_', ' ')} | {yes(ok)} |" for name, ok in r["targets"].items()]
     return "\n".join(lines)
@@ -281,7 +286,13 @@ async def main_async(args) -> dict:
         blind = None if args.no_blind else await run_baseline("blind", world, accounts, workdir,
                                                                args.orderly_leverage_limit)
         scale = await run_scale(sizes, workdir, set(sizes[-2:]) if args.profile else set()) if sizes else None
-    return summarize(args, n, drift, ours, latency, careful, blind, scale, time.perf_counter() - started)
+        estimate_symbols = args.estimate if args.estimate is not None else (0 if args.quick else 300)
+        estimate = await run_estimate(estimate_symbols, workdir) if estimate_symbols else None
+    result = summarize(args, n, drift, ours, latency, careful, blind, scale, time.perf_counter() - started)
+    if estimate:
+        result["estimate"] = estimate
+        result["targets"]["estimate_within_25_percent"] = abs(estimate["ratio"] - 1) <= 0.25
+    return result
 
 
 def main(argv=None) -> int:
@@ -293,6 +304,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-latency", action="store_true", help="skip the latency case")
     parser.add_argument("--no-blind", action="store_true", help="skip the blind ccxt baseline")
     parser.add_argument("--json", action="store_true", help="print one JSON object and nothing else")
+    parser.add_argument("--estimate", type=int, help="symbols of the estimate case, one Bitget account all drifted "
+                                                     "(default 300; 0 with --quick)")
     parser.add_argument("--orderly-leverage-limit", default="5/10s",
                         help="modelled VIP tier for Orderly's leverage write (documented: 5/60s)")
     args = parser.parse_args(argv)

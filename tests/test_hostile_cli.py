@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import os
-import pty
-import select
 import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
 import test_bitget_e2e as bitget
+from terminal import at_the_prompt, finish
 from test_hostile_files import assert_one_clear_line
 
 WORLD = "world.yaml"
@@ -103,40 +101,6 @@ def test_sim_on_a_busy_port_is_one_line(tmp_path):
     assert_one_clear_line(result.returncode, result.stderr, "cannot listen on 127.0.0.1:")
 
 
-def at_the_prompt(path, cwd):
-    """apply FILE on a pseudo-terminal, stopped at the yes prompt: (process, terminal, text so far)."""
-    primary, secondary = pty.openpty()
-    env = {**os.environ, "RECONCILER_LOCK_DIR": str(cwd / "locks"), "NO_COLOR": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", str(path)], cwd=cwd, env=env,
-                               stdin=secondary, stdout=secondary, stderr=secondary)
-    os.close(secondary)
-    seen = b""
-    deadline = time.monotonic() + 30
-    while b"Only 'yes' is accepted" not in seen:
-        assert time.monotonic() < deadline, seen.decode(errors="replace")
-        seen += os.read(primary, 4096)
-    return process, primary, seen
-
-
-def finish(process, primary, seen: bytes) -> tuple[int, str]:
-    """Read until the process closes the terminal; a process still waiting after 20 s is a failure."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if not select.select([primary], [], [], 0.5)[0]:
-            continue
-        try:
-            chunk = os.read(primary, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    else:
-        process.kill()
-        pytest.fail("still running after the answer: " + seen.decode(errors="replace"))
-    process.wait(timeout=30)
-    os.close(primary)
-    return process.returncode, seen.decode(errors="replace")
 
 
 def test_ctrl_d_at_the_prompt_cancels(sim, tmp_path):

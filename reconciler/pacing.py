@@ -42,17 +42,23 @@ class SharedWindow:
         self._path = directory / f"{name}.json"
         self._lock = FileLock(str(directory / f"{name}.lock"), thread_local=False)
         self._directory = directory
+        self._gate = asyncio.Lock()
 
     async def acquire(self, on_wait=None) -> str:
-        """Reserve a slot; returns the reservation to hand back to `release`."""
+        """Reserve a slot; returns the reservation to hand back to `release`.
+
+        Waiters of one process queue in order behind one gate, so only the first of them looks at the
+        shared file while the window is full (hundreds of queued requests do not poll it at once).
+        """
         token = uuid.uuid4().hex
-        while True:
-            delay = self._reserve(token)
-            if delay == 0.0:
-                return token
-            if on_wait and delay > 0:
-                on_wait(delay)
-            await asyncio.sleep(delay if delay > 0 else POLL)
+        async with self._gate:
+            while True:
+                delay = self._reserve(token)
+                if delay == 0.0:
+                    return token
+                if on_wait and delay > 0:
+                    on_wait(delay)
+                await asyncio.sleep(delay if delay > 0 else POLL)
 
     async def release(self, token: str) -> None:
         with self._state() as state:

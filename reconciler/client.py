@@ -18,6 +18,7 @@ from .pacing import Pacer
 from .plan import Call
 from .transport import AiohttpTransport, Transport, TransportError
 
+MAX_IN_FLIGHT = 16  # requests of one account on the wire at once (each is a connection; the pool holds 100)
 MAX_ATTEMPTS = 5  # for answers that say nothing about load (5xx, dropped connections)
 RATE_LIMIT_BUDGET = 60.0  # seconds a request may keep waiting out a venue's rate limit or busy answers
 CLOCK_ALLOWANCE = 1.0  # seconds added to what the Date headers tell of this machine's clock being ahead
@@ -45,6 +46,7 @@ class VenueClient:
         self.sent = 0  # requests that went out, retries included
         self.sent_per_endpoint: Counter[str] = Counter()
         self.public_cache = {} if public_cache is None else public_cache  # shared by a run's clients
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         self.clock_ahead = 0.0  # how far this machine's clock may run ahead of the venue's (from Date headers)
 
     async def close(self) -> None:
@@ -100,43 +102,48 @@ class VenueClient:
                                   f"{call.path[:80]!r}: not an endpoint the {self.adapter.venue} adapter uses")
 
     async def _send_once(self, call: Call, signed: bool, attempt: int):
+        async with self._in_flight:  # what the limits allow at once, but never more open connections
+            token = await self.pacer.acquire(call.endpoint)
+            try:
+                return await self._exchange(call, signed, attempt)
+            finally:
+                await self.pacer.release(call.endpoint, token)
+
+    async def _exchange(self, call: Call, signed: bool, attempt: int):
+        """One request and its answer, journaled: intent before a write, outcome after."""
         qs = query_string(call.query)
         path = call.path + (f"?{qs}" if qs else "")
         body = json.dumps(call.body, separators=(",", ":")) if call.body is not None else None
         account, venue = self.adapter.account.name, self.adapter.venue
-        token = await self.pacer.acquire(call.endpoint)
+        if self.journal is not None and call.method != "GET":
+            self.journal.intent(account=account, venue=venue, call=call, attempt=attempt)
+        # Signed as it leaves the pacer, so a long queue never sends an expired timestamp.
+        headers = self.adapter.sign(call.method, path, body or "") if signed else self.adapter.public_headers()
+        signed_at = time.time()
+        started = time.monotonic()
+        status, code, error = None, None, None
         try:
-            if self.journal is not None and call.method != "GET":
-                self.journal.intent(account=account, venue=venue, call=call, attempt=attempt)
-            # Signed as it leaves the pacer, so a long queue never sends an expired timestamp.
-            headers = self.adapter.sign(call.method, path, body or "") if signed else self.adapter.public_headers()
-            signed_at = time.time()
-            started = time.monotonic()
-            status, code, error = None, None, None
-            try:
-                self.sent += 1
-                self.sent_per_endpoint[call.endpoint] += 1
-                raw = await self.transport.send(call.method, self.base_url + path, headers, body)
-                status = raw.status
-                self._note_clock(raw.headers.get("Date"))
-                data = self.adapter.parse(raw)
-                code = self.adapter.success_code
-                return data
-            except VenueError as exc:
-                code, error = exc.code, exc.message
-                if exc.kind == "rate_limit":
-                    self.pacer.penalize(call.endpoint)  # the rest of the window is spent before any retry
-                raise self._stamped(exc, signed_at) from None
-            except TransportError as exc:
-                kind = "timeout" if exc.timeout else ("network" if exc.sent else "unreachable")
-                error = str(exc)
-                raise self._stamped(VenueError(venue, None, error, kind=kind), signed_at) from None
-            finally:
-                if self.journal is not None:
-                    self.journal.outcome(account=account, venue=venue, call=call, attempt=attempt, status=status,
-                                         code=code, duration=time.monotonic() - started, error=error)
+            self.sent += 1
+            self.sent_per_endpoint[call.endpoint] += 1
+            raw = await self.transport.send(call.method, self.base_url + path, headers, body)
+            status = raw.status
+            self._note_clock(raw.headers.get("Date"))
+            data = self.adapter.parse(raw)
+            code = self.adapter.success_code
+            return data
+        except VenueError as exc:
+            code, error = exc.code, exc.message
+            if exc.kind == "rate_limit":
+                self.pacer.penalize(call.endpoint)  # the rest of the window is spent before any retry
+            raise self._stamped(exc, signed_at) from None
+        except TransportError as exc:
+            kind = "timeout" if exc.timeout else ("network" if exc.sent else "unreachable")
+            error = str(exc)
+            raise self._stamped(VenueError(venue, None, error, kind=kind), signed_at) from None
         finally:
-            await self.pacer.release(call.endpoint, token)
+            if self.journal is not None:
+                self.journal.outcome(account=account, venue=venue, call=call, attempt=attempt, status=status,
+                                     code=code, duration=time.monotonic() - started, error=error)
 
     def _stamped(self, exc: VenueError, signed_at: float) -> VenueError:
         exc.account = self.adapter.account.name

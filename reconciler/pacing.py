@@ -74,11 +74,13 @@ class SharedWindow:
     def _reserve(self, token: str) -> float:
         with self._state() as state:
             now = time.time()
-            in_flight, gone = [], []
+            in_flight, gone, me = [], [], os.getpid()
             for entry in state["in_flight"]:
-                (in_flight if now - entry[1] < STALE_IN_FLIGHT and _alive(entry[2]) else gone).append(entry)
+                alive = entry[2] == me or _alive(entry[2])
+                (in_flight if now - entry[1] < STALE_IN_FLIGHT and alive else gone).append(entry)
             # A request whose process died may still have reached the venue: it counts as answered now.
-            done = [t for t in state["done"] + [now] * len(gone) if now - t < self.seconds]
+            # Only the newest `count` answers can decide when a slot frees: older ones are dropped.
+            done = [t for t in state["done"] + [now] * len(gone) if now - t < self.seconds][-self.count:]
             state["done"], state["in_flight"] = done, in_flight
             used = len(done) + len(in_flight)
             if used < self.count:
@@ -154,7 +156,7 @@ class Pacer:
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid() or os.name == "nt":  # on Windows, os.kill(pid, 0) would end the process
+    if os.name == "nt":  # on Windows, os.kill(pid, 0) would end the process
         return True
     try:
         os.kill(pid, 0)

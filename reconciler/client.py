@@ -96,7 +96,7 @@ class VenueClient:
         token = await self.pacer.acquire(call.endpoint)
         try:
             if self.journal is not None and call.method != "GET":
-                self.journal.intent(account=account, venue=venue, call=call, attempt=attempt)
+                await self.journal.intent(account=account, venue=venue, call=call, attempt=attempt)
             # Signed as it leaves the pacer, so a long queue never sends an expired timestamp.
             headers = self.adapter.sign(call.method, path, body or "") if signed else self.adapter.public_headers()
             signed_at = time.time()
@@ -114,7 +114,7 @@ class VenueClient:
             except VenueError as exc:
                 code, error = exc.code, exc.message
                 if exc.kind == "rate_limit":
-                    self.pacer.penalize(call.endpoint)  # the rest of the window is spent before any retry
+                    await self.pacer.penalize(call.endpoint)  # the rest of the window is spent before any retry
                 raise self._stamped(exc, signed_at) from None
             except TransportError as exc:
                 kind = "timeout" if exc.timeout else ("network" if exc.sent else "unreachable")
@@ -122,8 +122,9 @@ class VenueClient:
                 raise self._stamped(VenueError(venue, None, error, kind=kind), signed_at) from None
             finally:
                 if self.journal is not None:
-                    self.journal.outcome(account=account, venue=venue, call=call, attempt=attempt, status=status,
-                                         code=code, duration=time.monotonic() - started, error=error)
+                    await self.journal.outcome(account=account, venue=venue, call=call, attempt=attempt,
+                                               status=status, code=code, duration=time.monotonic() - started,
+                                               error=error)
         finally:
             await self.pacer.release(call.endpoint, token)
 

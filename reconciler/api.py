@@ -34,7 +34,7 @@ async def open_run(state: DesiredState, accounts=None, *, lock: bool = True, loc
     await backend.open()
     journal = None
     try:
-        journal = backend.journal(run.run_id)
+        journal = backend.journal(run.run_id) if command != "plan" else None  # a plan's reads are not journaled
         await backend.start_run(run)
         async with Connections(simulator_world=state.simulator_world, config_path=state.path,
                                journal=journal, backend=backend) as connections:

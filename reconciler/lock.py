@@ -1,4 +1,4 @@
-"""One run per venue account per machine (local backend): a lock file per venue identity, held from the first read to the last write."""
+"""Local backend locks: a lock file per venue identity, held from the first read to the last write."""
 
 from __future__ import annotations
 

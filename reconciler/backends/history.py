@@ -1,4 +1,4 @@
-"""What `history` answers, the same from every backend: runs and their calls that touched an account or symbol, newest first."""
+"""What `history` answers from every backend alike: runs and calls that touched an account or symbol, newest first."""
 
 from __future__ import annotations
 

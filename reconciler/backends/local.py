@@ -1,4 +1,4 @@
-"""The local backend: lock files, rate-window files and applied plans beside them, the JSON-lines journal and runs file."""
+"""The local backend: lock, rate-window and applied-plan files beside each other; the JSON-lines journal and runs."""
 
 from __future__ import annotations
 

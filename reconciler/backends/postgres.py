@@ -1,4 +1,4 @@
-"""The postgres backend: advisory locks, rate windows, the journal, runs and applied plans in one database shared by machines."""
+"""The postgres backend: advisory locks, rate windows, journal, runs and applied plans in one database for all."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ class PostgresBackend(Backend):
         return await self._run(work, what)
 
     def _plain(self, exc: BaseException) -> str:
-        text = " ".join(str(exc).split()) or type(exc).__name__
+        text = " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
         password = urlsplit(self._url).password
         return text.replace(password, "***") if password else text
 

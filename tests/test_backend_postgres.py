@@ -10,11 +10,10 @@ import sys
 import time
 
 import test_bitget_e2e as bitget
-from conftest import writes
-from pg import PASSWORD, pg_server, pg_url  # noqa: F401  (fixtures)
+from conftest import write_yaml, writes
+from pg import PASSWORD, PostgresServer, pg_server, pg_url  # noqa: F401  (pg_server, pg_url: fixtures)
 from test_concurrency_e2e import SLOW, margin_moves
 from test_pacing_e2e import bitget_block, rate_limited
-from conftest import write_yaml
 
 
 def machine(tmp_path, name: str) -> dict:
@@ -67,6 +66,9 @@ def test_a_missing_variable_or_unknown_backend_is_one_clear_line(cli, tmp_path):
                                          "environment")
     code, _, err = cli("backend", "init", "--backend", "mysql://u:hunter2@db/x")
     assert code == 1 and "is not known" in err and "hunter2" not in err
+    code, _, err = cli("backend", "init", "--backend", "postgresql://u@127.0.0.1:9/x?password=qq-secret")
+    assert code == 1 and len(err.splitlines()) == 1 and "cannot be reached" in err and "qq-secret" not in err
+    assert "password=***" in err
 
 
 def test_an_unreachable_backend_refuses_apply_before_any_venue_is_read(start_sim, cli, tmp_path, monkeypatch):
@@ -146,7 +148,6 @@ def test_a_saved_plan_is_applied_at_most_once_across_machines(start_sim, pg_url,
 
 
 def test_the_backend_going_away_mid_apply_stops_sending_and_loses_nothing_acknowledged(start_sim, tmp_path):
-    from pg import PostgresServer
     server = PostgresServer()  # its own server: this test stops it
     try:
         url = server.create_database("gone")

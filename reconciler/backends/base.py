@@ -9,7 +9,7 @@ import socket
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from ..errors import ReconcilerError
 
@@ -110,17 +110,29 @@ def expand(url: str, environ=None) -> str:
     return _VARIABLE.sub(value, url)
 
 
+def passwords(url: str) -> list[str]:
+    """The passwords a URL carries (after `user:` or as `?password=`), to keep out of every message."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    found = [parts.password, unquote(parts.password)] if parts.password else []
+    return found + [value for value in parse_qs(parts.query).get("password", []) if value]
+
+
 def redacted(url: str) -> str:
     """The URL as it may be shown: any password replaced by ***."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<backend URL that cannot be parsed>"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = netloc[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+    if parts.password is not None:
+        netloc = parts.netloc.rsplit("@", 1)
+        parts = parts._replace(netloc=f"{netloc[0].split(':', 1)[0]}:***@{netloc[1]}")
+    if "password" in parse_qs(parts.query):
+        parts = parts._replace(query=urlencode([(key, "***" if key == "password" else value)
+                                                for key, value in parse_qsl(parts.query)], safe="*"))
+    return urlunsplit(parts)
 
 
 def backend_from_url(url: str | None, *, journal_path: str | None = None, environ=None) -> Backend:

@@ -8,12 +8,11 @@ import json
 import time
 import uuid
 from contextlib import asynccontextmanager
-from urllib.parse import urlsplit
 
 from ..journal import JournalError
 from ..lock import holder_description
 from ..pacing import POLL, STALE_IN_FLIGHT
-from .base import Backend, BackendError, RunRecord, Window
+from .base import Backend, BackendError, RunRecord, Window, passwords
 from .history import matching
 from .schema import LATEST, MIGRATIONS, VERSION_TABLE
 
@@ -86,8 +85,9 @@ class PostgresBackend(Backend):
 
     def _plain(self, exc: BaseException) -> str:
         text = " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
-        password = urlsplit(self._url).password
-        return text.replace(password, "***") if password else text
+        for password in passwords(self._url):
+            text = text.replace(password, "***")
+        return text
 
     async def _migrate(self) -> str:
         async def work(connection):

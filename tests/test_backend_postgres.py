@@ -231,3 +231,26 @@ def test_history_from_the_local_backend(start_sim, cli, tmp_path):
     assert [c["path"].rsplit("/", 1)[1] for c in runs[0]["calls"] if c["method"] == "POST"] == [
         "set-margin", "set-leverage"]  # newest first
     assert all(c["status"] == 200 for c in runs[0]["calls"])
+
+
+def test_a_run_whose_lock_session_is_cut_stops_and_another_machine_finishes(start_sim, pg_url, pg_server, tmp_path):
+    sim = start_sim(bitget.world())
+    path = bitget.config(tmp_path, sim.url, rate_limits=SLOW)
+    process = start(machine(tmp_path, "cut"), "apply", path, "--auto-approve", "--backend", pg_url)
+    wait_for_writes(sim, process)
+    database = pg_url.rsplit("/", 1)[1]
+    cut = pg_server.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                            "AND application_name = 'reconciler'", (database,))
+    assert cut == [(True,)]  # its one session: the lock, the windows and the journal go with it
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1 and "nothing more is sent" in out + err, out + err
+    stopped_after = len(writes(sim.calls("bitget")))
+    assert stopped_after < 5
+    code, out, err = run(machine(tmp_path, "other"), "apply", path, "--auto-approve", "--backend", pg_url)
+    assert code == 3, out + err  # the lock was free: the other machine planned afresh and finished the work
+    assert len(margin_moves(sim)) == 1
+    state = sim.state("bitget")["accounts"][0]
+    assert next(p for p in state["positions"] if p["symbol"] == "ETHUSDT")["marginSize"] == "400"
+    assert state["symbols"]["XRPUSDT"]["marginMode"] == "isolated"
+    journaled = pg_server.execute("SELECT count(*) FROM reconciler_calls WHERE method <> 'GET'", database=database)
+    assert journaled == [(len(writes(sim.calls("bitget"))),)]

@@ -209,16 +209,18 @@ class PostgresWindow(Window):
     def __init__(self, backend: PostgresBackend, key: str, count: int, seconds: float):
         self.backend, self.key, self.count, self.seconds = backend, key, count, seconds
         self._lock_key = _key(f"window {key}") & 0x7FFFFFFF
+        self._gate = asyncio.Lock()  # this process's waiters queue here; only the first asks the database
 
     async def acquire(self, on_wait=None) -> str:
         token = uuid.uuid4().hex
-        while True:
-            delay = await self.backend._run(lambda connection: self._reserve(connection, token), "pacing")
-            if delay == 0.0:
-                return token
-            if on_wait and delay > 0:
-                on_wait(delay)
-            await asyncio.sleep(delay if delay > 0 else POLL)
+        async with self._gate:
+            while True:
+                delay = await self.backend._run(lambda connection: self._reserve(connection, token), "pacing")
+                if delay == 0.0:
+                    return token
+                if on_wait and delay > 0:
+                    on_wait(delay)
+                await asyncio.sleep(delay if delay > 0 else POLL)
 
     async def _reserve(self, connection, token: str) -> float:
         async with connection.transaction():

@@ -13,6 +13,8 @@ import test_bitget_e2e as bitget
 from conftest import write_yaml, writes
 from pg import PASSWORD, PostgresServer, pg_server, pg_url  # noqa: F401  (pg_server, pg_url: fixtures)
 from test_concurrency_e2e import SLOW, margin_moves
+
+PACED = {endpoint: "1/2s" for endpoint in SLOW}  # an apply that writes for several seconds: time to meet it
 from test_pacing_e2e import bitget_block, rate_limited
 
 
@@ -87,14 +89,14 @@ def test_an_unreachable_backend_refuses_apply_before_any_venue_is_read(start_sim
     assert writes(sim.calls("bitget")) == []
 
 
-def test_two_machines_applying_to_one_account_move_margin_once(start_sim, pg_url, tmp_path):
+def test_two_machines_applying_to_one_account_move_margin_once(start_sim, pg_url, cli, tmp_path):
     sim = start_sim(bitget.world())
-    path = bitget.config(tmp_path, sim.url, rate_limits=SLOW)
+    path = bitget.config(tmp_path, sim.url, rate_limits=PACED)
     first, second = machine(tmp_path, "ci-runner"), machine(tmp_path, "laptop")
     process = start(first, "apply", path, "--auto-approve", "--backend", pg_url)
     wait_for_writes(sim, process)
 
-    code, out, err = run(second, "apply", path, "--auto-approve", "--backend", pg_url)
+    code, out, err = cli("apply", path, "--auto-approve", "--backend", pg_url)  # this process: locks elsewhere
     assert code == 1 and "is in use by pid" in err and "lock in backend postgresql://reconciler:***@" in err, err
     code, out, err = run(second, "apply", path, "--auto-approve", "--backend", pg_url, "--lock-timeout", "60")
     assert code == 3, out + err  # waited for the first machine, then planned afresh
@@ -152,7 +154,7 @@ def test_the_backend_going_away_mid_apply_stops_sending_and_loses_nothing_acknow
     try:
         url = server.create_database("gone")
         sim = start_sim(bitget.world())
-        path = bitget.config(tmp_path, sim.url, rate_limits=SLOW)
+        path = bitget.config(tmp_path, sim.url, rate_limits=PACED)
         process = start(machine(tmp_path, "runner"), "apply", path, "--auto-approve", "--backend", url)
         wait_for_writes(sim, process)
         server.stop("immediate")
@@ -235,7 +237,7 @@ def test_history_from_the_local_backend(start_sim, cli, tmp_path):
 
 def test_a_run_whose_lock_session_is_cut_stops_and_another_machine_finishes(start_sim, pg_url, pg_server, tmp_path):
     sim = start_sim(bitget.world())
-    path = bitget.config(tmp_path, sim.url, rate_limits=SLOW)
+    path = bitget.config(tmp_path, sim.url, rate_limits=PACED)
     process = start(machine(tmp_path, "cut"), "apply", path, "--auto-approve", "--backend", pg_url)
     wait_for_writes(sim, process)
     database = pg_url.rsplit("/", 1)[1]

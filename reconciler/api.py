@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from contextlib import asynccontextmanager, nullcontext
+import uuid
+from collections import Counter
+from contextlib import asynccontextmanager
 
 from .config import load
 from .connections import Connections
-from .errors import StalePlanError
+from .backends import Backend, RunRecord, backend_from_url
+from .errors import ReconcilerError, StalePlanError
 from .executor import ApplyReport, execute, plan_differences
-from .journal import DEFAULT_JOURNAL, Journal
-from .lock import AccountLocks, lock_dir
+from .journal import DEFAULT_JOURNAL
 from .model import DesiredState
 from .plan import Plan
 from .planner import plan as _plan
@@ -19,33 +21,62 @@ from .planner import select
 
 @asynccontextmanager
 async def open_run(state: DesiredState, accounts=None, *, lock: bool = True, lock_timeout: float = 0.0,
-                   journal_path: str | None = None, progress=None):
-    """Connections to the chosen accounts, holding their locks (keyed by venue identity) from first read to last write."""
-    journal = Journal(journal_path) if journal_path else None
+                   journal_path: str | None = None, progress=None, backend=None, command: str = "apply"):
+    """Connections to the chosen accounts, holding their locks (keyed by venue identity) from first read to last write.
+
+    `backend` is a Backend, a URL (`local`, `postgresql://...`) or None for this machine's files. It is
+    opened before any venue is read (a backend that cannot be reached refuses the run), and the run is
+    recorded in it; set `connections.run.outcome` to say how the run ended.
+    """
+    run = RunRecord(run_id=uuid.uuid4().hex[:12], command=command, config_path=state.path,
+                    config_sha256=state.sha256, accounts=sorted(select(state, accounts)))
+    backend = backend if isinstance(backend, Backend) else backend_from_url(backend, journal_path=journal_path)
+    await backend.open()
+    journal = None
     try:
+        journal = backend.journal(run.run_id) if command != "plan" else None  # a plan's reads are not journaled
+        await backend.start_run(run)
         async with Connections(simulator_world=state.simulator_world, config_path=state.path,
-                               journal=journal) as connections:
+                               journal=journal, backend=backend) as connections:
+            connections.run = run
             if progress is not None:
                 connections.on_wait = progress.waiting
             holders: dict[str, list[str]] = {}
             for spec in select(state, accounts).values():
                 holders.setdefault(connections.identity(spec), []).append(spec.name)
             names = {identity: " and ".join(sorted(accounts)) for identity, accounts in holders.items()}
-            with AccountLocks(names, timeout=lock_timeout) if lock else nullcontext():
+            async with backend.locks(names, lock_timeout) if lock else _unlocked():
                 yield connections
+    except BaseException as exc:
+        run.outcome = f"stopped: {exc}" if isinstance(exc, ReconcilerError) else f"stopped: {type(exc).__name__}"
+        raise
     finally:
+        try:
+            await backend.finish_run(run, run.outcome or "stopped")
+        except ReconcilerError:
+            pass  # the backend went away: the error that stopped the run says so
         if journal:
             journal.close()
+        await backend.close()
 
 
-async def plan(state: DesiredState, *, accounts=None, symbols=None, progress=None) -> Plan:
+@asynccontextmanager
+async def _unlocked():
+    yield
+
+
+async def plan(state: DesiredState, *, accounts=None, symbols=None, progress=None, backend=None) -> Plan:
     """Read live state (GET only, no lock) and compute the plan."""
-    async with open_run(state, accounts, lock=False, progress=progress) as connections:
-        return await _plan(state, accounts=accounts, symbols=symbols, connections=connections)
+    async with open_run(state, accounts, lock=False, progress=progress, backend=backend,
+                        command="plan") as connections:
+        planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections)
+        connections.run.plan_id = planned.plan_id
+        connections.run.outcome = _plan_summary(planned)
+        return planned
 
 
 async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = DEFAULT_JOURNAL, progress=None,
-                lock_timeout: float = 0.0) -> ApplyReport:
+                lock_timeout: float = 0.0, backend=None) -> ApplyReport:
     """Apply a saved plan made from `state`: a claim to check, never an instruction.
 
     Under the accounts' locks the plan is made again from fresh live state; only if the fresh plan's
@@ -57,23 +88,24 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
                              f"was made from {str(plan.config_sha256)[:12]}); run plan again")
     scope = plan.scope or {}
     async with open_run(state, scope.get("accounts"), lock_timeout=lock_timeout, journal_path=journal_path,
-                        progress=progress) as connections:
+                        progress=progress, backend=backend, command="apply saved plan") as connections:
+        connections.run.plan_id = plan.plan_id
         fresh = await _plan(state, accounts=scope.get("accounts"), symbols=scope.get("symbols"),
                             connections=connections)
         differences = plan_differences(plan, fresh)
         if differences:
             raise StalePlanError(f"plan is stale, nothing was sent: {_listed(differences)}; run plan again")
-        record = AppliedPlans()
-        if record.seen(plan.plan_id):
+        if not await connections.backend.claim_plan(plan.plan_id, connections.run.run_id):
             raise StalePlanError(f"plan {plan.plan_id} was applied already and is applied at most once, nothing "
                                  "was sent; run plan again")
-        record.add(plan.plan_id)
-        return await execute(fresh, state, connections, progress)
+        report = await execute(fresh, state, connections, progress)
+        connections.run.outcome = _report_summary(report)
+        return report
 
 
 async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan=None, confirm=None,
                     journal_path: str | None = DEFAULT_JOURNAL, progress=None,
-                    lock_timeout: float = 0.0) -> ApplyReport | None:
+                    lock_timeout: float = 0.0, backend=None) -> ApplyReport | None:
     """Plan and apply in one run, under the accounts' locks from the first read to the last write.
 
     `on_plan(plan)` sees the plan (to show it). `confirm(plan) -> bool` is asked when there is
@@ -81,12 +113,14 @@ async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan
     (anything that moved while waiting refuses the apply). Returns None when not confirmed.
     """
     async with open_run(state, accounts, lock_timeout=lock_timeout, journal_path=journal_path,
-                        progress=progress) as connections:
+                        progress=progress, backend=backend) as connections:
         planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections)
+        connections.run.plan_id = planned.plan_id
         if on_plan:
             on_plan(planned)
         if confirm and any(c.status == "change" for c in planned.changes):
             if not confirm(planned):
+                connections.run.outcome = "cancelled at the prompt, nothing sent"
                 return None
             fresh = await _plan(state, accounts=accounts, symbols=symbols, connections=connections)
             differences = plan_differences(planned, fresh)
@@ -94,7 +128,22 @@ async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan
                 raise StalePlanError("the live state changed while the plan waited for an answer, nothing was sent: "
                                      + _listed(differences) + "; run apply again")
             planned = fresh
-        return await execute(planned, state, connections, progress)
+        report = await execute(planned, state, connections, progress)
+        connections.run.outcome = _report_summary(report)
+        return report
+
+
+def _plan_summary(planned: Plan) -> str:
+    counts = Counter(change.status for change in planned.changes)
+    shown = ", ".join(f"{count} {status}" for status, count in sorted(counts.items())) or "in sync"
+    return f"planned: {shown}" + (f"; {len(planned.errors)} accounts unreadable" if planned.errors else "")
+
+
+def _report_summary(report: ApplyReport) -> str:
+    counts = Counter(outcome.result for outcome in report.outcomes.values())
+    shown = ", ".join(f"{count} {result}" for result, count in sorted(counts.items())) or "nothing to send"
+    errors = f"; {len(report.account_errors)} accounts in error" if report.account_errors else ""
+    return f"exit {report.exit_code}: {shown}{errors}"
 
 
 def _listed(differences: list[str]) -> str:
@@ -118,23 +167,6 @@ def narrow(plan: Plan, *, accounts=None, symbols=None) -> Plan:
                        if not symbols or setting.count("/") == 1 or setting.split("/")[1] in symbols}
                 for name, values in plan.observed.items() if name in kept_accounts}
     return dataclasses.replace(plan, changes=keep, accounts=kept_accounts, observed=observed, scope=scope)
-
-
-class AppliedPlans:
-    """The ids of saved plans applied on this machine, kept beside the locks (read and written under them)."""
-
-    def __init__(self):
-        self.path = lock_dir() / "applied-plans"
-
-    def seen(self, plan_id: str) -> bool:
-        try:
-            return plan_id in self.path.read_text().split()
-        except OSError:
-            return False
-
-    def add(self, plan_id: str) -> None:
-        with self.path.open("a") as handle:
-            handle.write(plan_id + "\n")
 
 
 __all__ = ["load", "plan", "apply", "reconcile", "narrow", "open_run", "Plan", "ApplyReport"]

@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--account", required=True, metavar="A")
     importer.add_argument("--symbol", action="append", metavar="S", help="only this symbol (repeatable)")
 
+    _add_backend_commands(commands, plan, apply)
+
     sim = commands.add_parser("sim", help="run the venue simulators until stopped")
     sim.add_argument("--world", required=True)
     sim.add_argument("--host", default="127.0.0.1")
@@ -152,7 +154,8 @@ async def cmd_validate(args) -> int:
 
 async def cmd_plan(args) -> int:
     state = _api().load(args.file)
-    plan = await _api().plan(state, accounts=args.account, symbols=args.symbol, progress=_progress_printer())
+    plan = await _api().plan(state, accounts=args.account, symbols=args.symbol, progress=_progress_printer(),
+                             backend=_backend(args))
     if args.out:
         _planfile().write_plan(plan, args.out)
     _print_plan(plan, args.format, getattr(args, "verbose", False))
@@ -176,12 +179,12 @@ async def cmd_apply(args) -> int:
         saved = _api().narrow(_planfile().read_plan(args.target), accounts=args.account, symbols=args.symbol)
         state = _api().load(_config_of(saved, args))
         report = await _api().apply(saved, state, journal_path=args.journal, progress=_progress_printer(),
-                                 lock_timeout=args.lock_timeout)
+                                    lock_timeout=args.lock_timeout, backend=_backend(args))
     else:
         state = _api().load(args.target)  # without a terminal or --auto-approve, _preflight refused already
         report = await _api().reconcile(
             state, accounts=args.account, symbols=args.symbol, journal_path=args.journal,
-            progress=_progress_printer(), lock_timeout=args.lock_timeout,
+            progress=_progress_printer(), lock_timeout=args.lock_timeout, backend=_backend(args),
             on_plan=lambda plan: print(render_plan(plan, Style.for_stream(sys.stdout))),
             confirm=None if args.auto_approve else lambda plan: confirm("Apply these changes? Only 'yes' is accepted: "))
         if report is None:
@@ -235,6 +238,60 @@ async def cmd_sim(args) -> int:
     return EXIT_OK
 
 
+def _add_backend_commands(commands, plan, apply) -> None:
+    """--backend on plan and apply, --no-lock on plan, and the `history` and `backend init` commands."""
+    backend_help = ("where locks, rate windows, the journal and applied plans live: local (default) or "
+                    "postgresql://USER:PASSWORD@HOST/DB, ${VARIABLES} allowed (default $RECONCILER_BACKEND)")
+    for parser in (plan, apply):
+        parser.add_argument("--backend", metavar="URL", help=backend_help)
+    plan.add_argument("--no-lock", action="store_true",
+                      help="plan without the backend (this machine's rate windows; no run recorded)")
+    history = commands.add_parser("history", help="who changed what: runs and calls, newest first")
+    history.add_argument("--account", metavar="A", help="only runs and calls on this account")
+    history.add_argument("--symbol", metavar="S", help="only calls about this symbol")
+    history.add_argument("--since", metavar="TIME", help="an ISO time (2026-11-21T08:00Z) or an age (30m, 12h, 7d)")
+    history.add_argument("--format", choices=("text", "json"), default="text")
+    history.add_argument("--backend", metavar="URL", help=backend_help)
+    history.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"local journal (default {DEFAULT_JOURNAL})")
+    backend = commands.add_parser("backend", help="set up the backend: `backend init` creates or migrates its tables")
+    backend.add_argument("action", choices=("init",))
+    backend.add_argument("--backend", metavar="URL", help=backend_help)
+
+
+def _backend(args):
+    """The backend the command names (--backend, else $RECONCILER_BACKEND, else local files)."""
+    from .backends import backend_from_url
+    if getattr(args, "no_lock", False):
+        return backend_from_url("local")
+    return backend_from_url(args.backend or os.environ.get("RECONCILER_BACKEND"),
+                            journal_path=getattr(args, "journal", None))
+
+
+async def cmd_history(args) -> int:
+    import json
+    from .backends.history import parse_time, render_text
+    since = parse_time(args.since) if args.since else None
+    backend = _backend(args)
+    await backend.open()
+    try:
+        runs = await backend.history(account=args.account, symbol=args.symbol, since=since)
+    finally:
+        await backend.close()
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"backend": backend.name, "runs": runs}, indent=2, default=str) + "\n")
+    else:
+        sys.stdout.write(render_text(runs))
+    return EXIT_OK
+
+
+async def cmd_backend(args) -> int:
+    backend = _backend(args)
+    await backend.open()
+    await backend.close()
+    print(f"backend {backend.name}: {getattr(backend, 'schema_change', '') or 'ready (no set-up needed)'}")
+    return EXIT_OK
+
+
 def _looks_like_plan(target: str) -> bool:
     """A saved plan is a JSON object with format_version and changes; other JSON and YAML are desired states.
     A .json file that cannot be read as JSON is taken for a (broken) plan, so that its error says so."""
@@ -261,7 +318,7 @@ def _progress_printer():
 
 
 COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "apply": cmd_apply, "show": cmd_show, "import": cmd_import,
-            "sim": cmd_sim}
+            "sim": cmd_sim, "history": cmd_history, "backend": cmd_backend}
 
 if __name__ == "__main__":
     sys.exit(main())

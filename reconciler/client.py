@@ -116,7 +116,7 @@ class VenueClient:
         body = json.dumps(call.body, separators=(",", ":")) if call.body is not None else None
         account, venue = self.adapter.account.name, self.adapter.venue
         if self.journal is not None and call.method != "GET":
-            self.journal.intent(account=account, venue=venue, call=call, attempt=attempt)
+            await self.journal.intent(account=account, venue=venue, call=call, attempt=attempt)
         # Signed as it leaves the pacer, so a long queue never sends an expired timestamp.
         headers = self.adapter.sign(call.method, path, body or "") if signed else self.adapter.public_headers()
         signed_at = time.time()
@@ -134,7 +134,7 @@ class VenueClient:
         except VenueError as exc:
             code, error = exc.code, exc.message
             if exc.kind == "rate_limit":
-                self.pacer.penalize(call.endpoint)  # the rest of the window is spent before any retry
+                await self.pacer.penalize(call.endpoint)  # the rest of the window is spent before any retry
             raise self._stamped(exc, signed_at) from None
         except TransportError as exc:
             kind = "timeout" if exc.timeout else ("network" if exc.sent else "unreachable")
@@ -142,8 +142,8 @@ class VenueClient:
             raise self._stamped(VenueError(venue, None, error, kind=kind), signed_at) from None
         finally:
             if self.journal is not None:
-                self.journal.outcome(account=account, venue=venue, call=call, attempt=attempt, status=status,
-                                     code=code, duration=time.monotonic() - started, error=error)
+                await self.journal.outcome(account=account, venue=venue, call=call, attempt=attempt, status=status,
+                                           code=code, duration=time.monotonic() - started, error=error)
 
     def _stamped(self, exc: VenueError, signed_at: float) -> VenueError:
         exc.account = self.adapter.account.name

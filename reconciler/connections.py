@@ -31,7 +31,9 @@ class Connections:
     """Use as `async with Connections(...) as connections:`; `open(spec)` gives (adapter, client)."""
 
     def __init__(self, *, simulator_world: str | None = None, config_path: str | None = None,
-                 journal=None, environ=None, timeout: float | None = None):
+                 journal=None, environ=None, timeout: float | None = None, backend=None):
+        from .backends.local import LocalBackend
+        self.backend = backend or LocalBackend()  # where the rate windows live
         self._embedded = EmbeddedSimulator(simulator_world, config_path) if simulator_world else None
         self._journal = journal
         self._environ = os.environ if environ is None else environ
@@ -58,7 +60,8 @@ class Connections:
             adapter = adapter_class(spec.venue)(spec, resolve_credentials(spec, self._environ))
             base_url = self.simulator_url or adapter.base_url()
             pacer = shared_pacer(self._identity(adapter), adapter.rate_limits, spec.rate_limits,
-                                 public=set(adapter.public_endpoints), public_key=f"{spec.venue} {base_url} per IP")
+                                 public=set(adapter.public_endpoints), public_key=f"{spec.venue} {base_url} per IP",
+                                 backend=self.backend)
             if self.on_wait:
                 pacer.on_wait = lambda endpoint, delay, name=spec.name: self.on_wait(name, endpoint, delay)
             client = VenueClient(adapter, base_url, pacer=pacer, transport=AiohttpTransport(self._timeout),

@@ -1,4 +1,4 @@
-"""The audit journal: JSON lines of what a run sent and what each venue answered (never a header or a secret).
+"""The local audit journal: JSON lines of what a run sent and what each venue answered (never a header or a secret).
 
 A write gets two lines: `intent` before it is sent (if that line cannot be written, nothing is sent)
 and `outcome` after, with the HTTP status and the venue code exactly as answered. A read gets one
@@ -23,6 +23,8 @@ class JournalError(ReconcilerError):
 
 
 class Journal:
+    """The local journal: one JSON-lines file (the postgres backend keeps the same facts in a table)."""
+
     def __init__(self, path: str | Path = DEFAULT_JOURNAL, run_id: str | None = None):
         self.path = Path(path)
         self.run_id = run_id or uuid.uuid4().hex[:12]
@@ -33,10 +35,10 @@ class Journal:
             raise JournalError(f"journal {self.path} cannot be written: {exc.strerror or exc}; "
                                "choose another with --journal") from None
 
-    def intent(self, *, account: str, venue: str, call: Call, attempt: int) -> None:
+    async def intent(self, *, account: str, venue: str, call: Call, attempt: int) -> None:
         self._write(_entry("intent", self.run_id, account, venue, call, attempt))
 
-    def outcome(self, *, account: str, venue: str, call: Call, attempt: int, status: int | None,
+    async def outcome(self, *, account: str, venue: str, call: Call, attempt: int, status: int | None,
                 code: str | None, duration: float, error: str | None = None) -> None:
         entry = _entry("outcome" if call.method != "GET" else "read", self.run_id, account, venue, call, attempt)
         entry.update({"status": status, "code": code, "duration_ms": round(duration * 1000, 1)})

@@ -1,4 +1,4 @@
-"""One run per venue account per machine: a lock file per venue identity, held from the first read to the last write."""
+"""Local backend locks: a lock file per venue identity, held from the first read to the last write."""
 
 from __future__ import annotations
 
@@ -62,8 +62,7 @@ class AccountLocks:
             raise ReconcilerError(f"lock {path} cannot be used: {exc.strerror or exc} (is it a link or a "
                                   "directory? set RECONCILER_LOCK_DIR to a directory of your own)") from None
         self._held.append((lock, path))
-        _write_holder(path, f"pid {os.getpid()} on {socket.gethostname()} ({_user()}), {' '.join(_command())}, "
-                            f"since {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
+        _write_holder(path, holder_description())
 
     def __exit__(self, *exc):
         for lock, path in reversed(self._held):
@@ -73,6 +72,12 @@ class AccountLocks:
                 pass
             lock.release()
         self._held = []
+
+
+def holder_description() -> str:
+    """Who takes a lock now, for the message of a run that finds it held (every backend says it alike)."""
+    return (f"pid {os.getpid()} on {socket.gethostname()} ({_user()}), {' '.join(_command())}, "
+            f"since {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
 
 
 def _holder_file(lock_path: Path) -> Path:
@@ -108,4 +113,4 @@ def _user() -> str:
         return str(os.getuid()) if hasattr(os, "getuid") else "user"
 
 
-__all__ = ["AccountLocks", "lock_dir"]
+__all__ = ["AccountLocks", "lock_dir", "holder_description"]

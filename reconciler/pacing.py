@@ -28,7 +28,7 @@ def parse_limit(text: str) -> tuple[int, float]:
 
 
 class SharedWindow:
-    """At most `count` requests in any `seconds` for one key, counted by every process on this machine.
+    """At most `count` requests in any `seconds` for one key, counted by every process on this machine (local backend).
 
     Each request counts from the moment its answer arrived (the venue saw it before we saw the
     answer, so the next request sent `seconds` after that answer reaches the venue more than
@@ -65,7 +65,7 @@ class SharedWindow:
             state["in_flight"] = [entry for entry in state["in_flight"] if entry[0] != token]
             state["done"].append(time.time())
 
-    def penalize(self) -> None:
+    async def penalize(self) -> None:
         """The venue said we went over: count the window as full from now (its reset, at the latest)."""
         with self._state() as state:
             now = time.time()
@@ -120,16 +120,20 @@ class SharedWindow:
 
 
 class Pacer:
-    """The windows of one venue account: its own endpoints keyed by its identity, public ones by venue host (per IP)."""
+    """The windows of one venue account: its own endpoints keyed by its identity, public ones by venue host (per IP).
+
+    The windows live in the run's backend (files beside the locks by default, or a shared database).
+    """
 
     def __init__(self, identity: str, limits: dict[str, str], overrides: dict[str, str] | None = None,
-                 *, public: set[str] = frozenset(), public_key: str = "", directory: Path | None = None):
-        from .lock import lock_dir
-
-        directory = directory or lock_dir() / "rates"
+                 *, public: set[str] = frozenset(), public_key: str = "", directory: Path | None = None,
+                 backend=None):
+        if backend is None:
+            from .backends.local import LocalBackend
+            backend = LocalBackend(rates_directory=directory)
         merged = {**limits, **(overrides or {})}
-        self._windows = {endpoint: SharedWindow(directory, f"{public_key if endpoint in public else identity} "
-                                                           f"{endpoint}", *parse_limit(text))
+        self._windows = {endpoint: backend.window(f"{public_key if endpoint in public else identity} {endpoint}",
+                                                  *parse_limit(text))
                          for endpoint, text in merged.items()}
         self.on_wait = None  # callback(endpoint, seconds) for progress displays
 
@@ -149,10 +153,10 @@ class Pacer:
         if window is not None and token is not None:
             await window.release(token)
 
-    def penalize(self, endpoint: str) -> None:
+    async def penalize(self, endpoint: str) -> None:
         window = self._windows.get(endpoint)
         if window is not None:
-            window.penalize()
+            await window.penalize()
 
 
 def _alive(pid: int) -> bool:
@@ -170,9 +174,11 @@ def _alive(pid: int) -> bool:
 _SHARED: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
 
 
-def shared_pacer(identity: str, limits: dict[str, str], overrides: dict[str, str] | None = None, **options) -> Pacer:
+def shared_pacer(identity: str, limits: dict[str, str], overrides: dict[str, str] | None = None, *,
+                 backend, **options) -> Pacer:
     """The one pacer of a venue account in this run (the windows behind it are shared across processes)."""
     pacers = _SHARED.setdefault(asyncio.get_running_loop(), {})
-    if identity not in pacers:
-        pacers[identity] = Pacer(identity, limits, overrides, **options)
-    return pacers[identity]
+    key = (backend.key, identity)
+    if key not in pacers:
+        pacers[key] = Pacer(identity, limits, overrides, backend=backend, **options)
+    return pacers[key]

@@ -1,0 +1,155 @@
+"""The backend interface: account locks, rate windows, the journal, runs and applied plans, and choosing one by URL."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import socket
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+from ..errors import ReconcilerError
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class BackendError(ReconcilerError):
+    """The backend cannot be reached or used: nothing more is sent to any venue."""
+
+
+@dataclass
+class RunRecord:
+    """Who ran what, when, on which file: one row of the runs table."""
+
+    run_id: str
+    command: str
+    config_path: str | None = None
+    config_sha256: str | None = None
+    accounts: list[str] = field(default_factory=list)
+    plan_id: str | None = None
+    user: str = field(default_factory=lambda: _user())
+    host: str = field(default_factory=socket.gethostname)
+    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    outcome: str | None = None  # how it ended, set by the run
+
+
+class Window(ABC):
+    """At most `count` requests in any `seconds` for one key, however many processes and machines share it."""
+
+    count: int
+    seconds: float
+
+    @abstractmethod
+    async def acquire(self, on_wait=None) -> str:
+        """Reserve a slot (waiting as needed); returns the reservation for `release`."""
+
+    @abstractmethod
+    async def release(self, token: str) -> None:
+        """The request's answer arrived: it counts from now."""
+
+    @abstractmethod
+    async def penalize(self) -> None:
+        """The venue said we went over: the window counts as full from now."""
+
+
+class Backend(ABC):
+    """Shared state of runs: open it, use it for one run, close it."""
+
+    name: str = ""  # shown to people: never with a password
+    key: str = ""  # what two backend objects share when they point at the same place
+
+    async def open(self) -> None:
+        """Connect (and create or migrate what is needed); BackendError when it cannot be used."""
+
+    async def close(self) -> None:
+        """Release everything the run held."""
+
+    @abstractmethod
+    def locks(self, accounts: dict[str, str], timeout: float):
+        """An async context manager holding one lock per venue identity (`accounts`: identity -> names)."""
+
+    @abstractmethod
+    def window(self, key: str, count: int, seconds: float) -> Window:
+        ...
+
+    @abstractmethod
+    def journal(self, run_id: str):
+        """The run's journal (async `intent` and `outcome`), or None when this backend keeps none for it."""
+
+    @abstractmethod
+    async def start_run(self, run: RunRecord) -> None:
+        ...
+
+    @abstractmethod
+    async def finish_run(self, run: RunRecord, outcome: str) -> None:
+        ...
+
+    @abstractmethod
+    async def claim_plan(self, plan_id: str, run_id: str) -> bool:
+        """Record a saved plan as applied; False when it was applied already (by anyone this backend serves)."""
+
+    @abstractmethod
+    async def history(self, *, account: str | None = None, symbol: str | None = None,
+                      since: datetime | None = None) -> list[dict]:
+        """Runs (newest first), each with its calls (newest first), that touched `account` or `symbol`."""
+
+
+def expand(url: str, environ=None) -> str:
+    """`${NAME}` replaced by the environment variable NAME; one clear error naming a missing one."""
+    environ = os.environ if environ is None else environ
+
+    def value(match: re.Match) -> str:
+        name = match[1]
+        if name not in environ:
+            raise BackendError(f"backend URL names ${{{name}}}, which is not set in the environment")
+        return environ[name]
+
+    return _VARIABLE.sub(value, url)
+
+
+def passwords(url: str) -> list[str]:
+    """The passwords a URL carries (after `user:` or as `?password=`), to keep out of every message."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    found = [parts.password, unquote(parts.password)] if parts.password else []
+    return found + [value for value in parse_qs(parts.query).get("password", []) if value]
+
+
+def redacted(url: str) -> str:
+    """The URL as it may be shown: any password replaced by ***."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<backend URL that cannot be parsed>"
+    if parts.password is not None:
+        netloc = parts.netloc.rsplit("@", 1)
+        parts = parts._replace(netloc=f"{netloc[0].split(':', 1)[0]}:***@{netloc[1]}")
+    if "password" in parse_qs(parts.query):
+        parts = parts._replace(query=urlencode([(key, "***" if key == "password" else value)
+                                                for key, value in parse_qsl(parts.query)], safe="*"))
+    return urlunsplit(parts)
+
+
+def backend_from_url(url: str | None, *, journal_path: str | None = None, environ=None) -> Backend:
+    """`local` (or nothing) for this machine's files; `postgresql://...` for a database shared by machines."""
+    text = (url or "").strip()
+    if text in ("", "local"):
+        from .local import LocalBackend
+        return LocalBackend(journal_path=journal_path)
+    scheme = text.split(":", 1)[0].lower()
+    if scheme in ("postgresql", "postgres"):
+        from .postgres import PostgresBackend
+        return PostgresBackend(expand(text, environ), shown=redacted(text))
+    raise BackendError(f"backend {redacted(text)!r} is not known: use local or postgresql://USER:PASSWORD@HOST/DB")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid()) if hasattr(os, "getuid") else "user"

@@ -1,0 +1,304 @@
+"""The postgres backend: advisory locks, rate windows, journal, runs and applied plans in one database for all."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+import uuid
+from contextlib import asynccontextmanager
+
+from ..journal import JournalError
+from ..lock import holder_description
+from ..pacing import POLL, STALE_IN_FLIGHT
+from .base import Backend, BackendError, RunRecord, Window, passwords
+from .history import matching
+from .schema import LATEST, MIGRATIONS, VERSION_TABLE
+
+OPERATION_TIMEOUT = 15.0  # seconds one database round trip may take before the run stops sending
+LOCK_POLL = 0.25  # seconds between tries while another run holds an account
+MIGRATION_LOCK = 0x7265636F6E63  # one migration at a time, however many runs start at once
+WINDOW_LOCKS = 0x72617465  # namespace of the per-window transaction locks
+
+
+def _key(text: str) -> int:
+    """A stable signed 64-bit advisory-lock key for `text`."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+
+
+def _json(value) -> str | None:
+    return None if value is None else json.dumps(value, default=str)
+
+
+class PostgresBackend(Backend):
+    """One connection per run: it holds the advisory locks, so if it drops nothing more can be journaled or sent."""
+
+    def __init__(self, url: str, *, shown: str):
+        self._url = url
+        self.name = shown
+        self.key = f"postgres:{id(self)}"
+        self._connection = None
+        self._guard: asyncio.Lock | None = None
+        self.schema_change = ""  # what open() did to the schema, for `backend init`
+
+    async def open(self) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise BackendError(f"backend {self.name} needs the PostgreSQL driver: "
+                               "pip install 'reconciler[postgres]'") from None
+        self._guard = asyncio.Lock()
+        try:
+            self._connection = await asyncio.wait_for(psycopg.AsyncConnection.connect(
+                self._url, autocommit=True, connect_timeout=10, application_name="reconciler"), OPERATION_TIMEOUT)
+        except (psycopg.Error, OSError, TimeoutError) as exc:
+            raise BackendError(f"backend {self.name} cannot be reached: {self._plain(exc)}") from None
+        self.schema_change = await self._migrate()
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            try:
+                await self._connection.close()
+            except Exception:  # closing a connection that already dropped
+                pass
+            self._connection = None
+
+    # --- one round trip at a time on the run's connection -------------------------------------------
+    async def _run(self, work, what: str):
+        """Run `work(connection)` alone on the connection; a BackendError naming `what` when the database fails."""
+        import psycopg
+        if self._connection is None:
+            raise BackendError(f"backend {self.name} is not open")
+        async with self._guard:
+            try:
+                return await asyncio.wait_for(work(self._connection), OPERATION_TIMEOUT)
+            except (psycopg.Error, OSError, TimeoutError) as exc:
+                raise BackendError(f"backend {self.name} failed while {what}: {self._plain(exc)}; "
+                                   "nothing more is sent") from None
+
+    async def _all(self, sql: str, params=(), what: str = "reading") -> list[tuple]:
+        async def work(connection):
+            cursor = await connection.execute(sql, params)
+            return await cursor.fetchall() if cursor.description else []
+        return await self._run(work, what)
+
+    def _plain(self, exc: BaseException) -> str:
+        text = " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
+        for password in passwords(self._url):
+            text = text.replace(password, "***")
+        return text
+
+    async def _migrate(self) -> str:
+        async def work(connection):
+            async with connection.transaction():
+                await connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+                await connection.execute(VERSION_TABLE)
+                row = await (await connection.execute("SELECT max(version) FROM reconciler_schema")).fetchone()
+                current = row[0] or 0
+                if current > LATEST:
+                    raise BackendError(f"backend {self.name} has schema version {current}, newer than this "
+                                       f"reconciler knows ({LATEST}): upgrade reconciler")
+                for version in range(current + 1, LATEST + 1):
+                    for statement in MIGRATIONS[version - 1]:
+                        await connection.execute(statement)
+                    await connection.execute("INSERT INTO reconciler_schema (version) VALUES (%s)", (version,))
+                if current == LATEST:
+                    return f"schema version {LATEST}, up to date"
+                return f"schema version {LATEST} ({'created' if current == 0 else f'migrated from {current}'})"
+        return await self._run(work, "creating or migrating its tables")
+
+    # --- account locks --------------------------------------------------------------------------------
+    @asynccontextmanager
+    async def locks(self, accounts: dict[str, str], timeout: float):
+        held: list[str] = []
+        try:
+            for identity, names in sorted(accounts.items()):
+                await self._take(identity, names, timeout)
+                held.append(identity)
+            yield
+        finally:
+            for identity in reversed(held):
+                try:
+                    await self._all("SELECT pg_advisory_unlock(%s)", (_key(f"account {identity}"),), "unlocking")
+                    await self._all("DELETE FROM reconciler_lock_holders WHERE identity = %s", (identity,),
+                                    "unlocking")
+                except BackendError:
+                    pass  # a dropped connection has released its locks already
+
+    async def _take(self, identity: str, names: str, timeout: float) -> None:
+        deadline = time.monotonic() + max(timeout, 0)
+        while True:
+            rows = await self._all("SELECT pg_try_advisory_lock(%s)", (_key(f"account {identity}"),),
+                                   f"locking account {names}")
+            if rows[0][0]:
+                await self._all("INSERT INTO reconciler_lock_holders (identity, holder) VALUES (%s, %s) "
+                                "ON CONFLICT (identity) DO UPDATE SET holder = excluded.holder, since = now()",
+                                (identity, holder_description()), f"locking account {names}")
+                return
+            if time.monotonic() >= deadline:
+                holder = await self._all("SELECT holder FROM reconciler_lock_holders WHERE identity = %s",
+                                         (identity,), f"locking account {names}")
+                waited = f" after waiting {timeout:g} s" if timeout > 0 else ""
+                raise BackendError(f"account {names} is in use by {holder[0][0] if holder else 'another run'}"
+                                   f"{waited} (lock in backend {self.name}); wait for it to finish or pass "
+                                   "--lock-timeout SECONDS to wait")
+            await asyncio.sleep(LOCK_POLL)
+
+    # --- rate windows ---------------------------------------------------------------------------------
+    def window(self, key: str, count: int, seconds: float) -> "PostgresWindow":
+        return PostgresWindow(self, key, count, seconds)
+
+    # --- journal, runs, applied plans ----------------------------------------------------------------
+    def journal(self, run_id: str) -> "PostgresJournal":
+        return PostgresJournal(self, run_id)
+
+    async def start_run(self, run: RunRecord) -> None:
+        await self._all("INSERT INTO reconciler_runs (run_id, command, user_name, host, started_at, config_path, "
+                        "config_sha256, plan_id, accounts) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        (run.run_id, run.command, run.user, run.host, run.started, run.config_path,
+                         run.config_sha256, run.plan_id, run.accounts), "recording the run")
+
+    async def finish_run(self, run: RunRecord, outcome: str) -> None:
+        await self._all("UPDATE reconciler_runs SET finished_at = now(), outcome = %s, plan_id = %s WHERE run_id = %s",
+                        (outcome, run.plan_id, run.run_id), "recording the run's outcome")
+
+    async def claim_plan(self, plan_id: str, run_id: str) -> bool:
+        rows = await self._all("INSERT INTO reconciler_applied_plans (plan_id, run_id) VALUES (%s, %s) "
+                               "ON CONFLICT (plan_id) DO NOTHING RETURNING plan_id", (plan_id, run_id),
+                               "recording the saved plan as applied")
+        return bool(rows)
+
+    async def history(self, *, account=None, symbol=None, since=None) -> list[dict]:
+        calls = await self._all(
+            "SELECT run_id, time, account, venue, method, path, query, body, http_status, venue_code, duration_ms, "
+            "attempt, error FROM reconciler_calls WHERE (%(account)s::text IS NULL OR account = %(account)s) "
+            "AND (%(since)s::timestamptz IS NULL OR time >= %(since)s) AND (%(symbol)s::text IS NULL OR "
+            "coalesce(body::text, '') || coalesce(query::text, '') ILIKE '%%' || %(symbol)s || '%%') "
+            "ORDER BY time DESC LIMIT 5000", {"account": account, "since": since, "symbol": symbol})
+        run_ids = sorted({row[0] for row in calls})
+        runs = await self._all(
+            "SELECT run_id, command, user_name, host, started_at, finished_at, config_path, config_sha256, plan_id, "
+            "accounts, outcome FROM reconciler_runs WHERE run_id = ANY(%(ids)s) OR (%(symbol)s::text IS NULL "
+            "AND (%(account)s::text IS NULL OR %(account)s = ANY(accounts)) AND (%(since)s::timestamptz IS NULL "
+            "OR started_at >= %(since)s)) ORDER BY started_at DESC LIMIT 1000",
+            {"ids": run_ids, "account": account, "since": since, "symbol": symbol})
+        by_id = {row[0]: {"run": row[0], "command": row[1], "user": row[2], "host": row[3],
+                          "started": row[4].isoformat(timespec="milliseconds"),
+                          "finished": row[5].isoformat(timespec="milliseconds") if row[5] else None,
+                          "config": row[6], "config_sha256": row[7], "plan_id": row[8], "accounts": list(row[9]),
+                          "outcome": row[10], "calls": []} for row in runs}
+        for row in calls:
+            run = by_id.setdefault(row[0], {"run": row[0], "started": row[1].isoformat(timespec="milliseconds"),
+                                            "calls": []})
+            run["calls"].append({"time": row[1].isoformat(timespec="milliseconds"), "run": row[0],
+                                 "attempt": row[11], "account": row[2], "venue": row[3], "method": row[4],
+                                 "path": row[5], "query": row[6], "body": row[7], "status": row[8], "code": row[9],
+                                 "duration_ms": float(row[10]) if row[10] is not None else None,
+                                 **({"error": row[12]} if row[12] else {})})
+        return matching(list(by_id.values()), account=account, symbol=symbol, since=since)
+
+
+class PostgresWindow(Window):
+    """SharedWindow's rule in the database: slots counted from each answer, in-flight requests holding one.
+
+    Times are the database's clock, so machines whose clocks differ still count alike. An in-flight
+    slot whose session is gone (its run died mid-request) counts as answered when that is noticed.
+    """
+
+    def __init__(self, backend: PostgresBackend, key: str, count: int, seconds: float):
+        self.backend, self.key, self.count, self.seconds = backend, key, count, seconds
+        self._lock_key = _key(f"window {key}") & 0x7FFFFFFF
+        self._gate = asyncio.Lock()  # this process's waiters queue here; only the first asks the database
+
+    async def acquire(self, on_wait=None) -> str:
+        token = uuid.uuid4().hex
+        async with self._gate:
+            while True:
+                delay = await self.backend._run(lambda connection: self._reserve(connection, token), "pacing")
+                if delay == 0.0:
+                    return token
+                if on_wait and delay > 0:
+                    on_wait(delay)
+                await asyncio.sleep(delay if delay > 0 else POLL)
+
+    async def _reserve(self, connection, token: str) -> float:
+        async with connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock(%s, %s)", (WINDOW_LOCKS, self._lock_key))
+            now = (await (await connection.execute(
+                "SELECT extract(epoch FROM clock_timestamp())::float8")).fetchone())[0]
+            await connection.execute(
+                "UPDATE reconciler_rate_slots SET done_at = %(now)s WHERE window_key = %(key)s AND done_at IS NULL "
+                "AND (reserved_at < %(now)s - %(stale)s OR owner_pid NOT IN (SELECT pid FROM pg_stat_activity "
+                "WHERE pid IS NOT NULL))", {"now": now, "key": self.key, "stale": STALE_IN_FLIGHT})
+            await connection.execute("DELETE FROM reconciler_rate_slots WHERE window_key = %s AND done_at <= %s",
+                                     (self.key, now - self.seconds))
+            rows = await (await connection.execute(
+                "SELECT done_at FROM reconciler_rate_slots WHERE window_key = %s", (self.key,))).fetchall()
+            done = sorted(row[0] for row in rows if row[0] is not None)
+            used = len(rows)
+            if used < self.count:
+                await connection.execute(
+                    "INSERT INTO reconciler_rate_slots (token, window_key, owner_pid, reserved_at) "
+                    "VALUES (%s, %s, pg_backend_pid(), %s)", (token, self.key, now))
+                return 0.0
+            if used - self.count >= len(done):
+                return -1.0  # only in-flight requests hold the slots: wait for one to finish
+            return max(done[used - self.count] + self.seconds - now, POLL)
+
+    async def release(self, token: str) -> None:
+        try:
+            await self.backend._all("UPDATE reconciler_rate_slots SET done_at = extract(epoch FROM clock_timestamp()) "
+                                    "WHERE token = %s", (token,), "pacing")
+        except BackendError:
+            pass  # the slot's session is gone with the connection, so the next run counts it as answered then
+
+    async def penalize(self) -> None:
+        await self.backend._all(
+            "INSERT INTO reconciler_rate_slots (token, window_key, owner_pid, reserved_at, done_at) "
+            "SELECT md5(random()::text || clock_timestamp()::text || n), %s, pg_backend_pid(), "
+            "extract(epoch FROM clock_timestamp()), extract(epoch FROM clock_timestamp()) "
+            "FROM generate_series(1, %s) AS n", (self.key, self.count), "pacing")
+
+
+class PostgresJournal:
+    """One row per call: inserted before a write is sent (no row, no send), completed with the answer."""
+
+    def __init__(self, backend: PostgresBackend, run_id: str):
+        self.backend, self.run_id = backend, run_id
+        self._rows: dict[tuple, int] = {}
+
+    async def intent(self, *, account: str, venue: str, call, attempt: int) -> None:
+        try:
+            rows = await self.backend._all(
+                "INSERT INTO reconciler_calls (run_id, account, venue, method, path, query, body, attempt) "
+                "VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s) RETURNING id",
+                (self.run_id, account, venue, call.method, call.path, _json(call.query), _json(call.body), attempt),
+                f"journaling {call.method} {call.path} before sending it")
+        except BackendError as exc:
+            raise JournalError(str(exc)) from None
+        self._rows[(account, id(call), attempt)] = rows[0][0]
+
+    async def outcome(self, *, account: str, venue: str, call, attempt: int, status: int | None, code: str | None,
+                      duration: float, error: str | None = None) -> None:
+        row = self._rows.pop((account, id(call), attempt), None)
+        answer = f"HTTP {status} code {code}" if status is not None else (error or "no answer")
+        what = f"journaling the answer to {call.method} {call.path} ({answer})"
+        duration_ms = round(duration * 1000, 1)
+        try:
+            if row is None:
+                await self.backend._all(
+                    "INSERT INTO reconciler_calls (run_id, account, venue, method, path, query, body, attempt, "
+                    "http_status, venue_code, duration_ms, error) VALUES "
+                    "(%s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s, %s, %s)",
+                    (self.run_id, account, venue, call.method, call.path, _json(call.query), _json(call.body),
+                     attempt, status, code, duration_ms, error), what)
+            else:
+                await self.backend._all("UPDATE reconciler_calls SET http_status = %s, venue_code = %s, "
+                                        "duration_ms = %s, error = %s WHERE id = %s",
+                                        (status, code, duration_ms, error, row), what)
+        except BackendError as exc:
+            raise JournalError(str(exc)) from None
+
+    def close(self) -> None:
+        pass

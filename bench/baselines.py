@@ -42,6 +42,7 @@ def ccxt_clients(url: str, leverage_limit: str):
 
     orderly = WoofiproVip({"apiKey": OL_ORDERLY_KEY, "secret": OL_SECRET, "accountId": OL_ACCOUNT,
                            "enableRateLimit": True})
+    orderly.leverage_write_cost = window * 1000 / count_ / 100  # the same tier for the per-symbol leverage write
     clients = {"bitget": bitget, "okx": okx, "orderly": orderly}
     for exchange in clients.values():
         exchange.urls["api"] = {name: url for name in exchange.urls["api"]}
@@ -158,8 +159,8 @@ async def careful_orderly(script: Script, desired: dict, by_id: dict) -> None:
     # between ccxt versions, so this goes through ccxt's own signed request(): its signing and limiter.
     exchange = script.exchange
 
-    def call(method: str, path: str, params: dict | None = None):
-        return exchange.request(path, ["v1", "private"], method, params or {})
+    def call(method: str, path: str, params: dict | None = None, cost: float = 1):
+        return exchange.request(path, ["v1", "private"], method, params or {}, None, None, {"cost": cost})
 
     positions, modes, leverages = await asyncio.gather(
         call("GET", "positions"), call("GET", "client/margin_modes"), call("GET", "client/leverages"))
@@ -175,7 +176,8 @@ async def careful_orderly(script: Script, desired: dict, by_id: dict) -> None:
             await script.attempt(call("POST", "client/margin_mode", {"symbol": symbol_id, "default_margin_mode": mode}))
         if current.get((symbol_id, mode)) != leverage:
             await script.attempt(call("POST", "client/leverages", {"symbol": symbol_id, "leverage": int(leverage),
-                                                                   "margin_mode": mode}))
+                                                                   "margin_mode": mode},
+                                      cost=exchange.leverage_write_cost))
         if spec.get("isolated_margin") is not None and symbol_id in margins:
             have = margins[symbol_id]
             want = margin_target(spec["isolated_margin"], None, have)

@@ -38,14 +38,16 @@ async def open_run(state: DesiredState, accounts=None, *, lock: bool = True, loc
             journal.close()
 
 
-async def plan(state: DesiredState, *, accounts=None, symbols=None, progress=None) -> Plan:
-    """Read live state (GET only, no lock) and compute the plan."""
+async def plan(state: DesiredState, *, accounts=None, symbols=None, progress=None,
+               parallelism: int | None = None) -> Plan:
+    """Read live state (GET only, no lock) and compute the plan (at most `parallelism` accounts at once)."""
     async with open_run(state, accounts, lock=False, progress=progress) as connections:
-        return await _plan(state, accounts=accounts, symbols=symbols, connections=connections)
+        return await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
+                           parallelism=parallelism)
 
 
 async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = DEFAULT_JOURNAL, progress=None,
-                lock_timeout: float = 0.0) -> ApplyReport:
+                lock_timeout: float = 0.0, parallelism: int | None = None) -> ApplyReport:
     """Apply a saved plan made from `state`: a claim to check, never an instruction.
 
     Under the accounts' locks the plan is made again from fresh live state; only if the fresh plan's
@@ -59,7 +61,7 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
     async with open_run(state, scope.get("accounts"), lock_timeout=lock_timeout, journal_path=journal_path,
                         progress=progress) as connections:
         fresh = await _plan(state, accounts=scope.get("accounts"), symbols=scope.get("symbols"),
-                            connections=connections)
+                            connections=connections, parallelism=parallelism)
         differences = plan_differences(plan, fresh)
         if differences:
             raise StalePlanError(f"plan is stale, nothing was sent: {_listed(differences)}; run plan again")
@@ -68,12 +70,12 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
             raise StalePlanError(f"plan {plan.plan_id} was applied already and is applied at most once, nothing "
                                  "was sent; run plan again")
         record.add(plan.plan_id)
-        return await execute(fresh, state, connections, progress)
+        return await execute(fresh, state, connections, progress, parallelism)
 
 
 async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan=None, confirm=None,
                     journal_path: str | None = DEFAULT_JOURNAL, progress=None,
-                    lock_timeout: float = 0.0) -> ApplyReport | None:
+                    lock_timeout: float = 0.0, parallelism: int | None = None) -> ApplyReport | None:
     """Plan and apply in one run, under the accounts' locks from the first read to the last write.
 
     `on_plan(plan)` sees the plan (to show it). `confirm(plan) -> bool` is asked when there is
@@ -82,19 +84,21 @@ async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan
     """
     async with open_run(state, accounts, lock_timeout=lock_timeout, journal_path=journal_path,
                         progress=progress) as connections:
-        planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections)
+        planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
+                              parallelism=parallelism)
         if on_plan:
             on_plan(planned)
         if confirm and any(c.status == "change" for c in planned.changes):
             if not confirm(planned):
                 return None
-            fresh = await _plan(state, accounts=accounts, symbols=symbols, connections=connections)
+            fresh = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
+                                parallelism=parallelism)
             differences = plan_differences(planned, fresh)
             if differences:
                 raise StalePlanError("the live state changed while the plan waited for an answer, nothing was sent: "
                                      + _listed(differences) + "; run apply again")
             planned = fresh
-        return await execute(planned, state, connections, progress)
+        return await execute(planned, state, connections, progress, parallelism)
 
 
 def _listed(differences: list[str]) -> str:

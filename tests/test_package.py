@@ -60,3 +60,21 @@ def test_the_sdist_carries_what_its_tests_need(tmp_path):
     assert {"LICENSE", "tests/conftest.py", "tests/test_package.py", "bench/venue_limits.py",
             "examples/quickstart.yaml", "examples/quickstart-world.yaml",
             "reconciler/schemas/apply-report.schema.json", "pyproject.toml"} <= names
+
+
+def test_the_dockerfile_installs_the_wheel_and_runs_as_a_non_root_user():
+    lines = [line.split() for line in (ROOT / "Dockerfile").read_text().splitlines() if line and line[0] != "#"]
+    instructions = [line[0] for line in lines]
+    assert instructions.count("FROM") == 2 and all("slim" in line[1] for line in lines if line[0] == "FROM")
+    assert any("build" in line and "--wheel" in line for line in lines)
+    user = next(line[1] for line in lines if line[0] == "USER")
+    assert user not in ("root", "0")
+    assert lines[instructions.index("ENTRYPOINT")][1:] == ['["reconciler"]']
+
+
+def test_the_readmes_completion_line_prints_a_completion_script_for_reconciler():
+    readme = (ROOT / "README.md").read_text()
+    assert 'eval "$(register-python-argcomplete reconciler)"' in readme and "pipx install ." in readme
+    register = Path(sys.executable).parent / "register-python-argcomplete"
+    done = subprocess.run([str(register), "reconciler"], capture_output=True, text=True)
+    assert done.returncode == 0 and "complete" in done.stdout and "reconciler" in done.stdout

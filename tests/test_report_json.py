@@ -113,3 +113,11 @@ def test_report_into_a_missing_directory_is_refused_before_anything_is_read(sim,
     code, out, err = cli("plan", bitget.config(tmp_path, sim.url), "--report", tmp_path / "no" / "r.json")
     assert code == 1 and "--report" in err and "does not exist" in err
     assert sim.calls("bitget") == []
+
+
+def test_the_readmes_apply_report_example_is_valid_against_the_schema():
+    import test_readme_examples as readme
+    reports = [json.loads(block) for block in readme.fenced("json") if '"exit_code"' in block]
+    assert reports
+    for document in reports:
+        report_of(json.dumps(document))

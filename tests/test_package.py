@@ -16,6 +16,15 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+SCRATCH = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis",
+                                 ".reconciler", ".pytest_cache")
+
+
+def source_copy(tmp_path: Path) -> Path:
+    """The source tree copied aside: setuptools writes build/ and egg-info beside the sources it builds."""
+    return Path(shutil.copytree(ROOT, tmp_path / "source", ignore=SCRATCH, symlinks=True))
+
+
 CAN_BUILD = importlib.util.find_spec("build") is not None and importlib.util.find_spec("ensurepip") is not None
 
 
@@ -23,7 +32,8 @@ CAN_BUILD = importlib.util.find_spec("build") is not None and importlib.util.fin
 @pytest.mark.timeout(240)
 def test_the_wheel_installs_in_a_fresh_venv_and_runs(tmp_path):
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)], check=True,
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(source_copy(tmp_path))],
+                   check=True,
                    capture_output=True)
     wheel = next(dist.glob("margin_reconciler-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -52,7 +62,8 @@ def test_the_wheel_installs_in_a_fresh_venv_and_runs(tmp_path):
 @pytest.mark.skipif(not CAN_BUILD, reason="this machine cannot build: the `build` module or ensurepip is missing")
 @pytest.mark.timeout(240)
 def test_the_sdist_carries_what_its_tests_need(tmp_path):
-    subprocess.run([sys.executable, "-m", "build", "--sdist", "--outdir", str(tmp_path), str(ROOT)], check=True,
+    subprocess.run([sys.executable, "-m", "build", "--sdist", "--outdir", str(tmp_path), str(source_copy(tmp_path))],
+                   check=True,
                    capture_output=True)
     sdist = next(tmp_path.glob("margin_reconciler-*.tar.gz"))
     with tarfile.open(sdist) as archive:

@@ -47,8 +47,8 @@ async def execute(plan: Plan, state: DesiredState, connections: Connections, pro
                   parallelism: int | None = None) -> ApplyReport:
     """Send a plan computed in this run (under the accounts' locks), then read back and verify.
 
-    Accounts run concurrently (at most `parallelism` at once); each account is read back as soon as its own writes are done, so its
-    verification never waits for another account's rate limits.
+    Accounts run concurrently (at most `parallelism` at once); each account is read back as soon as its own
+    writes are done, so its verification never waits for another account's rate limits.
     """
     from .planner import account_slots
     from .planner import plan as make_plan  # verification re-plans from the state read back

@@ -65,18 +65,20 @@ async def _unlocked():
     yield
 
 
-async def plan(state: DesiredState, *, accounts=None, symbols=None, progress=None, backend=None) -> Plan:
-    """Read live state (GET only, no lock) and compute the plan."""
+async def plan(state: DesiredState, *, accounts=None, symbols=None, progress=None, backend=None,
+               parallelism: int | None = None) -> Plan:
+    """Read live state (GET only, no lock) and compute the plan (at most `parallelism` accounts at once)."""
     async with open_run(state, accounts, lock=False, progress=progress, backend=backend,
                         command="plan") as connections:
-        planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections)
+        planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
+                              parallelism=parallelism)
         connections.run.plan_id = planned.plan_id
         connections.run.outcome = _plan_summary(planned)
         return planned
 
 
 async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = DEFAULT_JOURNAL, progress=None,
-                lock_timeout: float = 0.0, backend=None) -> ApplyReport:
+                lock_timeout: float = 0.0, backend=None, parallelism: int | None = None) -> ApplyReport:
     """Apply a saved plan made from `state`: a claim to check, never an instruction.
 
     Under the accounts' locks the plan is made again from fresh live state; only if the fresh plan's
@@ -91,21 +93,21 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
                         progress=progress, backend=backend, command="apply saved plan") as connections:
         connections.run.plan_id = plan.plan_id
         fresh = await _plan(state, accounts=scope.get("accounts"), symbols=scope.get("symbols"),
-                            connections=connections)
+                            connections=connections, parallelism=parallelism)
         differences = plan_differences(plan, fresh)
         if differences:
             raise StalePlanError(f"plan is stale, nothing was sent: {_listed(differences)}; run plan again")
         if not await connections.backend.claim_plan(plan.plan_id, connections.run.run_id):
             raise StalePlanError(f"plan {plan.plan_id} was applied already and is applied at most once, nothing "
                                  "was sent; run plan again")
-        report = await execute(fresh, state, connections, progress)
+        report = await execute(fresh, state, connections, progress, parallelism)
         connections.run.outcome = _report_summary(report)
         return report
 
 
 async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan=None, confirm=None,
                     journal_path: str | None = DEFAULT_JOURNAL, progress=None,
-                    lock_timeout: float = 0.0, backend=None) -> ApplyReport | None:
+                    lock_timeout: float = 0.0, backend=None, parallelism: int | None = None) -> ApplyReport | None:
     """Plan and apply in one run, under the accounts' locks from the first read to the last write.
 
     `on_plan(plan)` sees the plan (to show it). `confirm(plan) -> bool` is asked when there is
@@ -114,7 +116,8 @@ async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan
     """
     async with open_run(state, accounts, lock_timeout=lock_timeout, journal_path=journal_path,
                         progress=progress, backend=backend) as connections:
-        planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections)
+        planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
+                              parallelism=parallelism)
         connections.run.plan_id = planned.plan_id
         if on_plan:
             on_plan(planned)
@@ -122,13 +125,14 @@ async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan
             if not confirm(planned):
                 connections.run.outcome = "cancelled at the prompt, nothing sent"
                 return None
-            fresh = await _plan(state, accounts=accounts, symbols=symbols, connections=connections)
+            fresh = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
+                                parallelism=parallelism)
             differences = plan_differences(planned, fresh)
             if differences:
                 raise StalePlanError("the live state changed while the plan waited for an answer, nothing was sent: "
                                      + _listed(differences) + "; run apply again")
             planned = fresh
-        report = await execute(planned, state, connections, progress)
+        report = await execute(planned, state, connections, progress, parallelism)
         connections.run.outcome = _report_summary(report)
         return report
 

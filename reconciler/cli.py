@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """The command line: arguments in, exit code out. Everything it prints comes from the library's objects."""
 
 from __future__ import annotations
@@ -36,25 +37,70 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("margin-reconciler")
+    except PackageNotFoundError:  # run from a source tree that was not installed
+        return "unknown"
+
+
+class _Version(argparse.Action):
+    """--version, with the installed distribution's version looked up only when asked."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"reconciler {_version()}")
+        parser.exit()
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more (got {text!r})")
+    return int(text)
+
+
+def _command(commands, name: str, does: str, example: str):
+    """A subcommand whose --help says what it does and shows an example."""
+    return commands.add_parser(name, help=does, description=does[0].upper() + does[1:] + ".",
+                               epilog="example:\n  " + example, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="reconciler", description=(
-        "Keep derivatives account settings (margin mode, leverage, isolated margin) equal to a YAML file."))
+        "Keep derivatives account settings (margin mode, leverage, isolated margin) equal to a YAML file."),
+        epilog="example:\n  reconciler plan desired.yaml && reconciler apply desired.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    validate = commands.add_parser("validate", help="check a desired-state file offline (no network)")
+    validate = _command(commands, "validate", "check a desired-state file offline (no network)",
+                        "reconciler validate desired.yaml --format github")
     validate.add_argument("file")
+    validate.add_argument("--format", choices=("text", "json", "github"), default="text",
+                          help="json: a list of problems (file, line, path, message); github: workflow annotations")
 
-    plan = commands.add_parser("plan", help="read live state (GET only) and show what apply would change")
+    plan = _command(commands, "plan", "read live state (GET only) and show what apply would change",
+                    "reconciler plan desired.yaml --out plan.json --detailed-exitcode")
     plan.add_argument("file")
     plan.add_argument("--out", metavar="PLAN.json", help="save the plan for `apply PLAN.json`")
     plan.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    plan.add_argument("--report", metavar="FILE", help="also write the plan JSON to FILE")
+    _add_parallelism(plan)
     plan.add_argument("--detailed-exitcode", action="store_true",
                       help="exit 0 when nothing is to do, 2 when changes, blocked or conflicts exist")
     plan.add_argument("-v", "--verbose", action="store_true", help="also list settings in sync and n/a")
     _add_targets(plan)
 
-    apply = commands.add_parser("apply", help="apply a desired-state file or a saved plan")
+    apply = _command(commands, "apply", "apply a desired-state file or a saved plan",
+                     "reconciler apply plan.json --format json > report.json")
     apply.add_argument("target", metavar="FILE|PLAN.json")
+    apply.add_argument("--format", choices=("text", "json"), default="text",
+                       help="json: the apply report (schemas/apply-report.schema.json) and nothing else on stdout")
+    apply.add_argument("--report", metavar="FILE", help="also write the apply report (JSON) to FILE")
+    _add_parallelism(apply)
     apply.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"audit journal (default {DEFAULT_JOURNAL})")
     apply.add_argument("--config", metavar="FILE", help="with a saved plan: the desired-state file it was made from "
@@ -64,23 +110,39 @@ def build_parser() -> argparse.ArgumentParser:
                             "refuse at once, naming it)")
     _add_targets(apply)
 
-    show = commands.add_parser("show", help="render a saved plan")
+    show = _command(commands, "show", "render a saved plan", "reconciler show plan.json --format markdown")
     show.add_argument("plan")
     show.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     show.add_argument("-v", "--verbose", action="store_true")
 
-    importer = commands.add_parser("import", help="write an account's live settings as a desired-state file")
+    importer = _command(commands, "import", "write an account's live settings as a desired-state file",
+                        "reconciler import desired.yaml --account okx-main > okx-main.yaml")
     importer.add_argument("file")
     importer.add_argument("--account", required=True, metavar="A")
     importer.add_argument("--symbol", action="append", metavar="S", help="only this symbol (repeatable)")
 
     _add_backend_commands(commands, plan, apply)
 
-    sim = commands.add_parser("sim", help="run the venue simulators until stopped")
+    sim = _command(commands, "sim", "run the venue simulators until stopped",
+                   "reconciler sim --world examples/quickstart-world.yaml --port 8800")
     sim.add_argument("--world", required=True)
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=_port, default=8800)
+    _enable_completion(parser)
     return parser
+
+
+def _enable_completion(parser) -> None:
+    """Shell completion (argcomplete): answers only when the shell asks, otherwise does nothing."""
+    if "_ARGCOMPLETE" not in os.environ:
+        return
+    import argcomplete
+    argcomplete.autocomplete(parser)
+
+
+def _add_parallelism(parser) -> None:
+    parser.add_argument("--parallelism", type=_positive, metavar="N",
+                        help="at most N accounts at once (default: all of them)")
 
 
 def _add_targets(parser) -> None:
@@ -111,6 +173,8 @@ def _preflight(args) -> None:
     """Refusals that need nothing read: where output goes, and an apply nobody can confirm."""
     if getattr(args, "out", None):
         _check_output_file(args.out, "--out")
+    if getattr(args, "report", None):
+        _check_output_file(args.report, "--report")
     if getattr(args, "journal", DEFAULT_JOURNAL) != DEFAULT_JOURNAL:
         _check_output_file(args.journal, "--journal")
     if (args.command == "apply" and not args.auto_approve and not sys.stdin.isatty()
@@ -127,7 +191,7 @@ def _check_output_file(path: str, flag: str) -> None:
         raise UsageError(f"{flag} {path}: directory {target.parent} does not exist")
 
 
-def confirm(question: str) -> bool:
+def confirm(question: str, stream=None) -> bool:
     """True only when a person types `yes`; end of input (Ctrl-D) and Ctrl-C are a no.
 
     asyncio's own Ctrl-C handler only cancels the running task, which a blocking input() never notices;
@@ -136,6 +200,9 @@ def confirm(question: str) -> bool:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.default_int_handler) if in_main_thread else None
     try:
+        if stream is not None and stream is not sys.stdout:  # input() would print the question on stdout
+            print(question, end="", file=stream, flush=True)
+            question = ""
         return input(question).strip() == "yes"
     except (EOFError, KeyboardInterrupt):
         print()
@@ -146,7 +213,18 @@ def confirm(question: str) -> bool:
 
 
 async def cmd_validate(args) -> int:
-    state = _api().load(args.file)
+    if args.format == "text":
+        state = _api().load(args.file)
+    else:
+        from .views.problems import problems_github, problems_json
+        try:
+            state = _api().load(args.file)
+        except ConfigError as exc:
+            sys.stdout.write((problems_json if args.format == "json" else problems_github)(exc.messages))
+            return EXIT_ERROR
+        if args.format == "json":
+            sys.stdout.write(problems_json([]))
+        return EXIT_OK
     symbols = sum(len(a.symbols) for a in state.accounts.values())
     print(f"{args.file}: valid ({len(state.accounts)} accounts, {symbols} symbols)")
     return EXIT_OK
@@ -155,9 +233,11 @@ async def cmd_validate(args) -> int:
 async def cmd_plan(args) -> int:
     state = _api().load(args.file)
     plan = await _api().plan(state, accounts=args.account, symbols=args.symbol, progress=_progress_printer(),
-                             backend=_backend(args))
+                             backend=_backend(args), parallelism=args.parallelism)
     if args.out:
         _planfile().write_plan(plan, args.out)
+    if args.report:
+        Path(args.report).write_text(plan.dumps())
     _print_plan(plan, args.format, getattr(args, "verbose", False))
     if plan.errors:
         for account, message in plan.errors.items():
@@ -175,23 +255,52 @@ async def cmd_show(args) -> int:
 
 
 async def cmd_apply(args) -> int:
+    from .views import report_json
+    started_at = report_json.now_text()
+    # With --format json stdout carries the report alone: the plan, the question and refusals go to stderr.
+    people = sys.stderr if args.format == "json" else sys.stdout
+    try:
+        report = await _applied(args, people)
+    except ReconcilerError as exc:
+        _write_report(args, report_json.refusal_document(str(exc), started_at=started_at,
+                                                         finished_at=report_json.now_text()))
+        raise
+    if report is None:
+        print("Apply cancelled; nothing was sent.", file=people)
+        _write_report(args, report_json.refusal_document("apply cancelled; nothing was sent", started_at=started_at,
+                                                         finished_at=report_json.now_text()))
+        return EXIT_ERROR
+    _write_report(args, report_json.report_document(report, started_at=started_at, finished_at=report_json.now_text()))
+    if args.format == "text":
+        print(render_report(report, Style.for_stream(sys.stdout)), end="")
+    return report.exit_code
+
+
+async def _applied(args, people):
+    """The ApplyReport of a saved plan or of a file (None when the person did not confirm)."""
     if _looks_like_plan(args.target):
         saved = _api().narrow(_planfile().read_plan(args.target), accounts=args.account, symbols=args.symbol)
         state = _api().load(_config_of(saved, args))
-        report = await _api().apply(saved, state, journal_path=args.journal, progress=_progress_printer(),
-                                    lock_timeout=args.lock_timeout, backend=_backend(args))
-    else:
-        state = _api().load(args.target)  # without a terminal or --auto-approve, _preflight refused already
-        report = await _api().reconcile(
-            state, accounts=args.account, symbols=args.symbol, journal_path=args.journal,
-            progress=_progress_printer(), lock_timeout=args.lock_timeout, backend=_backend(args),
-            on_plan=lambda plan: print(render_plan(plan, Style.for_stream(sys.stdout))),
-            confirm=None if args.auto_approve else lambda plan: confirm("Apply these changes? Only 'yes' is accepted: "))
-        if report is None:
-            print("Apply cancelled; nothing was sent.")
-            return EXIT_ERROR
-    print(render_report(report, Style.for_stream(sys.stdout)), end="")
-    return report.exit_code
+        return await _api().apply(saved, state, journal_path=args.journal, progress=_progress_printer(),
+                                  lock_timeout=args.lock_timeout, parallelism=args.parallelism,
+                                  backend=_backend(args))
+    state = _api().load(args.target)  # without a terminal or --auto-approve, _preflight refused already
+    return await _api().reconcile(
+        state, accounts=args.account, symbols=args.symbol, journal_path=args.journal,
+        progress=_progress_printer(), lock_timeout=args.lock_timeout, parallelism=args.parallelism,
+        backend=_backend(args),
+        on_plan=lambda plan: print(render_plan(plan, Style.for_stream(people)), file=people),
+        confirm=None if args.auto_approve else lambda plan: confirm("Apply these changes? Only 'yes' is accepted: ",
+                                                                    people))
+
+
+def _write_report(args, document: dict) -> None:
+    """The apply report to stdout (--format json) and to --report FILE."""
+    from .views.report_json import dumps
+    if args.format == "json":
+        sys.stdout.write(dumps(document))
+    if args.report:
+        Path(args.report).write_text(dumps(document))
 
 
 def _api():
@@ -246,14 +355,16 @@ def _add_backend_commands(commands, plan, apply) -> None:
         parser.add_argument("--backend", metavar="URL", help=backend_help)
     plan.add_argument("--no-lock", action="store_true",
                       help="plan without the backend (this machine's rate windows; no run recorded)")
-    history = commands.add_parser("history", help="who changed what: runs and calls, newest first")
+    history = _command(commands, "history", "who changed what: runs and calls, newest first",
+                       "reconciler history --account okx-main --since 7d --backend \"$RECONCILER_BACKEND\"")
     history.add_argument("--account", metavar="A", help="only runs and calls on this account")
     history.add_argument("--symbol", metavar="S", help="only calls about this symbol")
     history.add_argument("--since", metavar="TIME", help="an ISO time (2026-11-21T08:00Z) or an age (30m, 12h, 7d)")
     history.add_argument("--format", choices=("text", "json"), default="text")
     history.add_argument("--backend", metavar="URL", help=backend_help)
     history.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"local journal (default {DEFAULT_JOURNAL})")
-    backend = commands.add_parser("backend", help="set up the backend: `backend init` creates or migrates its tables")
+    backend = _command(commands, "backend", "set up the backend: `backend init` creates or migrates its tables",
+                       "reconciler backend init --backend 'postgresql://reconciler:${PGPASSWORD}@db.internal/reconciler'")
     backend.add_argument("action", choices=("init",))
     backend.add_argument("--backend", metavar="URL", help=backend_help)
 

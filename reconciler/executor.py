@@ -43,12 +43,14 @@ class ApplyReport:
         return 3 if remaining else 0  # what the plan applied was verified; what remains needs a person
 
 
-async def execute(plan: Plan, state: DesiredState, connections: Connections, progress=None) -> ApplyReport:
+async def execute(plan: Plan, state: DesiredState, connections: Connections, progress=None,
+                  parallelism: int | None = None) -> ApplyReport:
     """Send a plan computed in this run (under the accounts' locks), then read back and verify.
 
-    Accounts run concurrently; each account is read back as soon as its own writes are done, so its
-    verification never waits for another account's rate limits.
+    Accounts run concurrently (at most `parallelism` at once); each account is read back as soon as its own
+    writes are done, so its verification never waits for another account's rate limits.
     """
+    from .planner import account_slots
     from .planner import plan as make_plan  # verification re-plans from the state read back
 
     report = ApplyReport(plan=plan)
@@ -57,7 +59,13 @@ async def execute(plan: Plan, state: DesiredState, connections: Connections, pro
     for change in plan.changes:
         by_account.setdefault(change.account, []).append(change)
 
+    slots = account_slots(parallelism)
+
     async def apply_then_read_back(name: str) -> Plan:
+        async with slots:
+            return await _apply_then_read_back(name)
+
+    async def _apply_then_read_back(name: str) -> Plan:
         changes = by_account.get(name, [])
         if not any(c.status == "change" for c in changes):
             for change in changes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 
 from .client import VenueClient
@@ -31,16 +32,22 @@ def select(state: DesiredState, accounts=None, symbols=None) -> dict[str, Accoun
     return chosen
 
 
-async def plan(state: DesiredState, *, accounts=None, symbols=None, connections: Connections | None = None) -> Plan:
-    """Read live state and compute the plan for the selected accounts."""
+async def plan(state: DesiredState, *, accounts=None, symbols=None, connections: Connections | None = None,
+               parallelism: int | None = None) -> Plan:
+    """Read live state and compute the plan for the selected accounts (at most `parallelism` at once)."""
     chosen = select(state, accounts, symbols)
     if connections is None:
         async with Connections(simulator_world=state.simulator_world, config_path=state.path) as opened:
-            return await plan(state, accounts=accounts, symbols=symbols, connections=opened)
+            return await plan(state, accounts=accounts, symbols=symbols, connections=opened, parallelism=parallelism)
     for spec in chosen.values():
         connections.open(spec)  # resolves credentials first: a missing variable fails before any request
-    results = await asyncio.gather(*(_plan_account(connections, spec) for spec in chosen.values()),
-                                   return_exceptions=True)
+    slots = account_slots(parallelism)
+
+    async def plan_account(spec: AccountSpec) -> Plan:
+        async with slots:
+            return await _plan_account(connections, spec)
+
+    results = await asyncio.gather(*(plan_account(spec) for spec in chosen.values()), return_exceptions=True)
     for failure in results:
         if isinstance(failure, BaseException) and not isinstance(failure, ReconcilerError):
             raise failure
@@ -57,6 +64,11 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
         else:
             result.absorb(outcome)
     return result
+
+
+def account_slots(parallelism: int | None):
+    """What caps how many accounts run at once: a semaphore, or nothing when uncapped."""
+    return asyncio.Semaphore(parallelism) if parallelism else contextlib.nullcontext()
 
 
 async def _plan_account(connections: Connections, spec: AccountSpec) -> Plan:

@@ -47,7 +47,7 @@ class PostgresBackend(Backend):
             import psycopg
         except ImportError:
             raise BackendError(f"backend {self.name} needs the PostgreSQL driver: "
-                               "pip install 'reconciler[postgres]'") from None
+                               "pip install 'margin-reconciler[postgres]'") from None
         self._guard = asyncio.Lock()
         try:
             self._connection = await asyncio.wait_for(psycopg.AsyncConnection.connect(

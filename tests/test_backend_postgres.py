@@ -10,12 +10,12 @@ import sys
 import time
 
 import test_bitget_e2e as bitget
-from conftest import write_yaml, writes
+from conftest import writes
 from pg import PASSWORD, PostgresServer, pg_server, pg_url  # noqa: F401  (pg_server, pg_url: fixtures)
 from test_concurrency_e2e import SLOW, margin_moves
 
 PACED = {endpoint: "1/2s" for endpoint in SLOW}  # an apply that writes for several seconds: time to meet it
-from test_pacing_e2e import bitget_block, rate_limited
+from test_pacing_e2e import flat_bitget, rate_limited
 
 
 def machine(tmp_path, name: str) -> dict:
@@ -108,18 +108,7 @@ def test_two_machines_applying_to_one_account_move_margin_once(start_sim, pg_url
 
 
 def test_two_machines_share_rate_windows_and_stay_under_the_venue_limit(start_sim, pg_url, pg_server, tmp_path):
-    symbols = [f"S{i}USDT" for i in range(25)]
-    world = bitget.world()
-    section = world["bitget"]
-    section["contracts"] = [{"symbol": s, "productType": "USDT-FUTURES", "minLever": "1", "maxLever": "100",
-                             "supportMarginCoins": ["USDT"]} for s in symbols]
-    account = section["accounts"][0]
-    account.update(positions=[], orders=[], position_modes={"USDT-FUTURES": "one_way_mode"})
-    account["symbols"] = {s: {"marginCoin": "USDT", "marginMode": "crossed", "crossedMarginLeverage": "10",
-                              "isolatedLongLever": "10", "isolatedShortLever": "10"} for s in symbols}
-    sim = start_sim(world)
-    path = write_yaml(tmp_path / "desired.yaml", {"version": 1, "accounts": {
-        "bg": bitget_block(sim.url, "USDT-FUTURES", symbols)}})
+    sim, path = flat_bitget(start_sim, tmp_path)
     runs = [start(machine(tmp_path, name), "plan", path, "--backend", pg_url) for name in ("drift-job", "person")]
     for process in runs:
         assert process.wait(timeout=90) == 0, process.stderr.read()

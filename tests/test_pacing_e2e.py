@@ -55,8 +55,9 @@ def test_two_blocks_on_one_bitget_uid_share_its_limits(start_sim, cli, tmp_path)
     assert rate_limited(sim, "bitget") == []
 
 
-def test_two_processes_on_one_account_stay_under_its_limits(start_sim, tmp_path):
-    symbols = [f"S{i}USDT" for i in range(25)]
+def flat_bitget(start_sim, tmp_path, count=25):
+    """A Bitget account with `count` flat USDT-M symbols, all in sync with the file: (simulator, file)."""
+    symbols = [f"S{i}USDT" for i in range(count)]
     world = bitget.world()
     section = world["bitget"]
     section["contracts"] = [{"symbol": s, "productType": "USDT-FUTURES", "minLever": "1", "maxLever": "100",
@@ -68,6 +69,11 @@ def test_two_processes_on_one_account_stay_under_its_limits(start_sim, tmp_path)
     sim = start_sim(world)
     path = write_yaml(tmp_path / "desired.yaml", {"version": 1, "accounts": {
         "bg": bitget_block(sim.url, "USDT-FUTURES", symbols)}})
+    return sim, path
+
+
+def test_two_processes_on_one_account_stay_under_its_limits(start_sim, tmp_path):
+    sim, path = flat_bitget(start_sim, tmp_path)
     env = {**os.environ, "RECONCILER_LOCK_DIR": str(tmp_path / "locks")}
     command = [sys.executable, "-m", "reconciler", "plan", str(path)]
     runs = [subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -164,12 +164,10 @@ class VenueClient:
         signed_at = getattr(exc, "signed_at", None) or time.time()
         return signed_at + self.adapter.request_lifetime + max(self.clock_ahead, 0.0) + CLOCK_ALLOWANCE
 
-    async def outlive(self, exc: VenueError, on_wait=None) -> None:
+    async def outlive(self, exc: VenueError) -> None:
         """Wait until the request that ended in `exc` can no longer be executed by the venue."""
         delay = self.expiry_of(exc) - time.time()
         if delay > 0:
-            if on_wait:
-                on_wait(delay)
             await asyncio.sleep(delay)
 
 

@@ -26,15 +26,11 @@ class EmbeddedSimulator:
         source = self.state_file if self.state_file.exists() else self.world_path
         world = load_world(source)
         self.server = SimServer(world)
-        self._rate_limits = world.get("rate_limits")
         return await self.server.start("127.0.0.1", 0)
 
     async def stop(self) -> None:
         if self.server is None:
             return
-        world = self.server.world()
-        if self._rate_limits:
-            world["rate_limits"] = self._rate_limits
-        save_world(world, self.state_file)
+        save_world(self.server.world(), self.state_file)  # the world's settings (rate_limits, ...) included
         await self.server.stop()
         self.server = None

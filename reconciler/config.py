@@ -179,7 +179,7 @@ def _account(name: str, raw: dict, where: _Locator, problems: list[str]) -> Acco
     return AccountSpec(
         name=name, venue=venue, environment=environment, base_url=raw.get("base_url"),
         credentials=dict(raw["credentials"]), settings=settings,
-        symbols=_symbols(raw.get("symbols") or {}, adapter, settings, where, problems),
+        symbols=_symbols(raw.get("symbols") or {}, raw.get("defaults") or {}, adapter, settings, where, problems),
         product_type=product_type.upper() if product_type else None,  # Bitget reads it in any case
         rate_limits=dict(raw.get("rate_limits") or {}),
         request_lifetime=_sim_only(raw, "request_lifetime", environment, where, problems),
@@ -211,8 +211,10 @@ def _add_currencies(state: DesiredState, document: dict, lines: dict, problems: 
                 account.currencies[currency] = Decimal(spec["leverage"])
 
 
-def _symbols(raw: dict, adapter, settings: dict, where: _Locator, problems: list[str]) -> dict[str, SymbolSpec]:
-    """The account's symbols under the venue's own spelling; two keys naming one symbol are refused."""
+def _symbols(raw: dict, defaults: dict, adapter, settings: dict, where: _Locator,
+             problems: list[str]) -> dict[str, SymbolSpec]:
+    """The account's symbols under the venue's own spelling, each inheriting `defaults` where it says nothing;
+    two keys naming one symbol are refused."""
     symbols: dict[str, SymbolSpec] = {}
     written_as: dict[str, str] = {}
     for key, spec in raw.items():
@@ -224,7 +226,7 @@ def _symbols(raw: dict, adapter, settings: dict, where: _Locator, problems: list
             continue
         written_as[symbol] = key
         here = lambda *keys, key=key: where("symbols", key, *keys)  # noqa: E731
-        symbols[symbol] = _symbol(symbol, spec or {}, adapter, settings, here, problems)
+        symbols[symbol] = _symbol(symbol, {**defaults, **(spec or {})}, adapter, settings, here, problems)
     return symbols
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from .errors import ConfigError
 
 FORMAT_VERSION = "1"
-STATUSES = ("change", "blocked", "conflict")
+STATUSES = ("change", "blocked", "conflict", "denied")
 
 
 @dataclass
@@ -53,6 +53,9 @@ class Change:
     reason: str | None = None
     depends_on: list[str] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
+    source: str | None = None  # the file's entry that produced it: a symbol key, a pattern, or None (account level)
+    rule: str | None = None  # the policy rule a denied change breaks, e.g. "max_leverage"
+    liquidation_price: dict | None = None  # {"from", "to", "mark"}: the venue's estimate before and after
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -69,7 +72,7 @@ class Change:
 
 
 _CHANGE_KEYS = ("id", "account", "venue", "symbol", "field", "side", "margin_mode", "from", "to",
-                "status", "reason", "depends_on", "calls")
+                "status", "reason", "depends_on", "calls", "source", "rule", "liquidation_price")
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..plan import Change, Plan
 from .text import LONG_APPLY, duration_text, plural, summary_line
 
-STATUS = {"change": "change", "blocked": "**blocked**", "conflict": "**conflict**"}
+STATUS = {"change": "change", "blocked": "**blocked**", "conflict": "**conflict**", "denied": "**denied**"}
 
 
 def _setting(change: Change) -> str:

@@ -6,7 +6,7 @@ from ..plan import Change, Plan
 from .style import Style
 
 LONG_APPLY = 10  # seconds; shorter applies need no warning
-MARK = {"change": ("~", "yellow"), "blocked": ("!", "red"), "conflict": ("x", "red")}
+MARK = {"change": ("~", "yellow"), "blocked": ("!", "red"), "conflict": ("x", "red"), "denied": ("-", "red")}
 
 
 def setting_label(change: Change) -> str:

@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("file")
     importer.add_argument("--account", required=True, metavar="A")
     importer.add_argument("--symbol", action="append", metavar="S", help="only this symbol (repeatable)")
+    importer.add_argument("--compact", action="store_true",
+                          help="put the most common settings under defaults:, keep the file's patterns and "
+                               "excludes, and write out only the symbols that differ")
 
     _add_backend_commands(commands, plan, apply)
 
@@ -226,7 +229,9 @@ async def cmd_validate(args) -> int:
             sys.stdout.write(problems_json([]))
         return EXIT_OK
     symbols = sum(len(a.symbols) for a in state.accounts.values())
-    print(f"{args.file}: valid ({len(state.accounts)} accounts, {symbols} symbols)")
+    patterns = sum(len(a.patterns) for a in state.accounts.values())
+    matched = f", {patterns} patterns matched at plan time" if patterns else ""
+    print(f"{args.file}: valid ({len(state.accounts)} accounts, {symbols} symbols{matched})")
     return EXIT_OK
 
 
@@ -329,7 +334,7 @@ def _config_of(plan: Plan, args) -> str:
 async def cmd_import(args) -> int:
     from .importer import import_account
     state = _api().load(args.file)
-    sys.stdout.write(await import_account(state, args.account, args.symbol))
+    sys.stdout.write(await import_account(state, args.account, args.symbol, compact=args.compact))
     return EXIT_OK
 
 

@@ -15,7 +15,8 @@ import jsonschema
 from .errors import ConfigError
 from .pacing import parse_limit
 from .strict_yaml import dotted, parse_yaml, read_text
-from .model import ACCOUNT_SETTINGS, ENV_REFERENCE, AccountSpec, Band, DesiredState, SymbolSpec
+from .model import ACCOUNT_SETTINGS, ENV_REFERENCE, AccountSpec, Band, DesiredState, PatternSpec, SymbolSpec
+from .patterns import is_pattern, syntax_problem
 from .venues.registry import adapter_class, supported_venues
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "desired-state.schema.json"
@@ -180,6 +181,9 @@ def _account(name: str, raw: dict, where: _Locator, problems: list[str]) -> Acco
         name=name, venue=venue, environment=environment, base_url=raw.get("base_url"),
         credentials=dict(raw["credentials"]), settings=settings,
         symbols=_symbols(raw.get("symbols") or {}, raw.get("defaults") or {}, adapter, settings, where, problems),
+        defaults=dict(raw.get("defaults") or {}),
+        patterns=_patterns(raw.get("symbols") or {}, raw.get("defaults") or {}, adapter, settings, where, problems),
+        exclude=_exclude(raw.get("exclude") or [], adapter, where, problems),
         product_type=product_type.upper() if product_type else None,  # Bitget reads it in any case
         rate_limits=dict(raw.get("rate_limits") or {}),
         request_lifetime=_sim_only(raw, "request_lifetime", environment, where, problems),
@@ -218,6 +222,8 @@ def _symbols(raw: dict, defaults: dict, adapter, settings: dict, where: _Locator
     symbols: dict[str, SymbolSpec] = {}
     written_as: dict[str, str] = {}
     for key, spec in raw.items():
+        if is_pattern(key):
+            continue
         symbol = adapter.canonical_symbol(key)
         if symbol in written_as:
             first = written_as[symbol]
@@ -227,7 +233,46 @@ def _symbols(raw: dict, defaults: dict, adapter, settings: dict, where: _Locator
         written_as[symbol] = key
         here = lambda *keys, key=key: where("symbols", key, *keys)  # noqa: E731
         symbols[symbol] = _symbol(symbol, {**defaults, **(spec or {})}, adapter, settings, here, problems)
+        symbols[symbol].source = symbol  # the venue's spelling, as everywhere in a plan
     return symbols
+
+
+def _patterns(raw: dict, defaults: dict, adapter, settings: dict, where: _Locator,
+              problems: list[str]) -> list[PatternSpec]:
+    """The `symbols:` keys that are patterns, each checked as the symbol entry it will make."""
+    patterns = []
+    for key, spec in raw.items():
+        if not is_pattern(key):
+            continue
+        here = lambda *keys, key=key: where("symbols", key, *keys)  # noqa: E731
+        unreadable = syntax_problem(key)
+        if unreadable:
+            problems.append(f"{here()}: the pattern {key!r} has {unreadable}")
+            continue
+        _symbol(key, {**defaults, **(spec or {})}, adapter, settings, here, problems)
+        patterns.append(PatternSpec(pattern=adapter.canonical_symbol(key), written=key, values=dict(spec or {}),
+                                    where=f"{where.source}:{where.line('symbols', key)}"))
+    return patterns
+
+
+def _exclude(raw: list, adapter, where: _Locator, problems: list[str]) -> list[str]:
+    for place, pattern in enumerate(raw):
+        unreadable = syntax_problem(pattern)
+        if unreadable:
+            problems.append(f"{where('exclude', place)}: the pattern {pattern!r} has {unreadable}")
+    return [adapter.canonical_symbol(pattern) for pattern in raw]
+
+
+def pattern_symbol(account: AccountSpec, symbol: str, raw: dict, source: str) -> SymbolSpec:
+    """The entry a pattern makes for one matched symbol (raw: defaults and the patterns' values)."""
+    problems: list[str] = []
+    where = next(p.where for p in account.patterns if p.pattern == source.split(" + ")[0])
+    here = lambda *keys: f"{where}: {symbol} (matched by {source})" + "".join(f".{k}" for k in keys)  # noqa: E731
+    spec = _symbol(symbol, raw, adapter_class(account.venue), account.settings, here, problems)
+    if problems:
+        raise ConfigError(problems)
+    spec.source = source
+    return spec
 
 
 def _check_base_url(url: str, where: _Locator, problems: list[str]) -> None:

@@ -46,7 +46,10 @@ def diff_account(spec: AccountSpec, live: AccountLive, rules) -> AccountDiff:
     for currency, want in spec.currencies.items():
         _diff_currency(spec, currency, want, live, rules, result)
     for symbol_spec in spec.symbols.values():
+        first = len(result.changes)
         _diff_symbol(spec, symbol_spec, live, rules, position_mode, account_level, result)
+        for change in result.changes[first:]:
+            change.source = symbol_spec.source
     _propagate_blocks(result.changes)
     return result
 

@@ -33,6 +33,17 @@ class SymbolSpec:
     isolated_margin: Margin | None = None
     tolerance: Decimal = Decimal("0.5")  # percent of the margin target
     margin_coin: str | None = None
+    source: str | None = None  # the `symbols:` key that produced it, as written: the symbol or a pattern
+
+
+@dataclass(frozen=True)
+class PatternSpec:
+    """A `symbols:` key with `*`, `?` or `[...]`: matched against the venue's instruments at plan time."""
+
+    pattern: str  # in the venue's spelling of ids (Adapter.canonical_symbol)
+    written: str  # as the file writes it
+    values: dict  # what the entry itself sets (raw file values, before `defaults:`)
+    where: str  # "file:line"
 
 
 @dataclass
@@ -49,6 +60,10 @@ class AccountSpec:
     request_lifetime: Decimal | None = None  # sim only: a shortened timestamp window (see the schema)
     origins: dict[str, str] = field(default_factory=dict)  # credential key -> "file:line: key path"
     currencies: dict[str, Decimal] = field(default_factory=dict)  # currency -> cross leverage (OKX, per currency)
+    defaults: dict = field(default_factory=dict)  # raw `defaults:` values, inherited by pattern entries too
+    patterns: list[PatternSpec] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)  # patterns (venue spelling) no pattern may match
+    narrowed_to: frozenset | None = None  # --symbol: the only symbols the patterns may add
 
 
 @dataclass

@@ -7,11 +7,13 @@ import contextlib
 import dataclasses
 
 from .client import VenueClient
+from .config import pattern_symbol
 from .connections import Connections
 from .diff import diff_account
 from .errors import ConfigError, ReconcilerError, VenueError
 from .estimate import estimate
 from .model import AccountSpec, DesiredState
+from .patterns import expand, names
 from .plan import Plan
 
 
@@ -23,10 +25,12 @@ def select(state: DesiredState, accounts=None, symbols=None) -> dict[str, Accoun
                           f"(accounts: {', '.join(state.accounts)})")
     chosen = {name: spec for name, spec in state.accounts.items() if not accounts or name in accounts}
     if symbols is not None:  # an empty list (a saved plan narrowed to nothing) chooses no symbol
-        chosen = {name: dataclasses.replace(spec, symbols={s: v for s, v in spec.symbols.items() if s in symbols})
+        chosen = {name: dataclasses.replace(spec, symbols={s: v for s, v in spec.symbols.items() if s in symbols},
+                                            narrowed_to=frozenset(symbols))
                   for name, spec in chosen.items()}
         known = {s for spec in state.accounts.values() for s in spec.symbols}
-        missing = [s for s in symbols if s not in known]
+        missing = [s for s in symbols if s not in known and not any(
+            names(p.pattern, s) for spec in state.accounts.values() for p in spec.patterns)]
         if missing:
             raise ConfigError(f"{state.path}: no symbol {', '.join(missing)} in the file")
     return chosen
@@ -42,16 +46,22 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
     for spec in chosen.values():
         connections.open(spec)  # resolves credentials first: a missing variable fails before any request
     slots = account_slots(parallelism)
+    planned_symbols: set[str] = set()
 
     async def plan_account(spec: AccountSpec) -> Plan:
         async with slots:
-            return await _plan_account(connections, spec)
+            return await _plan_account(connections, spec, planned_symbols)
 
     results = await asyncio.gather(*(plan_account(spec) for spec in chosen.values()), return_exceptions=True)
     for failure in results:
         if isinstance(failure, BaseException) and not isinstance(failure, ReconcilerError):
             raise failure
     wrong_file = [message for failure in results if isinstance(failure, ConfigError) for message in failure.messages]
+    if symbols and not any(isinstance(r, BaseException) for r in results):
+        unmatched = [s for s in symbols if s not in planned_symbols]
+        if unmatched:
+            wrong_file.append(f"{state.path}: no symbol {', '.join(unmatched)} in the file, nor among the "
+                              "instruments its patterns match")
     if wrong_file:
         raise ConfigError(wrong_file)  # a wrong file plans (and so applies) nothing anywhere
     result = Plan(changes=[], observed={}, config_path=state.path, config_sha256=state.sha256,
@@ -71,30 +81,42 @@ def account_slots(parallelism: int | None):
     return asyncio.Semaphore(parallelism) if parallelism else contextlib.nullcontext()
 
 
-async def _plan_account(connections: Connections, spec: AccountSpec) -> Plan:
+async def _plan_account(connections: Connections, spec: AccountSpec, planned_symbols: set | None = None) -> Plan:
     """The plan of one account (its `accounts` block is added by the caller)."""
     adapter, client = connections.open(spec)
     before = dict(client.sent_per_endpoint)
-    live = await _read(adapter, client, spec)
+    spec, warnings = await expand_patterns(adapter, client, spec)
+    if planned_symbols is not None:
+        planned_symbols.update(spec.symbols)
+    live = await _read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols)))
     reads = {endpoint: sent - before.get(endpoint, 0) for endpoint, sent in client.sent_per_endpoint.items()
              if sent > before.get(endpoint, 0) and endpoint not in adapter.public_endpoints}
     diff = diff_account(spec, live, adapter)
     adapter.assign_calls(diff.changes, live)
     return Plan(changes=diff.changes, observed={spec.name: diff.observed}, in_sync=diff.in_sync,
                 not_applicable=diff.not_applicable,
-                notes=[{"account": spec.name, "text": text} for text in adapter.notes(live)],
+                notes=[{"account": spec.name, "text": text} for text in warnings + adapter.notes(live)],
                 estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue, reads)})
+
+
+async def expand_patterns(adapter, client, spec: AccountSpec) -> tuple[AccountSpec, list[str]]:
+    """The account with its symbol patterns matched against the instruments the venue lists now."""
+    if not spec.patterns:
+        return spec, []
+    listed = await _read(spec, client, adapter.instrument_ids)
+    return expand(spec, listed, lambda symbol, raw, source: pattern_symbol(spec, symbol, raw, source))
 
 
 # What reading an answer of the wrong shape raises inside an adapter (a missing key, a list for an object).
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
 
 
-async def _read(adapter, client, spec: AccountSpec):
-    """The adapter's read; an answer of the wrong shape is a VenueError naming the account and endpoint."""
+async def _read(spec: AccountSpec, client, read):
+    """`read(client)`, an adapter's read; an answer of the wrong shape is a VenueError naming the account and
+    the endpoint."""
     answered = _Answered(client)
     try:
-        return await adapter.read(answered, list(spec.symbols))
+        return await read(answered)
     except MALFORMED as exc:
         raise VenueError(spec.venue, None, f"{answered.suspects(exc)} has an unexpected shape "
                          f"({type(exc).__name__}: {exc})", account=spec.name) from None

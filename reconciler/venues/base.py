@@ -134,6 +134,10 @@ class Adapter(ABC):
     async def read(self, client, symbols: list[str]) -> AccountLive:
         ...
 
+    @abstractmethod
+    async def instrument_ids(self, client) -> list[str]:
+        """Every tradable instrument this account could hold settings for, in the venue's spelling (public)."""
+
     async def read_margin(self, client, symbol: str, side: str | None) -> Decimal | None:
         """The isolated margin of one position now (after an ambiguous margin move)."""
         live = await self.read_positions(client)

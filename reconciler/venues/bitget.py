@@ -163,6 +163,11 @@ class BitgetAdapter(Adapter):
             )
         return live
 
+    async def instrument_ids(self, client):
+        # bitget.md 5.4: symbolStatus "normal" is trading; maintain, limit_open and restrictedAPI are not
+        return [symbol for symbol, item in (await self._contracts(client)).items()
+                if item.get("symbolStatus", "normal") == "normal"]
+
     async def _contracts(self, client) -> dict[str, dict]:
         data = await client.request(Call("GET", "/api/v2/mix/market/contracts",
                                          {"productType": self.product_type}), signed=False)

@@ -310,6 +310,14 @@ class OkxAdapter(Adapter):
                 # okx.md 4.2: in long/short mode cross comes back once per side, same value.
                 leverage[(mode, None)] = sides[LONG]
 
+    async def instrument_ids(self, client):
+        ids = []
+        for kind in LEVERAGE_TYPES:
+            data = await client.request(Call("GET", "/api/v5/public/instruments", {"instType": kind}), signed=False)
+            # okx.md 4.5: state live is trading (suspend, preopen, test are not); ccxt skips empty ids
+            ids += [item["instId"] for item in data or [] if item.get("instId") and item.get("state", "live") == "live"]
+        return ids
+
     async def _read_instruments(self, client, symbols: list[str]) -> None:
         kinds = {_infer_type(symbol) for symbol in symbols}
         unsupported = [s for s in symbols if _infer_type(s) not in LEVERAGE_TYPES]

@@ -164,6 +164,10 @@ class OrderlyAdapter(Adapter):
         raise self.error(code, message, response, self.kind_of(code, response.status))
 
     # --- reading ------------------------------------------------------------------------------
+    async def instrument_ids(self, client):
+        info = await client.request(Call("GET", "/v1/public/info"), signed=False) or {}
+        return [row["symbol"] for row in info.get("rows") or []]
+
     async def read(self, client, symbols):
         info = await client.request(Call("GET", "/v1/public/info"), signed=False) or {}
         self._listed = {row["symbol"]: row for row in info.get("rows") or []}

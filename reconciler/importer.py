@@ -9,10 +9,11 @@ from decimal import Decimal
 
 import yaml
 
+from .config import pattern_symbol
 from .connections import Connections
 from .errors import ConfigError
-from .model import CROSS, DesiredState, SymbolSpec
-from .patterns import names as pattern_names
+from .model import CROSS, AccountSpec, DesiredState, SymbolSpec
+from .patterns import expand
 from .serialize import account_to_dict, symbol_to_dict
 
 
@@ -67,35 +68,42 @@ async def import_account(state: DesiredState, account: str, symbols: list[str] |
     return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
 
-def _compact(block: dict, imported: dict[str, SymbolSpec], written) -> None:
-    """Rewrite `block["symbols"]`: the most common settings become `defaults:`; the file's patterns and
-    excludes are kept (as `{}`: they inherit the defaults); a symbol is written out only when it differs
-    from the defaults, or when no pattern would name it."""
+def _compact(block: dict, imported: dict[str, SymbolSpec], written: AccountSpec | None) -> None:
+    """Rewrite `block["symbols"]` the way a person would: the file's `defaults:` (or else the most common
+    settings), its patterns with their values and its excludes; a symbol is written out only where what
+    the file would make of it differs from what is live, or where no pattern names it."""
     entries = {name: symbol_to_dict(spec) for name, spec in imported.items()}
-    keys = Counter(json.dumps(entry, sort_keys=True, default=str) for entry in entries.values())
-    common_key, count = keys.most_common(1)[0]
-    defaults = next(entry for entry in entries.values() if json.dumps(entry, sort_keys=True, default=str) == common_key)
-    patterns = [p for p in written.patterns] if written else []
-    exclude = list(written.exclude) if written else []
-
-    def named_by_pattern(symbol: str) -> bool:
-        return (any(pattern_names(p.pattern, symbol) for p in patterns)
-                and not any(pattern_names(x, symbol) for x in exclude))
-
-    symbols: dict = {p.written: {} for p in patterns}
+    defaults = dict(written.defaults) if written and written.defaults else _most_common(entries)
+    implied: dict[str, dict] = {}
+    if written and written.patterns:
+        probe = dataclasses.replace(written, defaults=defaults, narrowed_to=None)
+        expanded, _ = expand(probe, list(entries), lambda name, raw, source: pattern_symbol(probe, name, raw, source))
+        implied = {name: symbol_to_dict(spec) for name, spec in expanded.symbols.items() if name not in written.symbols}
+    symbols: dict = {p.written: dict(p.values) for p in (written.patterns if written else [])}
     for name, entry in entries.items():
-        if count < 2 or entry != defaults:
-            symbols[name] = {key: value for key, value in entry.items() if count < 2 or defaults.get(key) != value}
-        elif not named_by_pattern(name):
-            symbols[name] = {}
+        if name in implied and all(implied[name].get(key) == entry.get(key) for key in IMPORTED_KEYS):
+            continue  # its pattern already says so
+        symbols[name] = {key: value for key, value in entry.items() if defaults.get(key) != value}
     rebuilt = {key: value for key, value in block.items() if key != "symbols"}
-    if count >= 2:
+    if defaults:
         rebuilt["defaults"] = defaults
-    if exclude:
-        rebuilt["exclude"] = [x for x in written.exclude]
+    if written and written.exclude:
+        rebuilt["exclude"] = list(written.exclude)
     rebuilt["symbols"] = symbols
     block.clear()
     block.update(rebuilt)
+
+
+IMPORTED_KEYS = ("margin_mode", "leverage")
+
+
+def _most_common(entries: dict[str, dict]) -> dict:
+    """The settings most symbols share, when at least two share them."""
+    counts = Counter(json.dumps(entry, sort_keys=True, default=str) for entry in entries.values())
+    shown, count = counts.most_common(1)[0]
+    if count < 2:
+        return {}
+    return next(e for e in entries.values() if json.dumps(e, sort_keys=True, default=str) == shown)
 
 
 def _mode_in_use(live, symbol: str) -> str:

@@ -52,22 +52,24 @@ def expand(spec: AccountSpec, instrument_ids: list[str], build) -> tuple[Account
             if symbol not in spec.symbols:
                 matched.setdefault(symbol, []).append(pattern)
     symbols = dict(spec.symbols)
-    clashes: dict[tuple, list[str]] = {}  # (first pattern, second pattern, field) -> symbols
+    clashes: dict[tuple, list[str]] = {}  # (first pattern's place, second's, field) -> symbols
     for symbol, patterns in matched.items():
         values: dict = {}
         setter: dict[str, PatternSpec] = {}
         for pattern in patterns:
             for key, value in pattern.values.items():
                 if key in values and values[key] != value:
-                    clashes.setdefault((setter[key], pattern, key), []).append(symbol)
+                    place = (spec.patterns.index(setter[key]), spec.patterns.index(pattern), key)
+                    clashes.setdefault(place, []).append(symbol)
                 values.setdefault(key, value)
                 setter.setdefault(key, pattern)
         if not clashes:
             symbols[symbol] = build(symbol, {**spec.defaults, **values}, " + ".join(p.pattern for p in patterns))
     if clashes:
-        raise ConfigError([f"{second.where}: patterns {first.written!r} ({first.where}) and {second.written!r} "
-                           f"both match {_some(hit)} and set {key} to different values; write the symbol out, "
-                           "or narrow a pattern, or exclude it" for (first, second, key), hit in clashes.items()])
+        raise ConfigError([f"{spec.patterns[second].where}: patterns {spec.patterns[first].written!r} "
+                           f"({spec.patterns[first].where}) and {spec.patterns[second].written!r} both match "
+                           f"{_some(hit)} and set {key} to different values; write the symbol out, or narrow a "
+                           "pattern, or exclude it" for (first, second, key), hit in clashes.items()])
     return dataclasses.replace(spec, symbols=symbols, patterns=[]), warnings
 
 

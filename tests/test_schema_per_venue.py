@@ -1,0 +1,94 @@
+"""The schema knows each venue's names, so an editor flags a mistake before `validate` does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from reconciler.venues.registry import adapter_class, supported_venues
+
+ROOT = Path(__file__).parent.parent
+SCHEMA = json.loads((ROOT / "schemas" / "desired-state.schema.json").read_text())
+EDITOR = jsonschema.Draft202012Validator(SCHEMA)  # what an editor's YAML language server runs
+CREDENTIALS = {"okx": {"api_key": "${K}", "secret": "${S}", "passphrase": "${P}"},
+               "bitget": {"api_key": "${K}", "secret": "${S}", "passphrase": "${P}"},
+               "orderly": {"account_id": "${A}", "secret": "${S}"}}
+
+
+def venue_rules() -> dict[str, dict]:
+    rules = SCHEMA["$defs"]["account"]["allOf"][1:]
+    return {rule["if"]["properties"]["venue"]["const"]: rule["then"] for rule in rules}
+
+
+def document(venue: str, **account) -> dict:
+    block = {"venue": venue, "environment": "live", "credentials": CREDENTIALS.get(venue, {}),
+             **({"product_type": "USDT-FUTURES"} if venue == "bitget" else {}), **account}
+    return {"version": 1, "accounts": {"a": block}}
+
+
+def editor_errors(data: dict) -> list[str]:
+    return [error.message for error in EDITOR.iter_errors(data)]
+
+
+def test_the_schema_lists_exactly_the_venues_and_names_the_adapters_know():
+    assert sorted(SCHEMA["$defs"]["account"]["allOf"][0]["properties"]["venue"]["enum"]) == sorted(supported_venues())
+    rules = venue_rules()
+    assert sorted(rules) == sorted(supported_venues())
+    for venue, then in rules.items():
+        adapter = adapter_class(venue)
+        credentials = then["properties"]["credentials"]
+        assert credentials["required"] == credentials["propertyNames"]["enum"] == list(adapter.credential_names)
+        settings = then["properties"]["settings"]
+        assert settings.get("propertyNames", {}).get("enum", []) == list(adapter.settings)
+        assert ("product_type" in then.get("required", [])) == bool(adapter.account_options.get("product_type"))
+        assert ("symbols" not in then["properties"]) == ("margin_coin" in adapter.symbol_options)
+        assert ("currencies" not in then["properties"]) == bool(adapter.currency_leverage)
+
+
+@pytest.mark.parametrize("venue", ["okx", "bitget", "orderly"])
+def test_an_editor_accepts_a_correct_account_of_each_venue(venue):
+    assert editor_errors(document(venue, symbols={"X": {"leverage": 3}})) == []
+
+
+@pytest.mark.parametrize("data, expected", [
+    (document("kraken"), "is not one of ['okx', 'bitget', 'orderly']"),
+    (document("okx", credentials={"account_id": "${A}", "secret": "${S}"}), "'api_key' is a required property"),
+    (document("orderly", credentials={**CREDENTIALS["orderly"], "passphrase": "${P}"}), "'passphrase' is not one of"),
+    (document("bitget", product_type="USDT-PERPETUAL"), "does not match"),
+    (document("okx", product_type="USDT-FUTURES"), "should not be valid"),
+    (document("orderly", symbols={"PERP_BTC_USDC": {"margin_coin": "USDC"}}), "should not be valid"),
+    (document("okx", defaults={"margin_coin": "USDT"}), "should not be valid"),
+    (document("orderly", settings={"position_mode": "hedge"}), "is expected to be empty"),
+    (document("bitget", currencies={"BTC": {"leverage": 3}}), "is expected to be empty"),
+], ids=["venue", "okx-credentials", "orderly-credentials", "bitget-product-type", "okx-product-type",
+        "orderly-margin-coin", "okx-default-margin-coin", "orderly-settings", "bitget-currencies"])
+def test_an_editor_flags_what_a_venue_does_not_have(data, expected):
+    assert any(expected in message for message in editor_errors(data)), editor_errors(data)
+
+
+def test_bitget_product_type_is_accepted_in_any_case_as_the_loader_reads_it():
+    assert editor_errors(document("bitget", product_type="usdt-futures")) == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_example_names_the_schema_and_the_desired_state_ones_pass_it(path):
+    text = path.read_text()
+    data = yaml.safe_load(text)
+    if "accounts" in data:
+        assert text.startswith("# yaml-language-server: $schema=../schemas/desired-state.schema.json")
+        assert editor_errors(data) == []
+
+
+def test_the_loader_says_each_venue_mistake_once(cli, tmp_path):
+    path = tmp_path / "desired.yaml"
+    path.write_text(yaml.safe_dump(document("orderly", credentials={**CREDENTIALS["orderly"], "passphrase": "${P}"},
+                                            symbols={"PERP_BTC_USDC": {"margin_coin": "USDC"}})))
+    code, out, err = cli("validate", str(path))
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 2, err
+    assert "unknown credential 'passphrase' for orderly" in err and "'margin_coin' is not a orderly setting" in err

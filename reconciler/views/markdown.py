@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..plan import Change, Plan
-from .text import LONG_APPLY, duration_text, plural, summary_line
+from .text import LARGE, LONG_APPLY, account_counts, duration_text, liquidation_text, plural, summary_line
 
 STATUS = {"change": "change", "blocked": "**blocked**", "conflict": "**conflict**", "denied": "**denied**"}
 
@@ -12,6 +12,16 @@ def _setting(change: Change) -> str:
     detail = ", ".join(part for part in (change.margin_mode if change.field == "leverage" else None,
                                          change.side) if part)
     return change.field.replace("_", " ") + (f" ({detail})" if detail else "")
+
+
+def _status(change: Change) -> str:
+    """The status cell: the status, the pattern that produced it, and the liquidation preview."""
+    parts = [STATUS[change.status]]
+    if change.source and change.source != change.symbol:
+        parts.append(f"from `{_cell(change.source)}`")
+    if liquidation_text(change):
+        parts.append(liquidation_text(change))
+    return "<br>".join(parts)
 
 
 def _cell(value) -> str:
@@ -29,6 +39,11 @@ def render_markdown(plan: Plan) -> str:
     by_account: dict[str, list[Change]] = {name: [] for name in plan.accounts}
     for change in plan.changes:
         by_account.setdefault(change.account, []).append(change)
+    if any(len(changes) > LARGE for changes in by_account.values()):
+        lines += ["| account | items |", "|---|---|"]
+        lines += [f"| `{account}` | {len(changes)}: {account_counts(changes)} |"
+                  for account, changes in by_account.items() if changes]
+        lines.append("")
     for account, changes in by_account.items():
         venue = plan.accounts.get(account, {}).get("venue", "")
         lines += [f"#### `{account}` ({venue})", ""]
@@ -37,14 +52,17 @@ def render_markdown(plan: Plan) -> str:
         elif not changes:
             lines += ["Nothing to change.", ""]
         else:
-            lines += ["| symbol | setting | from | to | status |", "|---|---|---|---|---|"]
-            lines += [f"| {_cell(c.symbol or '(account)')} | {_setting(c)} | {_cell(c.from_)} | {_cell(c.to)} "
-                      f"| {STATUS[c.status]} |" for c in changes]
-            lines.append("")
+            table = ["| symbol | setting | from | to | status |", "|---|---|---|---|---|"]
+            table += [f"| {_cell(c.symbol or '(account)')} | {_setting(c)} | {_cell(c.from_)} | {_cell(c.to)} "
+                      f"| {_status(c)} |" for c in changes]
+            if len(changes) > LARGE:  # GitHub folds nothing itself: a long table goes in a <details>
+                table = [f"<details><summary>{len(changes)} items: {account_counts(changes)}</summary>", ""] \
+                    + table + ["", "</details>"]
+            lines += table + [""]
         problems = [c for c in changes if c.status != "change"]
         if problems:
             lines += ["Needs a person:", ""]
-            lines += [f"- `{c.id}` ({c.status}): {c.reason}" for c in problems]
+            lines += [f"- `{c.id}` ({c.status}{': ' + c.rule if c.rule else ''}): {c.reason}" for c in problems]
             lines.append("")
         for note in plan.notes:
             if note["account"] == account:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+
 from ..plan import Change, Plan
 from .style import Style
 
 LONG_APPLY = 10  # seconds; shorter applies need no warning
+LARGE = 20  # items in one account from which views print its counts first
 MARK = {"change": ("~", "yellow"), "blocked": ("!", "red"), "conflict": ("x", "red"), "denied": ("-", "red")}
 
 
@@ -15,6 +19,47 @@ def setting_label(change: Change) -> str:
     label = change.field + (f" ({detail})" if detail and change.field == "leverage" else
                             f" ({change.side})" if change.side else "")
     return f"{change.symbol} {label}" if change.symbol else label
+
+
+def status_text(change: Change) -> str:
+    """'' for a change, else e.g. '  [blocked]' or '  [denied: max_leverage]'."""
+    if change.status == "change":
+        return ""
+    return f"  [{change.status}: {change.rule}]" if change.rule else f"  [{change.status}]"
+
+
+def source_text(change: Change) -> str:
+    """'  (from *-USDT-SWAP)' when a pattern, not the symbol's own key, produced the change."""
+    return f"  (from {change.source})" if change.source and change.source != change.symbol else ""
+
+
+def price_text(value: str | None) -> str:
+    """A price with thousands separators and its own decimals: 52100.5 -> 52,100.5; None -> ?."""
+    if value is None:
+        return "?"
+    try:
+        return f"{Decimal(value):,}"
+    except InvalidOperation:
+        return str(value)
+
+
+def liquidation_text(change: Change) -> str | None:
+    """'liq ≈ 52,100 → 48,300 (mark 50,000)' for a change with a liquidation preview."""
+    preview = change.liquidation_price
+    if not preview:
+        return None
+    mark = f" (mark {price_text(preview.get('mark'))})" if preview.get("mark") else ""
+    return f"liq ≈ {price_text(preview.get('from'))} → {price_text(preview.get('to'))}{mark}"
+
+
+def account_counts(changes: list[Change]) -> str:
+    """e.g. '240 leverage, 12 isolated_margin to change; 3 blocked; 1 denied' for an account's summary."""
+    to_change = Counter(c.field for c in changes if c.status == "change")
+    parts = [", ".join(f"{count} {field}" for field, count in to_change.most_common()) + " to change"] \
+        if to_change else []
+    others = Counter(c.status for c in changes if c.status != "change")
+    parts += [f"{count} {status}" for status, count in sorted(others.items())]
+    return "; ".join(parts)
 
 
 def duration_text(seconds: float) -> str:
@@ -52,11 +97,14 @@ def render_plan(plan: Plan, style: Style = Style(False), verbose: bool = False) 
             lines.append(style("  could not be read: nothing is known about this account", "red"))
         elif not changes:
             lines.append("  nothing to change")
+        elif len(changes) > LARGE:
+            lines.append(style(f"  {len(changes)} items: {account_counts(changes)}", "bold"))
         for change in changes:
             mark, colour = MARK[change.status]
-            status = "" if change.status == "change" else f"  [{change.status}]"
             lines.append(style(f"  {mark} {setting_label(change)}: {change.from_ or 'unset'} -> {change.to}"
-                               f"{status}", colour))
+                               f"{status_text(change)}{source_text(change)}", colour))
+            if liquidation_text(change):
+                lines.append(f"      {liquidation_text(change)}")
             if change.reason:
                 lines.append(f"      {change.status}: {change.reason}")
         if verbose:
@@ -83,14 +131,15 @@ def summary_line(plan: Plan) -> str:
               f"{'it' if len(plan.errors) == 1 else 'them'}.") if plan.errors else ""
     if not plan.changes and not plan.errors:
         return f"No changes. Everything in the file holds ({s['in_sync']} settings in sync)."
+    denied = f"{s['denied']} denied, " if s.get("denied") else ""
     return (f"Plan: {s['change']} to change, {s['blocked']} blocked, {plural(s['conflict'], 'conflict')}, "
-            f"{s['in_sync']} in sync{' in the accounts read' if plan.errors else ''}.{unread}")
+            f"{denied}{s['in_sync']} in sync{' in the accounts read' if plan.errors else ''}.{unread}")
 
 
 def render_report(report, style: Style = Style(False)) -> str:
     lines = [style(line, "red") for line in unread_warning(report.account_errors)]
     symbols = {"applied": ("+", "green"), "failed": ("x", "red"), "blocked": ("!", "red"),
-               "conflict": ("x", "red"), "skipped": ("-", "yellow")}
+               "conflict": ("x", "red"), "skipped": ("-", "yellow"), "denied": ("-", "red")}
     changes = {c.id: c for c in report.plan.changes}
     for change_id, outcome in report.outcomes.items():
         mark, colour = symbols[outcome.result]
@@ -106,6 +155,7 @@ def render_report(report, style: Style = Style(False)) -> str:
     lines.append(f"Apply: {counts['applied']} applied, {counts['failed']} failed, {counts['blocked']} blocked, "
                  f"{plural(counts['conflict'], 'conflict')}, {counts['skipped']} skipped (waiting on a change "
                  "that was not applied)"
+                 + (f", {counts['denied']} denied by policy" if counts["denied"] else "")
                  + (f", {plural(len(report.account_errors), 'account')} not read" if report.account_errors else "")
                  + ".")
     if report.after is not None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from .connections import Connections
 from .errors import ReconcilerError, VenueError
 from .model import DesiredState
-from .plan import Change, Plan
+from .plan import Change, Plan, touched_symbols
 from .venues.base import decimal_text
 
 MAX_MARGIN_ATTEMPTS = 4
@@ -72,7 +72,11 @@ async def execute(plan: Plan, state: DesiredState, connections: Connections, pro
                 report.outcomes[change.id] = Outcome(change.id, change.status, change.reason)
             return plan.part(name)
         await _apply_account(connections, state.accounts[name], changes, report, tracker)
-        return await make_plan(state, accounts=[name], symbols=plan.scope.get("symbols"), connections=connections)
+        touched = touched_symbols(changes)
+        if touched is None:  # an account setting changed: every symbol may read differently now
+            return await make_plan(state, accounts=[name], symbols=plan.scope.get("symbols"), connections=connections)
+        fresh = await make_plan(state, accounts=[name], symbols=touched, connections=connections)
+        return _with_untouched(fresh, plan.part(name), touched)
 
     names = [name for name in plan.accounts if name not in plan.errors]
     # An account with nothing to send is not read again: its part of the plan is what holds.
@@ -94,6 +98,24 @@ async def execute(plan: Plan, state: DesiredState, connections: Connections, pro
         report.account_errors.update(report.after.errors)
         _verify(report)
     return report
+
+
+def _with_untouched(fresh: Plan, before: Plan, touched: list[str]) -> Plan:
+    """The plan read back for the touched symbols, plus what the plan said of the others (not re-read)."""
+    touched = set(touched)
+    known = {c.id for c in fresh.changes} | set(fresh.in_sync) | {i["id"] for i in fresh.not_applicable}
+
+    def untouched(item_id: str) -> bool:  # ids are account/symbol/...; account settings are re-read anyway
+        parts = item_id.split("/")
+        return item_id not in known and len(parts) >= 3 and parts[1] not in touched
+
+    fresh.changes += [c for c in before.changes if untouched(c.id)]
+    fresh.in_sync += [i for i in before.in_sync if untouched(i)]
+    fresh.not_applicable += [i for i in before.not_applicable if untouched(i["id"])]
+    for account, values in before.observed.items():
+        seen = fresh.observed.setdefault(account, {})
+        seen.update({key: value for key, value in values.items() if key not in seen and untouched(key)})
+    return fresh
 
 
 def plan_differences(saved: Plan, fresh: Plan) -> list[str]:

@@ -174,6 +174,15 @@ class Plan:
             raise ConfigError(f"{source}: malformed plan: {exc}") from None
 
 
+def touched_symbols(changes: list[Change]) -> list[str] | None:
+    """The symbols an apply wrote to, which are all verification reads again; None when an account-level
+    setting (or a currency's leverage) was written, after which the whole account is read back."""
+    written = [c for c in changes if c.status == "change"]
+    if any(c.symbol is None or "/currency/" in c.id for c in written):
+        return None
+    return list(dict.fromkeys(c.symbol for c in written))
+
+
 def _json_default(value):
     if isinstance(value, Decimal):
         return str(value)

@@ -96,7 +96,7 @@ async def _plan_account(connections: Connections, spec: AccountSpec, planned_sym
     return Plan(changes=diff.changes, observed={spec.name: diff.observed}, in_sync=diff.in_sync,
                 not_applicable=diff.not_applicable,
                 notes=[{"account": spec.name, "text": text} for text in warnings + adapter.notes(live)],
-                estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue, reads)})
+                estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue, reads, len(spec.symbols))})
 
 
 async def expand_patterns(adapter, client, spec: AccountSpec) -> tuple[AccountSpec, list[str]]:

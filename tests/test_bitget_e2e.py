@@ -81,7 +81,7 @@ def test_plan_reads_only_and_shows_every_kind_of_change(sim, cli, tmp_path):
     }
     blocked = next(c for c in plan["changes"] if c["id"] == "bg/BTCUSDT/margin_mode")
     assert "BTCUSDT long" in blocked["reason"] and "close" in blocked["reason"]
-    assert plan["summary"] == {"change": 7, "blocked": 3, "conflict": 0, "in_sync": 5}
+    assert plan["summary"] == {"change": 7, "blocked": 3, "conflict": 0, "denied": 0, "in_sync": 5}
     margin = next(c for c in plan["changes"] if c["field"] == "isolated_margin")
     assert (margin["from"], margin["to"]) == ("300", "400")
     assert margin["calls"][0]["body"]["amount"] == "100"

@@ -111,7 +111,7 @@ def test_plan_reads_once_and_shows_every_kind_of_change(sim, cli, tmp_path):
     sol = next(c for c in plan["changes"] if c["id"] == "ol/PERP_SOL_USDC/leverage/isolated")
     assert sol["depends_on"] == ["ol/PERP_SOL_USDC/margin_mode"]
     assert sol["calls"][0]["body"] == {"symbol": SOL, "leverage": 8, "margin_mode": "ISOLATED"}
-    assert plan["summary"] == {"change": 4, "blocked": 3, "conflict": 0, "in_sync": 4}
+    assert plan["summary"] == {"change": 4, "blocked": 3, "conflict": 0, "denied": 0, "in_sync": 4}
 
 
 def test_apply_sends_the_minimal_calls_in_order_and_converges(sim, cli, tmp_path):

@@ -17,6 +17,7 @@ from .model import DesiredState
 from .plan import Plan
 from .planner import plan as _plan
 from .planner import select
+from .policy.rules import enforce_windows
 
 
 @asynccontextmanager
@@ -97,7 +98,9 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
         differences = plan_differences(plan, fresh)
         if differences:
             raise StalePlanError(f"plan is stale, nothing was sent: {_listed(differences)}; run plan again")
-        if not await connections.backend.claim_plan(plan.plan_id, connections.run.run_id):
+        enforce_windows(fresh, state.policy)  # outside the change windows nothing is sent, and the plan stays unused
+        if any(c.status == "change" for c in fresh.changes) and not await connections.backend.claim_plan(
+                plan.plan_id, connections.run.run_id):
             raise StalePlanError(f"plan {plan.plan_id} was applied already and is applied at most once, nothing "
                                  "was sent; run plan again")
         report = await execute(fresh, state, connections, progress, parallelism)
@@ -118,6 +121,7 @@ async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan
                         progress=progress, backend=backend) as connections:
         planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
                               parallelism=parallelism)
+        enforce_windows(planned, state.policy)  # outside the change windows: nothing to ask, nothing to send
         connections.run.plan_id = planned.plan_id
         if on_plan:
             on_plan(planned)
@@ -132,6 +136,7 @@ async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan
                 raise StalePlanError("the live state changed while the plan waited for an answer, nothing was sent: "
                                      + _listed(differences) + "; run apply again")
             planned = fresh
+            enforce_windows(planned, state.policy)  # a prompt left open may have crossed a window's end
         report = await execute(planned, state, connections, progress, parallelism)
         connections.run.outcome = _report_summary(report)
         return report

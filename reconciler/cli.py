@@ -79,24 +79,27 @@ def build_parser() -> argparse.ArgumentParser:
     validate = _command(commands, "validate", "check a desired-state file offline (no network)",
                         "reconciler validate desired.yaml --format github")
     validate.add_argument("file")
+    _add_policy(validate)
     validate.add_argument("--format", choices=("text", "json", "github"), default="text",
                           help="json: a list of problems (file, line, path, message); github: workflow annotations")
 
     plan = _command(commands, "plan", "read live state (GET only) and show what apply would change",
                     "reconciler plan desired.yaml --out plan.json --detailed-exitcode")
     plan.add_argument("file")
+    _add_policy(plan)
     plan.add_argument("--out", metavar="PLAN.json", help="save the plan for `apply PLAN.json`")
     plan.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     plan.add_argument("--report", metavar="FILE", help="also write the plan JSON to FILE")
     _add_parallelism(plan)
     plan.add_argument("--detailed-exitcode", action="store_true",
-                      help="exit 0 when nothing is to do, 2 when changes, blocked or conflicts exist")
+                      help="exit 0 when nothing is to do, 2 when changes, blocked, conflicting or denied items exist")
     plan.add_argument("-v", "--verbose", action="store_true", help="also list settings in sync and n/a")
     _add_targets(plan)
 
     apply = _command(commands, "apply", "apply a desired-state file or a saved plan",
                      "reconciler apply plan.json --format json > report.json")
     apply.add_argument("target", metavar="FILE|PLAN.json")
+    _add_policy(apply)
     apply.add_argument("--format", choices=("text", "json"), default="text",
                        help="json: the apply report (schemas/apply-report.schema.json) and nothing else on stdout")
     apply.add_argument("--report", metavar="FILE", help="also write the apply report (JSON) to FILE")
@@ -215,13 +218,29 @@ def confirm(question: str, stream=None) -> bool:
             signal.signal(signal.SIGINT, previous)
 
 
+def _add_policy(parser) -> None:
+    parser.add_argument("--policy", action="append", metavar="FILE",
+                        help="a policy file (e.g. the risk team's) checked with the file's own policy: block; "
+                             "where both set a rule, the stricter wins (repeatable)")
+
+
+def _load(args, path: str):
+    """The desired state at `path`, with every --policy FILE added to its own policy."""
+    state = _api().load(path)
+    if getattr(args, "policy", None):
+        from .policy.load import Policy, load_file
+        for policy_path in args.policy:
+            state.policy = (state.policy or Policy()).merged(load_file(policy_path))
+    return state
+
+
 async def cmd_validate(args) -> int:
     if args.format == "text":
-        state = _api().load(args.file)
+        state = _load(args, args.file)
     else:
         from .views.problems import problems_github, problems_json
         try:
-            state = _api().load(args.file)
+            state = _load(args, args.file)
         except ConfigError as exc:
             sys.stdout.write((problems_json if args.format == "json" else problems_github)(exc.messages))
             return EXIT_ERROR
@@ -236,7 +255,7 @@ async def cmd_validate(args) -> int:
 
 
 async def cmd_plan(args) -> int:
-    state = _api().load(args.file)
+    state = _load(args, args.file)
     plan = await _api().plan(state, accounts=args.account, symbols=args.symbol, progress=_progress_printer(),
                              backend=_backend(args), parallelism=args.parallelism)
     if args.out:
@@ -285,11 +304,11 @@ async def _applied(args, people):
     """The ApplyReport of a saved plan or of a file (None when the person did not confirm)."""
     if _looks_like_plan(args.target):
         saved = _api().narrow(_planfile().read_plan(args.target), accounts=args.account, symbols=args.symbol)
-        state = _api().load(_config_of(saved, args))
+        state = _load(args, _config_of(saved, args))
         return await _api().apply(saved, state, journal_path=args.journal, progress=_progress_printer(),
                                   lock_timeout=args.lock_timeout, parallelism=args.parallelism,
                                   backend=_backend(args))
-    state = _api().load(args.target)  # without a terminal or --auto-approve, _preflight refused already
+    state = _load(args, args.target)  # without a terminal or --auto-approve, _preflight refused already
     return await _api().reconcile(
         state, accounts=args.account, symbols=args.symbol, journal_path=args.journal,
         progress=_progress_printer(), lock_timeout=args.lock_timeout, parallelism=args.parallelism,

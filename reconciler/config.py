@@ -17,6 +17,7 @@ from .pacing import parse_limit
 from .strict_yaml import dotted, parse_yaml, read_text
 from .model import ACCOUNT_SETTINGS, ENV_REFERENCE, AccountSpec, Band, DesiredState, PatternSpec, SymbolSpec
 from .patterns import is_pattern, syntax_problem
+from .policy.load import from_block as policy_from_block
 from .venues.registry import adapter_class, supported_venues
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "desired-state.schema.json"
@@ -31,6 +32,9 @@ def load(path: str | Path) -> DesiredState:
     problems: list[str] = []
     state = _build(document, lines, path, hashlib.sha256(data).hexdigest(), problems)
     _add_currencies(state, document, lines, problems)
+    if "policy" in document:
+        state.policy, policy_problems = policy_from_block(document["policy"], lines, str(path))
+        problems += policy_problems
     if problems:
         raise ConfigError(problems)
     return state

@@ -50,7 +50,7 @@ def diff_account(spec: AccountSpec, live: AccountLive, rules) -> AccountDiff:
         _diff_symbol(spec, symbol_spec, live, rules, position_mode, account_level, result)
         for change in result.changes[first:]:
             change.source = symbol_spec.source
-    _propagate_blocks(result.changes)
+    propagate_blocks(result.changes)
     return result
 
 
@@ -185,7 +185,7 @@ def _refuse(change: Change, reason: str | None) -> None:
         change.reason = reason
 
 
-def _propagate_blocks(changes: list[Change]) -> None:
+def propagate_blocks(changes: list[Change]) -> None:
     status = {change.id: change for change in changes}
     for change in changes:
         if change.status != "change":

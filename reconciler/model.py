@@ -72,6 +72,7 @@ class DesiredState:
     sha256: str
     accounts: dict[str, AccountSpec]
     simulator_world: str | None = None  # path of the embedded simulator's world, if any
+    policy: object = None  # reconciler.policy.load.Policy: the file's `policy:` block, plus any --policy FILE
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from .estimate import estimate
 from .model import AccountSpec, DesiredState
 from .patterns import expand, names
 from .plan import Plan
+from .policy.rules import check as check_policy
 
 
 def select(state: DesiredState, accounts=None, symbols=None) -> dict[str, AccountSpec]:
@@ -73,6 +74,8 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
             result.errors[spec.name] = str(outcome)  # one account unreachable does not stop the others
         else:
             result.absorb(outcome)
+    if state.policy:
+        check_policy(result, state.policy)
     return result
 
 

@@ -133,20 +133,11 @@ class BitgetAdapter(Adapter):
         return self.account.product_type.upper()  # case-insensitive on the venue (usdt-futures in its examples)
 
     async def read(self, client, symbols):
-        contracts = await self._contracts(client)
         live = AccountLive()
-        unknown = [s for s in symbols if self.canonical_symbol(s) not in contracts]
-        if unknown:
-            raise ConfigError(f"account {self.account.name}: {', '.join(unknown)} "
-                              f"{'is' if len(unknown) == 1 else 'are'} not a {self.product_type} contract on Bitget")
-        probe = symbols or ([next(iter(contracts))] if "position_mode" in self.account.settings else [])
-        # Margin mode and leverage exist only per symbol (one read each), sent concurrently within the limit,
-        # alongside the account-wide positions and orders.
-        answers, live.positions, live.orders = await asyncio.gather(
-            client.request_all([Call("GET", "/api/v2/mix/account/account", {
-                "symbol": self.canonical_symbol(symbol), "productType": self.product_type,
-                "marginCoin": self._margin_coin(symbol)}) for symbol in probe]),
-            self.read_positions(client), self._orders(client))
+        # Margin mode and leverage exist only per symbol (one read each, after the contracts that name their
+        # margin coin), sent concurrently within the limit, alongside the account-wide positions and orders.
+        (contracts, probe, answers), live.positions, live.orders = await asyncio.gather(
+            self._per_symbol(client, symbols), self.read_positions(client), self._orders(client))
         for symbol, data in zip(probe, answers):
             live.settings["position_mode"] = POSITION_MODES.get(data.get("posMode"), data.get("posMode"))
             if symbol not in symbols:
@@ -162,6 +153,20 @@ class BitgetAdapter(Adapter):
                 min_leverage=venue_number(contract.get("minLever")),
             )
         return live
+
+    async def _per_symbol(self, client, symbols) -> tuple[dict, list, list]:
+        """The contracts, then each symbol's account read (of a probe symbol when the file lists none, for the
+        position mode): (contracts, symbols read, answers)."""
+        contracts = await self._contracts(client)
+        unknown = [s for s in symbols if self.canonical_symbol(s) not in contracts]
+        if unknown:
+            raise ConfigError(f"account {self.account.name}: {', '.join(unknown)} "
+                              f"{'is' if len(unknown) == 1 else 'are'} not a {self.product_type} contract on Bitget")
+        probe = symbols or ([next(iter(contracts))] if "position_mode" in self.account.settings else [])
+        answers = await client.request_all([Call("GET", "/api/v2/mix/account/account", {
+            "symbol": self.canonical_symbol(symbol), "productType": self.product_type,
+            "marginCoin": self._margin_coin(symbol)}) for symbol in probe])
+        return contracts, probe, answers
 
     async def instrument_ids(self, client):
         # bitget.md 5.4: symbolStatus "normal" is trading; maintain, limit_open and restrictedAPI are not

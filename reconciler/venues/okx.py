@@ -230,7 +230,9 @@ class OkxAdapter(Adapter):
 
     # --- reading ------------------------------------------------------------------------------
     async def read(self, client, symbols):
-        config = (await client.request(Call("GET", "/api/v5/account/config")) or [{}])[0]
+        answer, _ = await asyncio.gather(client.request(Call("GET", "/api/v5/account/config")),
+                                         self._read_instruments(client, symbols))
+        config = (answer or [{}])[0]
         live = AccountLive()
         live.settings["position_mode"] = POSITION_MODES.get(config.get("posMode"), config.get("posMode"))
         live.settings["isolated_transfer_mode"] = config.get("ctIsoMode")
@@ -238,7 +240,6 @@ class OkxAdapter(Adapter):
         # Not settings the file names: what the rule methods need to know about the account's mode.
         live.settings["account_mode"] = str(config.get("acctLv") or "")
         live.settings["spot_borrow"] = "on" if str(config.get("enableSpotBorrow")).lower() == "true" else "off"
-        await self._read_instruments(client, symbols)
         self._check_families(symbols)
 
         # Leverage only in the margin mode the file names for the symbol (both modes for a symbol the
@@ -311,12 +312,11 @@ class OkxAdapter(Adapter):
                 leverage[(mode, None)] = sides[LONG]
 
     async def instrument_ids(self, client):
-        ids = []
-        for kind in LEVERAGE_TYPES:
-            data = await client.request(Call("GET", "/api/v5/public/instruments", {"instType": kind}), signed=False)
-            # okx.md 4.5: state live is trading (suspend, preopen, test are not); ccxt skips empty ids
-            ids += [item["instId"] for item in data or [] if item.get("instId") and item.get("state", "live") == "live"]
-        return ids
+        answers = await asyncio.gather(*(client.request(Call("GET", "/api/v5/public/instruments", {"instType": kind}),
+                                                        signed=False) for kind in LEVERAGE_TYPES))
+        # okx.md 4.5: state live is trading (suspend, preopen, test are not); ccxt skips empty ids
+        return [item["instId"] for data in answers for item in data or []
+                if item.get("instId") and item.get("state", "live") == "live"]
 
     async def _read_instruments(self, client, symbols: list[str]) -> None:
         kinds = {_infer_type(symbol) for symbol in symbols}
@@ -327,9 +327,10 @@ class OkxAdapter(Adapter):
                               "instrument id (e.g. BTC-USDT-SWAP, BTC-USDT-261225, BTC-USDT)")
         # okx.md 4.5: instType is required; BTC-USDT is listed both as SPOT and as MARGIN, and only the
         # MARGIN listing has a leverage, so a pair is looked up among MARGIN instruments only.
-        for kind in sorted(kinds & set(LEVERAGE_TYPES)):
-            data = await client.request(Call("GET", "/api/v5/public/instruments", {"instType": kind}),
-                                        signed=False)
+        kinds = sorted(kinds & set(LEVERAGE_TYPES))
+        answers = await asyncio.gather(*(client.request(Call("GET", "/api/v5/public/instruments", {"instType": kind}),
+                                                        signed=False) for kind in kinds))
+        for data in answers:
             for item in data or []:
                 if item.get("instId"):  # ccxt skips empty ids ("preopen" placeholders), okx.md 4.5
                     self._instruments[item["instId"]] = item

@@ -169,17 +169,18 @@ class OrderlyAdapter(Adapter):
         return [row["symbol"] for row in info.get("rows") or []]
 
     async def read(self, client, symbols):
-        info = await client.request(Call("GET", "/v1/public/info"), signed=False) or {}
-        self._listed = {row["symbol"]: row for row in info.get("rows") or []}
+        live = AccountLive()
+        # Every read at once: on a distant network each round trip in sequence costs its latency.
+        info, modes, leverages, live.positions, live.orders = await asyncio.gather(
+            client.request(Call("GET", "/v1/public/info"), signed=False),
+            client.request(Call("GET", "/v1/client/margin_modes")), client.request(Call("GET", "/v1/client/leverages")),
+            self.read_positions(client), self._orders(client))
+        self._listed = {row["symbol"]: row for row in (info or {}).get("rows") or []}
         unknown = [s for s in symbols if s not in self._listed]
         if unknown:
             raise ConfigError(f"account {self.account.name}: {', '.join(unknown)} "
                               f"{'is' if len(unknown) == 1 else 'are'} not a symbol Orderly lists "
                               "(symbols look like PERP_BTC_USDC)")
-        live = AccountLive()
-        modes, leverages, live.positions, live.orders = await asyncio.gather(
-            client.request(Call("GET", "/v1/client/margin_modes")), client.request(Call("GET", "/v1/client/leverages")),
-            self.read_positions(client), self._orders(client))
         modes, leverages = modes or {}, leverages or {}
         default_modes = {row["symbol"]: mode_name(row.get("default_margin_mode")) for row in modes.get("rows") or []}
         per_mode: dict[str, dict] = {}

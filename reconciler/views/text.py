@@ -162,7 +162,8 @@ def render_report(report, style: Style = Style(False)) -> str:
         remaining = report.after.summary
         if report.exit_code == 0:
             lines.append("Verified: everything in the file now holds.")
-        elif remaining["blocked"] or remaining["conflict"]:
+        elif remaining["blocked"] or remaining["conflict"] or remaining.get("denied"):
+            denied = f", {remaining['denied']} denied by policy" if remaining.get("denied") else ""
             lines.append(f"Verified: {remaining['blocked']} blocked and {remaining['conflict']} conflicting "
-                         "items remain; a person must act on them (see above).")
+                         f"items remain{denied}; a person must act on them (see above).")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""Guardrails a risk desk owns: policy rules every plan is checked against, and the windows apply may send in."""

@@ -1,0 +1,200 @@
+"""Checks a plan against a policy: what breaks a rule is `denied`, naming the rule, the limit and the value."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fnmatch import fnmatchcase
+
+from ..plan import Change, Plan
+from ..venues.base import decimal_text
+from ..venues.registry import adapter_class, supported_venues
+from . import windows as clock
+from .load import Bound, Policy
+
+STRICTER = {"max_leverage": min, "max_margin_move": min, "max_margin_moved": min,
+            "min_leverage": max, "min_liquidation_distance": max}
+
+
+def check(plan: Plan, policy: Policy) -> None:
+    """Deny in `plan` every change, and every in-sync value, that breaks a rule; dependants then wait."""
+    if not policy:
+        return
+    from ..diff import propagate_blocks
+
+    for change in plan.changes:
+        if change.status in ("change", "blocked"):
+            broken = _broken(change, change.to, policy)
+            if broken:
+                _deny(change, *broken)
+    _check_margin_moved(plan, policy)
+    _check_liquidation(plan, policy)
+    _check_in_sync(plan, policy)
+    for account in plan.accounts:
+        propagate_blocks([c for c in plan.changes if c.account == account])
+    _note_windows(plan, policy)
+
+
+def bound(policy: Policy, rule: str, venue: str, symbol: str | None) -> list[Bound]:
+    """The bounds of `rule` that speak for one symbol: in each map its most specific pattern (equal ones:
+    the stricter value), from every map that applies to the venue."""
+    by_group: dict[str, list[Bound]] = {}
+    for candidate in policy.bounds:
+        if candidate.rule == rule and candidate.venue in (None, venue) and _names(candidate.pattern, venue, symbol):
+            by_group.setdefault(candidate.group, []).append(candidate)
+    chosen = []
+    for group in by_group.values():
+        best = max(b.specificity for b in group)
+        tied = [b for b in group if b.specificity == best]
+        stricter = STRICTER.get(rule)
+        chosen.append(stricter(tied, key=lambda b: b.value) if stricter else tied[0])
+    return chosen
+
+
+def _names(pattern: str, venue: str, symbol: str | None) -> bool:
+    if symbol is None:
+        return pattern == "*"
+    canonical = adapter_class(venue).canonical_symbol if venue in supported_venues() else str
+    return fnmatchcase(symbol, canonical(pattern))
+
+
+def _broken(change: Change, value: str | None, policy: Policy) -> tuple[str, str] | None:
+    """(rule, why) for the first rule `value` of this setting breaks, or None."""
+    if value is None:
+        return None
+    checks = []  # (bound, broken?, what the value is, said after the limit)
+    if change.field == "leverage":
+        number = Decimal(value)
+        checks += [(b, number > b.value, f"is below {value}")
+                   for b in bound(policy, "max_leverage", change.venue, change.symbol)]
+        checks += [(b, number < b.value, f"is above {value}")
+                   for b in bound(policy, "min_leverage", change.venue, change.symbol)]
+    elif change.field == "margin_mode":
+        checks += [(b, value not in b.value, f"does not allow {value}")
+                   for b in bound(policy, "allowed_margin_modes", change.venue, change.symbol)]
+    elif change.field == "isolated_margin" and change.from_ is not None and change.status == "change":
+        move = abs(Decimal(value) - Decimal(change.from_))
+        checks += [(b, move > b.value, f"is below this move of {decimal_text(move)} ({change.from_} -> {value})")
+                   for b in bound(policy, "max_margin_move", change.venue, change.symbol)]
+    for limit, breaks, said in checks:
+        if breaks:
+            return limit.rule, f"{limit.rule} {_shown(limit.value)} ({limit.where}, pattern {limit.pattern}) {said}"
+    return None
+
+
+def _check_margin_moved(plan: Plan, policy: Policy) -> None:
+    """`max_margin_moved`: the run's margin moves in plan order, per account and margin coin; a move that
+    would take the total over the cap is denied (the ones before it still go)."""
+    totals: dict[tuple, Decimal] = {}
+    for change in plan.changes:
+        if change.field != "isolated_margin" or change.status != "change" or change.from_ is None:
+            continue
+        key = (change.account, _coin(change))
+        move = abs(Decimal(change.to) - Decimal(change.from_))
+        for limit in bound(policy, "max_margin_moved", change.venue, change.symbol):
+            if totals.get(key, Decimal(0)) + move > limit.value:
+                _deny(change, limit.rule, f"max_margin_moved {_shown(limit.value)} ({limit.where}) per run: "
+                      f"{decimal_text(totals.get(key, Decimal(0)))} already planned in {key[1] or key[0]}, "
+                      f"this move of {decimal_text(move)} would exceed it")
+                break
+        else:
+            totals[key] = totals.get(key, Decimal(0)) + move
+
+
+def _coin(change: Change) -> str | None:
+    """The margin coin a move is counted in: the one its call names (Bitget marginCoin, OKX ccy); else None
+    (the account's moves are then counted together: never less strict)."""
+    for call in change.calls:
+        for key in ("marginCoin", "ccy"):
+            if call.body and call.body.get(key):
+                return str(call.body[key]).upper()
+    return None
+
+
+def _check_liquidation(plan: Plan, policy: Policy) -> None:
+    """`min_liquidation_distance`: percent between the mark price and the liquidation price after the change."""
+    unchecked = []
+    for change in plan.changes:
+        if change.status != "change" or change.field not in ("leverage", "isolated_margin"):
+            continue
+        limits = bound(policy, "min_liquidation_distance", change.venue, change.symbol)
+        if not limits:
+            continue
+        preview = change.liquidation_price or {}
+        if not preview.get("to") or not preview.get("mark"):
+            if preview:
+                unchecked.append(change)
+            continue
+        mark, after = Decimal(preview["mark"]), Decimal(preview["to"])
+        distance = abs(mark - after) / mark * 100
+        for limit in limits:
+            if distance < limit.value:
+                _deny(change, limit.rule, f"min_liquidation_distance {_shown(limit.value)} % ({limit.where}): the "
+                      f"liquidation price after it, {preview['to']}, is {distance:.2f} % from the mark price {mark}")
+                break
+    for change in unchecked:
+        plan.notes.append({"account": change.account, "text": f"min_liquidation_distance could not be checked "
+                           f"for {change.id}: the venue gives no liquidation estimate for it"})
+
+
+def _check_in_sync(plan: Plan, policy: Policy) -> None:
+    """A value the file wants and the venue already holds is reported when it breaks a rule (drift checks)."""
+    kept = []
+    for item in plan.in_sync:
+        parts = item.split("/")
+        account = parts[0]
+        venue = plan.accounts.get(account, {}).get("venue")
+        field = parts[2] if len(parts) >= 3 else None
+        if venue is None or field not in ("leverage", "margin_mode") or "currency" == parts[1]:
+            kept.append(item)
+            continue
+        value = plan.observed.get(account, {}).get(item)
+        mode = parts[3] if field == "leverage" and len(parts) > 3 else None
+        side = parts[4] if len(parts) > 4 else None
+        change = Change(item, account, venue, parts[1], field, side, mode, value, value, source=parts[1])
+        broken = _broken(change, value, policy)
+        if broken:
+            _deny(change, broken[0], f"in sync but outside policy: {broken[1]}")
+            plan.changes.append(change)
+        else:
+            kept.append(item)
+    plan.in_sync[:] = kept
+
+
+def _note_windows(plan: Plan, policy: Policy) -> None:
+    moment = clock.now()
+    closed = closed_windows(policy, moment)
+    if closed and any(c.status == "change" for c in plan.changes):
+        for account in dict.fromkeys(c.account for c in plan.changes if c.status == "change"):
+            plan.notes.append({"account": account, "text": closed})
+
+
+def closed_windows(policy: Policy, moment) -> str | None:
+    """Why apply may send nothing at `moment` (every window list of the policy must have one open), or None."""
+    for where, windows in policy.windows:
+        if clock.open_window(windows, moment) is None:
+            opening = clock.next_opening(windows, moment)
+            shown = ", ".join(w.text for w in windows)
+            return (f"outside the change windows ({shown}; {where}): apply sends nothing now; the next opens "
+                    + (clock.describe_wait(opening, moment) if opening else "never"))
+    return None
+
+
+def enforce_windows(plan: Plan, policy: Policy | None) -> None:
+    """Just before sending: outside the change windows every pending change is denied (nothing is sent)."""
+    if not policy:
+        return
+    closed = closed_windows(policy, clock.now())
+    if closed:
+        for change in plan.changes:
+            if change.status == "change":
+                _deny(change, "change_windows", closed)
+
+
+def _deny(change: Change, rule: str, reason: str) -> None:
+    change.status, change.rule, change.reason = "denied", rule, reason
+
+
+def _shown(value) -> str:
+    if isinstance(value, frozenset):
+        return "[" + ", ".join(sorted(value)) + "]"
+    return decimal_text(value)

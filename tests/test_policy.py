@@ -299,3 +299,14 @@ def test_a_bad_policy_block_is_checked_like_the_rest_of_the_file(cli, tmp_path):
                        {"change_windows": ["Mon-Fri 06:00-07:30"], "max_leverage": {"*": -1}})
     code, out, err = cli("validate", path)
     assert code == 1 and "policy.max_leverage" in err and "must be a positive number" in err
+
+
+def test_the_readmes_policy_file_loads(tmp_path):
+    from reconciler.policy.load import load_file
+    from test_readme_examples import fenced
+    block = next(b for b in fenced("yaml") if b.startswith("# risk.yaml"))
+    (tmp_path / "risk.yaml").write_text(block)
+    policy = load_file(tmp_path / "risk.yaml")
+    assert {b.rule for b in policy.bounds} == {"max_leverage", "min_leverage", "max_margin_move", "max_margin_moved",
+                                               "min_liquidation_distance", "allowed_margin_modes"}
+    assert [w.text for _, ws in policy.windows for w in ws] == ["Mon-Fri 06:00-07:30"]

@@ -82,6 +82,11 @@ class Position:
     side: str | None  # long | short, or None for a net position
     size: Decimal
     margin: Decimal | None = None
+    # What a liquidation estimate needs, where the venue gives it (None where it does not):
+    mark_price: Decimal | None = None
+    liquidation_price: Decimal | None = None  # the venue's own estimate now
+    cost: Decimal | None = None  # signed position cost (Orderly cost_position)
+    maintenance_rate: Decimal | None = None  # maintenance margin ratio of the position
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,7 @@ async def _plan_account(connections: Connections, spec: AccountSpec, planned_sym
              if sent > before.get(endpoint, 0) and endpoint not in adapter.public_endpoints}
     diff = diff_account(spec, live, adapter)
     adapter.assign_calls(diff.changes, live)
+    await adapter.preview_liquidation(client, diff.changes, live)
     return Plan(changes=diff.changes, observed={spec.name: diff.observed}, in_sync=diff.in_sync,
                 not_applicable=diff.not_applicable,
                 notes=[{"account": spec.name, "text": text} for text in warnings + adapter.notes(live)],

@@ -138,6 +138,10 @@ class Adapter(ABC):
     async def instrument_ids(self, client) -> list[str]:
         """Every tradable instrument this account could hold settings for, in the venue's spelling (public)."""
 
+    async def preview_liquidation(self, client, changes: list[Change], live: AccountLive) -> None:
+        """Set `liquidation_price` on the changes whose effect on liquidation this venue's adapter can
+        estimate (an open isolated position); the others keep None: no estimate rather than a wrong one."""
+
     async def read_margin(self, client, symbol: str, side: str | None) -> Decimal | None:
         """The isolated margin of one position now (after an ambiguous margin move)."""
         live = await self.read_positions(client)

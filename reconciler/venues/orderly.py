@@ -18,6 +18,7 @@ from nacl.exceptions import CryptoError
 from nacl.signing import SigningKey
 
 from ..errors import ConfigError
+from ..liquidation.isolated import orderly_isolated, preview
 from ..model import CROSS, ISOLATED, AccountLive, Order, Position, SymbolLive
 from ..plan import Call, Change
 from ..transport import RawResponse
@@ -214,15 +215,33 @@ class OrderlyAdapter(Adapter):
             mode = mode_name(row.get("margin_mode")) or CROSS
             # Cross and isolated positions of one symbol are separate rows; a position is net (signed qty).
             positions.append(Position(symbol=row["symbol"], margin_mode=mode, side=None, size=size,
-                                      margin=venue_number(row.get("margin")) if mode == ISOLATED else None))
+                                      margin=venue_number(row.get("margin")) if mode == ISOLATED else None,
+                                      mark_price=venue_number(row.get("mark_price")),
+                                      liquidation_price=venue_number(row.get("est_liq_price")),
+                                      cost=venue_number(row.get("cost_position")),
+                                      maintenance_rate=venue_number(row.get("mmr"))))
         return positions
+
+    async def preview_liquidation(self, client, changes, live) -> None:
+        """The liquidation price after each margin move of an open isolated position (an isolated leverage
+        change on an open position is blocked here, and a cross position's estimate needs the whole account)."""
+        for change in changes:
+            if change.status != "change" or change.field != "isolated_margin":
+                continue
+            position = next((p for p in live.positions_of(change.symbol) if p.margin_mode == ISOLATED), None)
+            if position is None:
+                continue
+            after = None
+            if None not in (position.cost, position.maintenance_rate):
+                after = orderly_isolated(Decimal(change.to), position.cost, position.size, position.maintenance_rate)
+            change.liquidation_price = preview(position, after)
 
     async def _orders(self, client) -> list[Order]:
         # Unconfirmed: whether pending algo (TP/SL, stop) orders count as pending orders for the margin-mode and
         # isolated-leverage rules (orderly.md section 8.3). They carry a margin_mode, so we read them as blockers
         # too, the safe behaviour.
-        rows = await self._pending_rows(client, "/v1/orders")
-        algo_rows = await self._pending_rows(client, "/v1/algo/orders")
+        rows, algo_rows = await asyncio.gather(self._pending_rows(client, "/v1/orders"),
+                                               self._pending_rows(client, "/v1/algo/orders"))
         return ([Order(symbol=row["symbol"], margin_mode=mode_name(row.get("margin_mode")),
                        description=_describe_order(row)) for row in rows]
                 + [Order(symbol=row["symbol"], margin_mode=mode_name(row.get("margin_mode")),

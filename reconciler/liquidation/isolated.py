@@ -1,0 +1,26 @@
+"""Estimated liquidation prices of isolated positions, from each venue's documented formula."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..model import Position
+from ..venues.base import decimal_text
+
+
+def orderly_isolated(margin: Decimal, cost: Decimal, qty: Decimal, maintenance_rate: Decimal) -> Decimal | None:
+    """Orderly: (margin − cost_position) / (|qty| × MMR − qty), qty signed (short < 0), funding not yet settled
+    left out. Source: Orderly JS SDK `packages/perp/src/positions/liquidationPriceIsolated.ts`, quoted in
+    venues/orderly.md section 7 (read 2026-11-22; it applies since isolated margin launched on Orderly)."""
+    denominator = abs(qty) * maintenance_rate - qty
+    if denominator == 0:
+        return None
+    price = (margin - cost) / denominator
+    return max(price, Decimal(0))
+
+
+def preview(position: Position, after: Decimal | None) -> dict:
+    """The plan's `liquidation_price` block: the venue's estimate now, the estimate after, the mark used."""
+    def shown(value):
+        return None if value is None else decimal_text(value.quantize(Decimal("0.01")) if abs(value) >= 1 else value)
+    return {"from": shown(position.liquidation_price), "to": shown(after), "mark": shown(position.mark_price)}

@@ -1,0 +1,92 @@
+"""The liquidation price before and after a change: the preview matches what the venue reports after apply."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+import test_orderly_e2e as orderly
+from reconciler.liquidation.isolated import orderly_isolated
+
+BTC, XRP, NEAR = orderly.BTC, orderly.XRP, orderly.NEAR
+POSITIONS = [
+    {"symbol": BTC, "margin_mode": "ISOLATED", "position_qty": "0.1", "margin": "1500", "average_open_price": "60000"},
+    {"symbol": XRP, "margin_mode": "ISOLATED", "position_qty": "-1000", "margin": "200", "average_open_price": "0.5"},
+    {"symbol": NEAR, "margin_mode": "CROSS", "position_qty": "-100", "average_open_price": "5"},
+]
+
+
+@pytest.fixture
+def sim(start_sim):
+    return start_sim(orderly.world(positions=POSITIONS, orders=[], margin_modes={BTC: "ISOLATED", XRP: "ISOLATED"}))
+
+
+def preview_of(cli, path, change_id: str) -> dict:
+    code, out, err = cli("plan", path, "--format", "json")
+    assert code == 0, err
+    change = {c["id"]: c for c in json.loads(out)["changes"]}[change_id]
+    return change["liquidation_price"]
+
+
+def close(a: str, b: str) -> bool:
+    return abs(Decimal(a) - Decimal(b)) <= Decimal("0.005") * abs(Decimal(b))
+
+
+@pytest.mark.parametrize("symbol, start, target", [
+    (BTC, 1500, 1800), (BTC, 1500, 1300),  # long: add, reduce
+    (XRP, 200, 260), (XRP, 200, 120),      # short: add, reduce
+], ids=["long-add", "long-reduce", "short-add", "short-reduce"])
+def test_a_margin_moves_preview_is_what_orderly_reports_after_it(symbol, start, target, sim, cli, tmp_path):
+    wanted = {"margin_mode": "isolated", "leverage": 5 if symbol == BTC else 10}
+    path = orderly.config(tmp_path, sim.url, symbols={symbol: {**wanted, "isolated_margin": target}})
+    planned = preview_of(cli, path, f"ol/{symbol}/isolated_margin")
+    assert planned["mark"] and planned["from"] and planned["to"]
+    moved_away = Decimal(planned["to"]) < Decimal(planned["from"]) if symbol == BTC else \
+        Decimal(planned["to"]) > Decimal(planned["from"])
+    assert moved_away == (target > start)  # more margin moves liquidation away from the mark
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 0, out + err
+    again = orderly.config(tmp_path, sim.url, symbols={symbol: {**wanted, "isolated_margin": target + 10}})
+    reported = preview_of(cli, again, f"ol/{symbol}/isolated_margin")["from"]  # read from GET /v1/positions
+    assert close(planned["to"], reported), (planned, reported)
+
+
+def test_an_isolated_leverage_change_on_an_open_position_is_blocked_and_gets_no_estimate(sim, cli, tmp_path):
+    path = orderly.config(tmp_path, sim.url, symbols={XRP: {"margin_mode": "isolated", "leverage": 8}})
+    code, out, err = cli("plan", path, "--format", "json")
+    change = {c["id"]: c for c in json.loads(out)["changes"]}[f"ol/{XRP}/leverage/isolated"]
+    assert change["status"] == "blocked" and change["liquidation_price"] is None
+
+
+def test_a_cross_position_gets_no_estimate_rather_than_a_wrong_one(sim, cli, tmp_path):
+    path = orderly.config(tmp_path, sim.url, symbols={NEAR: {"margin_mode": "cross", "leverage": 4}})
+    assert preview_of(cli, path, f"ol/{NEAR}/leverage/cross") is None
+
+
+def test_the_orderly_formula():
+    # long 0.1 BTC bought at 60000 (cost 6000), 1500 margin, MMR 0.6 %: (1500 - 6000) / (0.1 * 0.006 - 0.1)
+    assert orderly_isolated(Decimal(1500), Decimal(6000), Decimal("0.1"), Decimal("0.006")).quantize(
+        Decimal("0.01")) == Decimal("45271.63")
+    # short 1000 at 0.5 (cost -500), 200 margin: (200 + 500) / (1000 * 0.006 + 1000)
+    assert orderly_isolated(Decimal(200), Decimal(-500), Decimal(-1000), Decimal("0.006")).quantize(
+        Decimal("0.0001")) == Decimal("0.6958")
+
+
+def test_min_liquidation_distance_denies_a_reduction_that_brings_liquidation_too_close(sim, cli, tmp_path):
+    import yaml
+    path = orderly.config(tmp_path, sim.url, symbols={BTC: {"margin_mode": "isolated", "leverage": 5,
+                                                            "isolated_margin": 1300}})
+    document = yaml.safe_load(open(path))
+    document["policy"] = {"min_liquidation_distance": 25}  # after the move: 47,283.7 is 21.2 % from 60,000
+    open(path, "w").write(yaml.safe_dump(document))
+    sim.clear_calls("orderly")
+    code, out, err = cli("apply", path, "--auto-approve", "--format", "json")
+    assert code == 3
+    denied = {c["id"]: c for c in json.loads(out)["changes"]}[f"ol/{BTC}/isolated_margin"]
+    assert denied["result"] == "denied" and "is 21.19 % from the mark price 60000" in denied["message"]
+    assert [c for c in sim.calls("orderly") if c["method"] == "POST"] == []
+    document["policy"] = {"min_liquidation_distance": 20}
+    open(path, "w").write(yaml.safe_dump(document))
+    assert cli("apply", path, "--auto-approve")[0] == 0

@@ -90,3 +90,42 @@ def test_min_liquidation_distance_denies_a_reduction_that_brings_liquidation_too
     document["policy"] = {"min_liquidation_distance": 20}
     open(path, "w").write(yaml.safe_dump(document))
     assert cli("apply", path, "--auto-approve")[0] == 0
+
+
+# --- Bitget ----------------------------------------------------------------------------------------
+
+import test_bitget_e2e as bitget  # noqa: E402
+
+
+def bitget_world() -> dict:
+    world = bitget.world()
+    account = world["bitget"]["accounts"][0]
+    account["symbols"]["XRPUSDT"]["marginMode"] = "isolated"
+    account["positions"] = [
+        {"symbol": "ETHUSDT", "marginCoin": "USDT", "holdSide": "long", "marginMode": "isolated",
+         "total": "2", "marginSize": "1500", "openPriceAvg": "3000", "markPrice": "3100", "keepMarginRate": "0.005"},
+        {"symbol": "XRPUSDT", "marginCoin": "USDT", "holdSide": "short", "marginMode": "isolated",
+         "total": "1000", "marginSize": "200", "openPriceAvg": "0.5"},
+    ]
+    return world
+
+
+@pytest.mark.parametrize("symbol, side, target", [
+    ("ETHUSDT", "long", 1800), ("ETHUSDT", "long", 900), ("XRPUSDT", "short", 260), ("XRPUSDT", "short", 120),
+], ids=["long-add", "long-reduce", "short-add", "short-reduce"])
+def test_a_bitget_margin_moves_preview_is_what_bitget_reports_after_it(symbol, side, target, start_sim, cli, tmp_path):
+    sim = start_sim(bitget_world())
+    leverage = {"long": 10, "short": 10}
+
+    def desired(margin):
+        return bitget.config(tmp_path, sim.url, symbols={symbol: {
+            "margin_mode": "isolated", "leverage": leverage, "isolated_margin": {
+                "long": margin if side == "long" else 0, "short": margin if side == "short" else 0}}})
+
+    change_id = f"bg/{symbol}/isolated_margin/{side}"
+    planned = preview_of(cli, desired(target), change_id)
+    assert planned["from"] and planned["to"] and planned["mark"]
+    code, out, err = cli("apply", desired(target), "--auto-approve")
+    assert code == 0, out + err
+    reported = preview_of(cli, desired(target + 10), change_id)["from"]  # GET all-position's liquidationPrice
+    assert close(planned["to"], reported), (planned, reported)

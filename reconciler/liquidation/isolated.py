@@ -19,6 +19,21 @@ def orderly_isolated(margin: Decimal, cost: Decimal, qty: Decimal, maintenance_r
     return max(price, Decimal(0))
 
 
+def bitget_isolated(side: str, entry_value: Decimal, size: Decimal, margin: Decimal,
+                    maintenance_rate: Decimal) -> Decimal | None:
+    """Bitget (USDT-M, USDC-M): the mark price at which margin + unrealised PnL falls to the maintenance
+    margin, keepMarginRate x size x price. Long: (entry value - margin) / (size x (1 - rate)); short:
+    (entry value + margin) / (size x (1 + rate)); fees left out. Source: Bitget support 360052911052
+    ("Position Tier": margin rate = (position margin + unrealized PnL) / position value; at the
+    maintenance margin rate the position is liquidated) and 360059291091 (isolated liquidation counts the
+    position's margin and its unrealised PnL); read 2026-11-22, in force since the tiers of 2023-02-20."""
+    if size <= 0:
+        return None
+    if side == "short":
+        return (entry_value + margin) / (size * (1 + maintenance_rate))
+    return max((entry_value - margin) / (size * (1 - maintenance_rate)), Decimal(0))
+
+
 def preview(position: Position, after: Decimal | None) -> dict:
     """The plan's `liquidation_price` block: the venue's estimate now, the estimate after, the mark used."""
     def shown(value):

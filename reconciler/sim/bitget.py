@@ -52,11 +52,18 @@ Defaults (what the simulator answers for a setting the world does not give):
 
 Simplifications (no market data is simulated):
 
-- Mark price = `openPriceAvg`; unrealised PnL, fees and risk rates are "0".
+- Mark price = the position's `markPrice` if the world gives one, else `openPriceAvg`; unrealised PnL
+  is reported "0"; fees are not simulated.
 - The margin an isolated position needs is `total * openPriceAvg / leverage` (no maintenance
   margin, no tiers). `set-margin` may reduce the margin down to exactly that and no further.
-- The liquidation price of an isolated position is `openPriceAvg -/+ marginSize / total`
-  (long/short); of a cross position "0" unless the world gives one.
+- The liquidation price of an isolated position is the price P at which margin + unrealised PnL
+  equals the maintenance margin, `keepMarginRate x total x P` (Bitget support 360052911052, "Position
+  Tier": margin rate = (position margin + unrealized PnL) / position value, liquidation when it reaches
+  the maintenance margin rate; 360059291091: isolated liquidation counts "margin of isolated margin mode
+  + unrealized profit and loss"; read 2026-11-22): long (openPriceAvg x total - marginSize) /
+  (total x (1 - rate)), short (openPriceAvg x total + marginSize) / (total x (1 + rate)); fees left
+  out. `keepMarginRate` is the position's if the world gives one, else 0.004 (the first tier of the
+  largest contracts). Of a cross position "0" unless the world gives one.
 - `balances` is the free balance: adding isolated margin takes from it, reducing gives back.
   Pending orders lock nothing.
 
@@ -130,6 +137,9 @@ _CONTRACT_DEFAULTS = {
     "maxOrderQty": "1200",
 }
 _QUOTE_SUFFIXES = ("SUSDT", "SUSDC", "SUSD", "USDT", "USDC", "USD", "PERP")
+
+
+DEFAULT_KEEP_MARGIN_RATE = Decimal("0.004")
 
 
 def _now_ms() -> int:
@@ -659,10 +669,14 @@ class BitgetSim(VenueSim):
         total = _dec(pos.get("total"), Decimal(0))
         margin = _dec(pos.get("marginSize"), Decimal(0))
         price = _dec(pos.get("openPriceAvg"), Decimal(0))
+        rate = _dec(pos.get("keepMarginRate"), DEFAULT_KEEP_MARGIN_RATE)
+        mark = _dec(pos.get("markPrice"), price)
         liq = "0"
         if mode == "isolated" and total > 0:
-            move = margin / total
-            liq = _s(max(price - move, Decimal(0)) if pos["holdSide"] == "long" else price + move)
+            if pos["holdSide"] == "long":
+                liq = _s(max((price * total - margin) / (total * (1 - rate)), Decimal(0)))
+            else:
+                liq = _s((price * total + margin) / (total * (1 + rate)))
         stamp = str(self._epoch_ms)
         view = {
             "symbol": str(pos["symbol"]).upper(),
@@ -680,8 +694,8 @@ class BitgetSim(VenueSim):
             "posMode": self._pos_mode(acct, product),
             "unrealizedPL": "0",
             "liquidationPrice": liq,
-            "keepMarginRate": "0.004",
-            "markPrice": _s(price),
+            "keepMarginRate": _s(rate),
+            "markPrice": _s(mark),
             "breakEvenPrice": _s(price),
             "marginRatio": "0",
             "totalFee": "0",

@@ -51,7 +51,7 @@ from bench.estimate import run_estimate  # noqa: E402
 from bench.scale import run_scale  # noqa: E402
 from bench.venue_limits import account_limits  # noqa: E402
 from bench.world import ACCOUNTS, ORDERLY_LEVERAGE_WRITE, VENUES, Drift, build, write_desired  # noqa: E402
-from bench.yardstick import account_floor, count, min_reads, min_writes, rate_limited  # noqa: E402
+from bench.yardstick import account_floor, count, min_reads, min_writes, rate_limited, verify_spec  # noqa: E402
 
 LATENCY = 0.1  # seconds added per round trip in the latency case
 RATIO_TARGET, SLACK_SECONDS = 1.1, 0.2  # apply <= 1.1 x floor, or within 0.2 s of it (tiny floors)
@@ -77,7 +77,7 @@ async def run_reconciler(world: dict, accounts: dict, drift: Drift, workdir: Pat
             if plan.errors:
                 raise SystemExit(f"plan failed: {plan.errors}")
             marks = {venue: len(srv.venues[venue].calls) for venue in VENUES}
-            await asyncio.sleep(settle_seconds(srv, accounts, world))
+            await asyncio.sleep(settle_seconds(srv, accounts, world, drift))
 
             started, apply_wall = time.perf_counter(), time.time()
             report = await execute(plan, state, run)
@@ -139,13 +139,14 @@ async def run_reconciler(world: dict, accounts: dict, drift: Drift, workdir: Pat
         await srv.stop()
 
 
-def settle_seconds(srv: SimServer, accounts: dict, world: dict) -> float:
+def settle_seconds(srv: SimServer, accounts: dict, world: dict, drift) -> float:
     """How long until no read window the plan filled could hold back apply's verification reads (a
     person reading the plan takes longer than that); not timed."""
     settle = 0.0
     for venue in VENUES:
         spec = accounts[ACCOUNTS[venue]]
-        limits, verify = account_limits(venue, spec.get("rate_limits")), min_reads(venue, spec, world)
+        limits = account_limits(venue, spec.get("rate_limits"))
+        verify = min_reads(venue, verify_spec(venue, spec, drift), world)
         for endpoint, sent in count(srv.venues[venue].calls).items():
             if endpoint in limits and sent + verify.get(endpoint, 0) > limits[endpoint][0]:
                 settle = max(settle, limits[endpoint][1])

@@ -129,3 +129,67 @@ def test_a_bitget_margin_moves_preview_is_what_bitget_reports_after_it(symbol, s
     assert code == 0, out + err
     reported = preview_of(cli, desired(target + 10), change_id)["from"]  # GET all-position's liquidationPrice
     assert close(planned["to"], reported), (planned, reported)
+
+
+# --- OKX ---------------------------------------------------------------------------------------------
+
+import test_okx_e2e as okx  # noqa: E402
+
+
+def okx_world() -> dict:
+    world = okx.world()
+    account = world["okx"]["accounts"][0]
+    account["orders"], account["algo_orders"] = [], []
+    account["positions"] = [
+        {"instId": "ETH-USDT-SWAP", "mgnMode": "isolated", "posSide": "long", "pos": "2", "margin": "300",
+         "avgPx": "3000", "markPx": "3050"},
+        {"instId": "SOL-USDT-SWAP", "mgnMode": "isolated", "posSide": "short", "pos": "10", "margin": "800",
+         "avgPx": "150"},
+    ]
+    return world
+
+
+def okx_desired(tmp_path, url, symbol, side, leverage, margin):
+    other = {"long": "short", "short": "long"}[side]
+    spec = {"margin_mode": "isolated", "leverage": {side: leverage, other: 10 if symbol.startswith("ETH") else 5}}
+    if margin is not None:
+        spec["isolated_margin"] = {side: margin, other: 1}
+    return okx.config(tmp_path, url, symbols={symbol: spec})
+
+
+@pytest.mark.parametrize("symbol, side, leverage, margin, field", [
+    ("ETH-USDT-SWAP", "long", 10, 400, "isolated_margin/long"), ("ETH-USDT-SWAP", "long", 10, 200, "isolated_margin/long"),
+    ("SOL-USDT-SWAP", "short", 5, 1000, "isolated_margin/short"), ("SOL-USDT-SWAP", "short", 5, 500, "isolated_margin/short"),
+    ("ETH-USDT-SWAP", "long", 5, None, "leverage/isolated/long"), ("SOL-USDT-SWAP", "short", 10, None, "leverage/isolated/short"),
+], ids=["long-add", "long-reduce", "short-add", "short-reduce", "long-leverage-down", "short-leverage-up"])
+def test_an_okx_preview_is_what_okx_reports_after_the_change(symbol, side, leverage, margin, field, start_sim, cli,
+                                                              tmp_path):
+    sim = start_sim(okx_world())
+    change_id = f"ox/{symbol}/{field}"
+    path = okx_desired(tmp_path, sim.url, symbol, side, leverage, margin)
+    planned = preview_of(cli, path, change_id)
+    assert planned["from"] and planned["to"] and planned["mark"] and planned["to"] != planned["from"]
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 0, out + err
+    if margin is None:  # a leverage change: the next plan changes it back, its `from` is OKX's liqPx now
+        again = okx_desired(tmp_path, sim.url, symbol, side, leverage + 1, None)
+    else:
+        again = okx_desired(tmp_path, sim.url, symbol, side, leverage, margin + 10)
+    reported = preview_of(cli, again, change_id)["from"]
+    assert close(planned["to"], reported), (planned, reported)
+    if margin is None:
+        assert any(c["path"] == "/api/v5/account/adjust-leverage-info" for c in sim.calls("okx"))
+
+
+def test_the_readmes_preview_is_what_the_quickstart_plans(cli, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from test_readme_examples import fenced
+    examples = Path(__file__).parent.parent / "examples"
+    for name in ("quickstart.yaml", "quickstart-world.yaml"):
+        shutil.copy(examples / name, tmp_path / name)
+    shown = next(block for block in fenced("text") if "liq ≈" in block)
+    code, out, err = cli("plan", str(tmp_path / "quickstart.yaml"), "--account", "orderly-main")
+    assert code == 0, err
+    assert all(line in out for line in shown.strip().splitlines()), out

@@ -19,14 +19,18 @@ def orderly_isolated(margin: Decimal, cost: Decimal, qty: Decimal, maintenance_r
     return max(price, Decimal(0))
 
 
-def bitget_isolated(side: str, entry_value: Decimal, size: Decimal, margin: Decimal,
+def linear_isolated(side: str, entry_value: Decimal, size: Decimal, margin: Decimal,
                     maintenance_rate: Decimal) -> Decimal | None:
-    """Bitget (USDT-M, USDC-M): the mark price at which margin + unrealised PnL falls to the maintenance
-    margin, keepMarginRate x size x price. Long: (entry value - margin) / (size x (1 - rate)); short:
-    (entry value + margin) / (size x (1 + rate)); fees left out. Source: Bitget support 360052911052
-    ("Position Tier": margin rate = (position margin + unrealized PnL) / position value; at the
-    maintenance margin rate the position is liquidated) and 360059291091 (isolated liquidation counts the
-    position's margin and its unrealised PnL); read 2026-11-22, in force since the tiers of 2023-02-20."""
+    """A linear (USDT-, USDC-margined) isolated position: the mark price at which margin + unrealised PnL falls
+    to the maintenance margin, rate x size x price. Long: (entry value - margin) / (size x (1 - rate));
+    short: (entry value + margin) / (size x (1 + rate)); `size` in the base coin; fees left out.
+
+    Sources (read 2026-11-22): Bitget support 360052911052 ("Position Tier": margin rate = (position margin +
+    unrealized PnL) / position value; at the maintenance margin rate the position is liquidated) and
+    360059291091 (isolated liquidation counts the position's margin and its unrealised PnL), in force
+    since the tiers of 2023-02-20; OKX: a position is liquidated when its margin ratio, (margin + upl) /
+    (maintenance margin + fees), reaches 100 % (venues/okx.md 4.3, `mgnRatio`, `mmr`, `liqPx`).
+    """
     if size <= 0:
         return None
     if side == "short":

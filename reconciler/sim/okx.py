@@ -683,7 +683,8 @@ class OkxSim(VenueSim):
             "imr": _fmt((notional / lever).quantize(q)) if mgn_mode == "cross" else "",
             "instId": str(position["instId"]), "instType": inst_type, "interest": "", "idxPx": _fmt(mark),
             "last": _fmt(mark), "lever": _fmt(lever), "liab": "", "liabCcy": "", "liqPenalty": "0",
-            "liqPx": "", "margin": _fmt(margin) if mgn_mode == "isolated" else "",
+            "liqPx": self._liq_text(inst, position, margin) if mgn_mode == "isolated" else "",
+            "margin": _fmt(margin) if mgn_mode == "isolated" else "",
             "markPx": _fmt(mark), "maxSpotInUseAmt": "", "mgnMode": mgn_mode,
             "mgnRatio": _fmt((collateral / mmr).quantize(q)) if mmr else "",
             "mmr": _fmt(mmr.quantize(q)), "notionalUsd": _fmt(notional_usd.quantize(q)),
@@ -804,13 +805,19 @@ class OkxSim(VenueSim):
         side = params.get("posSide") or "net"
         same, _other = self._blocking_orders(acct, inst, mgn_mode)
         margin = Decimal(0)
+        estimate = ""
         for position in self._positions_of(acct):
             if str(position["instId"]) == inst_id and position.get("mgnMode") == mgn_mode \
                     and str(position.get("posSide") or "net") == side:
                 margin += self._required_margin(inst, position, lever)
+                if mgn_mode == "isolated":
+                    delta = dict((id(p), d) for p, d in self._remargin_moves(acct, inst, side, lever)).get(
+                        id(position), Decimal(0))
+                    estimate = self._liq_text(inst, position, _dec(position.get("margin") or "0") + delta)
         has_position = margin > 0
+        # Unconfirmed: what estLiqPx says for a cross position (it needs the whole account); "" here.
         return [{
-            "estAvailQuoteTrans": "", "estAvailTrans": "", "estLiqPx": "" if not has_position else "0",
+            "estAvailQuoteTrans": "", "estAvailTrans": "", "estLiqPx": estimate if has_position else "",
             "estMaxAmt": "", "estMgn": _fmt(margin.quantize(Decimal("0.00000001"))), "estQuoteMaxAmt": "",
             "estQuoteMgn": "", "existOrd": bool(same), "maxLever": str(inst.get("lever", "")),
             "minLever": _fmt(MIN_LEVER),
@@ -1048,8 +1055,27 @@ class OkxSim(VenueSim):
             self._store_lever(acct, inst_id, mgn_mode, value, side)
         return [{"lever": value, "mgnMode": mgn_mode, "instId": inst_id, "posSide": side or ""}]
 
+    def _liq_text(self, inst: dict, position: dict, margin: Decimal) -> str:
+        price = self._liquidation_price(inst, position, margin)
+        return "" if price is None else _fmt(price.quantize(Decimal("0.00000001")))
+
     def _remargin(self, acct: dict, inst: dict, side: str | None, lever: Decimal) -> None:
         """Isolated positions of this instrument (and side) keep the margin their new leverage needs."""
+        moves = self._remargin_moves(acct, inst, side, lever)
+        need: dict[str, Decimal] = {}
+        for position, delta in moves:
+            ccy = self._margin_ccy(inst, position)
+            need[ccy] = need.get(ccy, Decimal(0)) + delta
+        if any(amount > self._balance_of(acct, ccy) for ccy, amount in need.items()):
+            raise OkxError("59103", "Account margin is insufficient and leverage is too low. "
+                                    "Please increase the leverage.")
+        for position, delta in moves:
+            position["margin"] = _fmt(_dec(position.get("margin") or "0") + delta)
+        for ccy, amount in need.items():
+            self._set_balance(acct, ccy, self._balance_of(acct, ccy) - amount)
+
+    def _remargin_moves(self, acct: dict, inst: dict, side: str | None, lever: Decimal) -> list:
+        """(position, margin delta) of each isolated position a leverage change to `lever` re-margins."""
         inst_id = str(inst["instId"])
         moves = []
         for position in self._positions_of(acct):
@@ -1066,17 +1092,26 @@ class OkxSim(VenueSim):
                 margin = _dec(position.get("margin") or "0")
                 delta = -min(-delta, max(margin - new_need, Decimal(0)))
             moves.append((position, delta.quantize(Decimal("0.00000001"))))
-        need: dict[str, Decimal] = {}
-        for position, delta in moves:
-            ccy = self._margin_ccy(inst, position)
-            need[ccy] = need.get(ccy, Decimal(0)) + delta
-        if any(amount > self._balance_of(acct, ccy) for ccy, amount in need.items()):
-            raise OkxError("59103", "Account margin is insufficient and leverage is too low. "
-                                    "Please increase the leverage.")
-        for position, delta in moves:
-            position["margin"] = _fmt(_dec(position.get("margin") or "0") + delta)
-        for ccy, amount in need.items():
-            self._set_balance(acct, ccy, self._balance_of(acct, ccy) - amount)
+        return moves
+
+    def _liquidation_price(self, inst: dict, position: dict, margin: Decimal) -> Decimal | None:
+        """Of an isolated linear SWAP/FUTURES position: the mark price at which margin + unrealised PnL falls to
+        the maintenance margin (MMR_RATE x notional at that price). OKX: a position is liquidated when its
+        margin ratio, (margin + upl) / (maintenance margin + fees), reaches 100 % (okx.md 4.3 `mgnRatio`,
+        `mmr`, `liqPx`; help center "Isolated margin mode", read 2026-11-22). Unconfirmed: fees and tiers
+        beyond the first are left out. Long: (avgPx Q - margin) / (Q (1 - r)); short: (avgPx Q + margin) /
+        (Q (1 + r)), Q = |pos| x ctVal. Inverse contracts and MARGIN pairs get none ("")."""
+        if _type_of(inst) not in DERIVATIVES or not self._linear(inst):
+            return None
+        pos = _dec(position.get("pos", "0"))
+        side = str(position.get("posSide") or "net")
+        qty = abs(pos) * _dec(inst.get("ctVal") or "1")
+        if qty == 0:
+            return None
+        entry = _dec(position.get("avgPx", "0")) * qty
+        if side == "short" or (side == "net" and pos < 0):
+            return (entry + margin) / (qty * (1 + MMR_RATE))
+        return max((entry - margin) / (qty * (1 - MMR_RATE)), Decimal(0))
 
     def _margin_balance(self, acct, params):
         for name in ("instId", "posSide", "type", "amt"):

@@ -7,7 +7,7 @@ import time
 from decimal import Decimal
 
 from ..errors import ConfigError
-from ..liquidation.isolated import bitget_isolated, preview
+from ..liquidation.isolated import linear_isolated, preview
 from ..model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
 from ..plan import Call, Change
 from ..transport import RawResponse
@@ -218,7 +218,7 @@ class BitgetAdapter(Adapter):
                 continue
             after = None
             if None not in (position.cost, position.maintenance_rate):
-                after = bitget_isolated(position.side, position.cost, position.size, Decimal(change.to),
+                after = linear_isolated(position.side, position.cost, position.size, Decimal(change.to),
                                         position.maintenance_rate)
             change.liquidation_price = preview(position, after)
 

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from ..errors import ConfigError
+from ..liquidation.isolated import linear_isolated, preview
 from ..model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
 from ..plan import Call, Change
 from ..transport import RawResponse
@@ -94,6 +95,7 @@ class OkxAdapter(Adapter):
         "GET /api/v5/account/config": "5/2s",
         "GET /api/v5/account/positions": "10/2s",
         "GET /api/v5/account/leverage-info": "20/2s",
+        "GET /api/v5/account/adjust-leverage-info": "5/2s",  # okx.md 4.6: the liquidation preview
         "GET /api/v5/trade/orders-pending": "60/2s",
         "GET /api/v5/trade/orders-algo-pending": "20/2s",
         # Unconfirmed: not in okx.md; 20 / 2 s per User ID, like the other pending-algo list.
@@ -370,8 +372,50 @@ class OkxAdapter(Adapter):
                 self._margin_ccy[(item["instId"], side if side in (LONG, SHORT) else None)] = item["ccy"]
             positions.append(Position(
                 symbol=item["instId"], margin_mode=mode, side=side if side in (LONG, SHORT) else None,
-                size=size, margin=venue_number(item.get("margin")) if mode == ISOLATED else None))
+                size=size, margin=venue_number(item.get("margin")) if mode == ISOLATED else None,
+                mark_price=venue_number(item.get("markPx")), liquidation_price=venue_number(item.get("liqPx")),
+                cost=venue_number(item.get("avgPx")),  # the entry price; times the size in contracts' value
+                maintenance_rate=venue_number(item.get("mmr"))))  # an amount here: see _maintenance_rate
         return positions
+
+    async def preview_liquidation(self, client, changes, live) -> None:
+        """The liquidation price after each change of an open isolated position: OKX's own estimate
+        (adjust-leverage-info `estLiqPx`, okx.md 4.6) for a leverage change, the maintenance-margin rule for
+        a margin move. Inverse contracts, MARGIN pairs and cross positions get none."""
+        wanted = [(change, position) for change in changes if change.status == "change"
+                  and change.field in ("leverage", "isolated_margin") and change.margin_mode in (ISOLATED, None)
+                  for position in live.positions_of(change.symbol or "")
+                  if position.margin_mode == ISOLATED and position.side == change.side
+                  and self._linear_contract(change.symbol)]
+        estimates = await asyncio.gather(*(self._estimate_after(client, change, position)
+                                           for change, position in wanted))
+        for (change, position), after in zip(wanted, estimates):
+            change.liquidation_price = preview(position, after)
+
+    async def _estimate_after(self, client, change, position) -> Decimal | None:
+        if change.field == "leverage":
+            inst = self._instruments[change.symbol]
+            data = await client.request(Call("GET", "/api/v5/account/adjust-leverage-info", {
+                "instType": inst.get("instType") or _infer_type(change.symbol), "mgnMode": ISOLATED,
+                "lever": change.to, "instId": change.symbol, "posSide": change.side or "net"}))
+            return venue_number(((data or [{}])[0]).get("estLiqPx")) or None
+        qty = abs(position.size) * (venue_number(self._instruments[change.symbol].get("ctVal")) or Decimal(1))
+        if None in (position.cost, position.mark_price, position.maintenance_rate) or not qty:
+            return None
+        # okx.md 4.3: `mmr` is the maintenance margin (an amount) at the mark price; its rate is mmr / notional.
+        rate = position.maintenance_rate / (qty * position.mark_price)
+        direction = position.side or ("short" if position.size < 0 else "long")
+        return linear_isolated(direction, position.cost * qty, qty, Decimal(change.to), rate)
+
+    def _linear_contract(self, symbol: str) -> bool:
+        """A SWAP or FUTURES whose value and margin are in the quote currency (USDT-, USDC-margined)."""
+        inst = self._instruments.get(symbol) or {}
+        if (inst.get("instType") or _infer_type(symbol)) not in CONTRACT_TYPES:
+            return False
+        if inst.get("ctType"):
+            return inst["ctType"] == "linear"
+        parts = symbol.split("-")
+        return inst.get("settleCcy", parts[1]) == parts[1] and parts[1] != "USD"
 
     async def _orders(self, client, with_bots: bool = False) -> list[Order]:
         """Every pending order and algo order of the account (all pages), per account, not per symbol.

@@ -167,7 +167,7 @@ def test_allowed_margin_modes_denies_a_mode_and_the_leverage_waiting_on_it(start
     assert code == 3
     outcome = results(out)
     assert outcome["bg/XRPUSDT/margin_mode"][0] == "denied"
-    assert outcome["bg/XRPUSDT/leverage/isolated/long"][0] == "blocked"
+    assert outcome["bg/XRPUSDT/leverage/isolated/long"][0] == "denied"  # an isolated leverage is not allowed either
     assert written_symbols(sim, "bitget") == {"SOLUSDT"}
 
 
@@ -310,3 +310,59 @@ def test_the_readmes_policy_file_loads(tmp_path):
     assert {b.rule for b in policy.bounds} == {"max_leverage", "min_leverage", "max_margin_move", "max_margin_moved",
                                                "min_liquidation_distance", "allowed_margin_modes"}
     assert [w.text for _, ws in policy.windows for w in ws] == ["Mon-Fri 06:00-07:30"]
+
+
+# --- every rule on every venue ------------------------------------------------------------------------
+
+import test_liquidation_preview as previews  # noqa: E402
+
+# Per venue: a world, a desired state with a leverage change (L), a margin-mode change (M, or a leverage
+# change in the mode the rule forbids on OKX, which keeps no mode per symbol) and a margin move (G).
+MATRIX = {
+    "bitget": (previews.bitget_world, lambda tmp, url: bitget.config(tmp, url, symbols={
+        "SOLUSDT": {"margin_mode": "cross", "leverage": 20},
+        "DOGEUSDT": {"margin_mode": "isolated", "leverage": {"long": 10, "short": 10}},
+        "ETHUSDT": {"margin_mode": "isolated", "leverage": {"long": 10, "short": 10},
+                    "isolated_margin": {"long": 1800, "short": 1}}}),
+        {"L": "bg/SOLUSDT/leverage/cross", "M": "bg/DOGEUSDT/margin_mode", "G": "bg/ETHUSDT/isolated_margin/long"}),
+    "okx": (previews.okx_world, lambda tmp, url: okx.config(tmp, url, symbols={
+        "BTC-USDT-SWAP": {"margin_mode": "cross", "leverage": 8},
+        "ETH-USDT-SWAP": {"margin_mode": "isolated", "leverage": {"long": 10, "short": 10},
+                          "isolated_margin": {"long": 400, "short": 1}}}),
+        {"L": "ox/BTC-USDT-SWAP/leverage/cross", "M": "ox/BTC-USDT-SWAP/leverage/cross",
+         "G": "ox/ETH-USDT-SWAP/isolated_margin/long"}),
+    "orderly": (orderly.world, lambda tmp, url: orderly.config(tmp, url, symbols={
+        XRP: {"margin_mode": "cross", "leverage": 20}, SOL: {"margin_mode": "isolated"},
+        BTC: {"margin_mode": "isolated", "leverage": 5, "isolated_margin": 1300}}),
+        {"L": f"ol/{XRP}/leverage/cross", "M": f"ol/{SOL}/margin_mode", "G": f"ol/{BTC}/isolated_margin"}),
+}
+RULES = {  # rule -> (the policy, which change it denies)
+    "max_leverage": ({"max_leverage": 7.5}, "L"),
+    "min_leverage": ({"min_leverage": 21}, "L"),
+    "allowed_margin_modes": ({"allowed_margin_modes": {"*": ["cross"], "BTC-USDT-SWAP": ["isolated"]}}, "M"),
+    "max_margin_move": ({"max_margin_move": 50}, "G"),
+    "max_margin_moved": ({"max_margin_moved": 50}, "G"),
+    "min_liquidation_distance": ({"min_liquidation_distance": 99}, "G"),
+}
+
+
+@pytest.mark.parametrize("rule", RULES)
+@pytest.mark.parametrize("venue", MATRIX)
+def test_each_rule_denies_its_change_on_every_venue_and_nothing_is_sent_for_it(venue, rule, start_sim, cli,
+                                                                               tmp_path):
+    make_world, desired, ids = MATRIX[venue]
+    policy, target = RULES[rule]
+    sim = start_sim(make_world())
+    path = with_policy(desired(tmp_path, sim.url), policy)
+    code, out, err = cli("plan", path, "--format", "json")
+    assert code == 0, err
+    planned = {c["id"]: c for c in json.loads(out)["changes"]}
+    denied = planned[ids[target]]
+    assert denied["status"] == "denied" and denied["rule"] == rule, denied
+    calls = {json.dumps(call, sort_keys=True) for call in denied["calls"]}
+    sim.clear_calls(venue)
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 3, out + err
+    sent = {json.dumps({"method": c["method"], "path": c["path"], "query": None, "body": c["body"]}, sort_keys=True)
+            for c in sim.calls(venue) if c["method"] == "POST"}
+    assert not calls & sent

@@ -68,10 +68,11 @@ def _broken(change: Change, value: str | None, policy: Policy) -> tuple[str, str
                    for b in bound(policy, "max_leverage", change.venue, change.symbol)]
         checks += [(b, number < b.value, f"is above {value}")
                    for b in bound(policy, "min_leverage", change.venue, change.symbol)]
-    elif change.field == "margin_mode":
-        checks += [(b, value not in b.value, f"does not allow {value}")
+    mode = value if change.field == "margin_mode" else change.margin_mode
+    if mode in ("cross", "isolated"):  # OKX keeps no mode per symbol: its leverage says which mode is used
+        checks += [(b, mode not in b.value, f"does not allow {mode}")
                    for b in bound(policy, "allowed_margin_modes", change.venue, change.symbol)]
-    elif change.field == "isolated_margin" and change.from_ is not None and change.status == "change":
+    if change.field == "isolated_margin" and change.from_ is not None and change.status == "change":
         move = abs(Decimal(value) - Decimal(change.from_))
         checks += [(b, move > b.value, f"is below this move of {decimal_text(move)} ({change.from_} -> {value})")
                    for b in bound(policy, "max_margin_move", change.venue, change.symbol)]

@@ -193,3 +193,24 @@ def test_the_readmes_preview_is_what_the_quickstart_plans(cli, tmp_path):
     code, out, err = cli("plan", str(tmp_path / "quickstart.yaml"), "--account", "orderly-main")
     assert code == 0, err
     assert all(line in out for line in shown.strip().splitlines()), out
+
+
+@pytest.mark.parametrize("symbol, side, leverage", [
+    ("ETHUSDT", "long", 2), ("XRPUSDT", "short", 2), ("ETHUSDT", "long", 20),
+], ids=["long-down", "short-down", "long-up"])
+def test_a_bitget_leverage_changes_preview_is_what_bitget_reports_after_it(symbol, side, leverage, start_sim, cli,
+                                                                            tmp_path):
+    sim = start_sim(bitget_world())
+
+    def desired(value):
+        return bitget.config(tmp_path, sim.url, symbols={symbol: {
+            "margin_mode": "isolated", "leverage": {side: value, {"long": "short", "short": "long"}[side]: 10}}})
+
+    change_id = f"bg/{symbol}/leverage/isolated/{side}"
+    planned = preview_of(cli, desired(leverage), change_id)
+    assert planned["from"] and planned["to"]
+    assert (planned["to"] == planned["from"]) == (leverage > 10)  # a higher leverage leaves the margin
+    code, out, err = cli("apply", desired(leverage), "--auto-approve")
+    assert code == 0, out + err
+    reported = preview_of(cli, desired(leverage + 1), change_id)["from"]
+    assert close(planned["to"], reported), (planned, reported)

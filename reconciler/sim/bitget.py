@@ -662,6 +662,17 @@ class BitgetSim(VenueSim):
                         coins.append(str(coin).upper())
         return [self._coin_summary(acct, coin) for coin in coins]
 
+    @staticmethod
+    def _top_up(acct: dict, pos: dict, coin: str, leverage: Decimal) -> None:
+        """A lower isolated leverage adds the margin it requires, from the balance (see _set_leverage)."""
+        need = _dec(pos.get("total"), Decimal(0)) * _dec(pos.get("openPriceAvg"), Decimal(0)) / leverage
+        missing = need - _dec(pos.get("marginSize"), Decimal(0))
+        balance = _dec(acct["balances"].get(coin), Decimal(0))
+        added = min(missing, balance)
+        if added > 0:
+            pos["marginSize"] = _s(_dec(pos.get("marginSize"), Decimal(0)) + added)
+            acct["balances"][coin] = _s(balance - added)
+
     def _position_view(self, acct: dict, pos: dict) -> dict:
         product = self._product_of(pos)
         settings = self._settings(acct, str(pos["symbol"]).upper())
@@ -961,9 +972,13 @@ class BitgetSim(VenueSim):
                     raise _missing("leverage")
                 changes["isolatedLongLever" if hold_side == "long" else "isolatedShortLever"] = value
         # Unconfirmed (§6.2, §9): whether pending orders (40730/45097) or too little margin on an
-        # open isolated position (40893) refuse a leverage change in V2. We accept the change and
-        # leave the position margin as it is: the doc codes belong to the legacy engine and no
-        # client or live log shows V2 refusing for them.
+        # open isolated position (40893) refuse a leverage change in V2. We accept the change: the doc
+        # codes belong to the legacy engine and no client or live log shows V2 refusing for them.
+        # Bitget support 360058878512 (read 2026-11-22): "the margin released by the leverage from small to
+        # large can only be transferred out manually; the margin required to increase the leverage from
+        # large to small can be automatically added". So a lower leverage tops an isolated position's margin
+        # up to total x openPriceAvg / leverage from the balance (as far as the balance goes), and a higher
+        # one leaves the margin where it is. Unconfirmed: the page is the Coin-M one; we apply it to every line.
         entry = self._settings_entry(acct, symbol)
         entry.update(changes)
         entry["marginCoin"] = coin
@@ -980,6 +995,7 @@ class BitgetSim(VenueSim):
                 key = "isolatedLongLever" if pos["holdSide"] == "long" else "isolatedShortLever"
                 if key in changes:
                     pos["leverage"] = changes[key]
+                    self._top_up(acct, pos, coin, _dec(changes[key], Decimal(1)))
         settings = self._settings(acct, symbol)
         if mode == "crossed":
             long_lev = short_lev = settings["crossedMarginLeverage"]

@@ -204,22 +204,26 @@ class BitgetAdapter(Adapter):
         return positions
 
     async def preview_liquidation(self, client, changes, live) -> None:
-        """The liquidation price after each margin move of an open isolated position on a USDT or USDC line.
-        COIN-FUTURES (margin in the base coin, inverse) and leverage changes get none: Bitget re-margins an
-        isolated position when its leverage changes (support 360058878512) by an amount it does not document."""
+        """The liquidation price after each margin move or isolated leverage change of an open isolated
+        position on a USDT or USDC line (COIN-FUTURES, margin in the base coin, gets none). A lower leverage
+        tops the margin up to what it requires, a higher one leaves it (support 360058878512: released margin
+        "can only be transferred out manually", required margin "can be automatically added"); Unconfirmed:
+        that page is the Coin-M one, and the top-up is capped by the balance, which we do not read."""
         if self.product_type not in MARGIN_COINS:
             return
         for change in changes:
-            if change.status != "change" or change.field != "isolated_margin":
+            if change.status != "change" or change.field not in ("isolated_margin", "leverage") or (
+                    change.field == "leverage" and change.margin_mode != ISOLATED):
                 continue
             position = next((p for p in live.positions_of(change.symbol)
                              if p.margin_mode == ISOLATED and p.side == change.side), None)
             if position is None:
                 continue
             after = None
-            if None not in (position.cost, position.maintenance_rate):
-                after = linear_isolated(position.side, position.cost, position.size, Decimal(change.to),
-                                        position.maintenance_rate)
+            if None not in (position.cost, position.maintenance_rate, position.margin):
+                margin = Decimal(change.to) if change.field == "isolated_margin" else max(
+                    position.margin, position.cost / Decimal(change.to))
+                after = linear_isolated(position.side, position.cost, position.size, margin, position.maintenance_rate)
             change.liquidation_price = preview(position, after)
 
     def _position_coins(self) -> list[str]:

@@ -366,3 +366,14 @@ def test_each_rule_denies_its_change_on_every_venue_and_nothing_is_sent_for_it(v
     sent = {json.dumps({"method": c["method"], "path": c["path"], "query": None, "body": c["body"]}, sort_keys=True)
             for c in sim.calls(venue) if c["method"] == "POST"}
     assert not calls & sent
+
+
+def test_the_apply_report_of_a_denied_change_validates_against_its_schema(start_sim, cli, tmp_path):
+    from test_report_json import report_of
+    sim = start_sim(bitget.world())
+    path = with_policy(bitget.config(tmp_path, sim.url, settings={}, symbols={
+        "SOLUSDT": {"margin_mode": "cross", "leverage": 20}}), {"max_leverage": 15})
+    code, out, err = cli("apply", path, "--auto-approve", "--format", "json")
+    document = report_of(out)
+    assert code == 3 == document["exit_code"]
+    assert document["summary"]["denied"] == 1 and document["changes"][0]["result"] == "denied"

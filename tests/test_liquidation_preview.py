@@ -214,3 +214,12 @@ def test_a_bitget_leverage_changes_preview_is_what_bitget_reports_after_it(symbo
     assert code == 0, out + err
     reported = preview_of(cli, desired(leverage + 1), change_id)["from"]
     assert close(planned["to"], reported), (planned, reported)
+
+
+def test_an_okx_preview_the_venue_refuses_is_no_estimate_and_the_plan_still_holds(start_sim, cli, tmp_path):
+    sim = start_sim(okx_world())
+    sim.faults("okx", [{"method": "GET", "path": "/api/v5/account/adjust-leverage-info", "kind": "venue_error",
+                        "status": 200, "code": "51000", "count": 5}])
+    path = okx_desired(tmp_path, sim.url, "ETH-USDT-SWAP", "long", 5, None)
+    planned = preview_of(cli, path, "ox/ETH-USDT-SWAP/leverage/isolated/long")
+    assert planned["from"] and planned["to"] is None

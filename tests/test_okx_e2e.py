@@ -136,7 +136,9 @@ def test_plan_reads_per_account_and_shows_conflicts_locks_and_the_note(sim, cli,
                                                                                                    "SWAP"]
     leverage = [c["query"] for c in calls if endpoint(c) == "account/leverage-info"]
     assert sorted(q["mgnMode"] for q in leverage) == ["cross", "isolated"]
-    assert len(calls) == 1 + 2 + 2 + 1 + 1 + 6
+    # the liquidation preview: OKX's own estimate, for the one leverage change of an open isolated position
+    assert [c["query"]["posSide"] for c in calls if endpoint(c) == "account/adjust-leverage-info"] == ["long"]
+    assert len(calls) == 1 + 2 + 2 + 1 + 1 + 6 + 1
 
 
 def test_plan_text_names_the_td_mode_note(sim, cli, tmp_path):

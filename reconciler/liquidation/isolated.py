@@ -41,5 +41,9 @@ def linear_isolated(side: str, entry_value: Decimal, size: Decimal, margin: Deci
 def preview(position: Position, after: Decimal | None) -> dict:
     """The plan's `liquidation_price` block: the venue's estimate now, the estimate after, the mark used."""
     def shown(value):
-        return None if value is None else decimal_text(value.quantize(Decimal("0.01")) if abs(value) >= 1 else value)
+        if value is None:
+            return None
+        # cents from 1 up; six significant digits below (0.557214), so a small price keeps its precision
+        step = Decimal("0.01") if abs(value) >= 1 or value == 0 else Decimal(1).scaleb(value.adjusted() - 5)
+        return decimal_text(value.quantize(step))
     return {"from": shown(position.liquidation_price), "to": shown(after), "mark": shown(position.mark_price)}

@@ -17,7 +17,7 @@ import re
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from ..errors import ConfigError
+from ..errors import ConfigError, VenueError
 from ..liquidation.isolated import linear_isolated, preview
 from ..model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
 from ..plan import Call, Change
@@ -395,9 +395,14 @@ class OkxAdapter(Adapter):
     async def _estimate_after(self, client, change, position) -> Decimal | None:
         if change.field == "leverage":
             inst = self._instruments[change.symbol]
-            data = await client.request(Call("GET", "/api/v5/account/adjust-leverage-info", {
-                "instType": inst.get("instType") or _infer_type(change.symbol), "mgnMode": ISOLATED,
-                "lever": change.to, "instId": change.symbol, "posSide": change.side or "net"}))
+            try:
+                data = await client.request(Call("GET", "/api/v5/account/adjust-leverage-info", {
+                    "instType": inst.get("instType") or _infer_type(change.symbol), "mgnMode": ISOLATED,
+                    "lever": change.to, "instId": change.symbol, "posSide": change.side or "net"}))
+            except VenueError as exc:
+                if exc.kind in ("auth", "unreachable"):
+                    raise
+                return None  # a preview OKX will not give is no estimate, not a failed plan
             return venue_number(((data or [{}])[0]).get("estLiqPx")) or None
         qty = abs(position.size) * (venue_number(self._instruments[change.symbol].get("ctVal")) or Decimal(1))
         if None in (position.cost, position.mark_price, position.maintenance_rate) or not qty:

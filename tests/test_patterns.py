@@ -12,7 +12,7 @@ import test_bitget_e2e as bitget
 from reconciler.errors import ConfigError
 from reconciler.model import AccountSpec, PatternSpec, SymbolSpec
 from reconciler.patterns import expand, syntax_problem
-from test_readme_examples import README, fenced
+from test_readme_examples import fenced
 
 KEY = bitget.KEY
 BTC_ETH = ["BTCUSDT", "ETHUSDT"]

@@ -223,3 +223,11 @@ def test_an_okx_preview_the_venue_refuses_is_no_estimate_and_the_plan_still_hold
     path = okx_desired(tmp_path, sim.url, "ETH-USDT-SWAP", "long", 5, None)
     planned = preview_of(cli, path, "ox/ETH-USDT-SWAP/leverage/isolated/long")
     assert planned["from"] and planned["to"] is None
+
+
+def test_an_okx_portfolio_margin_account_gets_no_estimate(start_sim, cli, tmp_path):
+    world = okx_world()
+    world["okx"]["accounts"][0]["config"]["acctLv"] = "4"
+    sim = start_sim(world)
+    path = okx_desired(tmp_path, sim.url, "ETH-USDT-SWAP", "long", 10, 400)
+    assert preview_of(cli, path, "ox/ETH-USDT-SWAP/isolated_margin/long") is None

@@ -381,7 +381,10 @@ class OkxAdapter(Adapter):
     async def preview_liquidation(self, client, changes, live) -> None:
         """The liquidation price after each change of an open isolated position: OKX's own estimate
         (adjust-leverage-info `estLiqPx`, okx.md 4.6) for a leverage change, the maintenance-margin rule for
-        a margin move. Inverse contracts, MARGIN pairs and cross positions get none."""
+        a margin move. Inverse contracts, MARGIN pairs, cross positions and portfolio-margin accounts (acctLv 4,
+        whose margin is computed across positions) get none."""
+        if live.settings.get("account_mode") == "4":
+            return
         wanted = [(change, position) for change in changes if change.status == "change"
                   and change.field in ("leverage", "isolated_margin") and change.margin_mode in (ISOLATED, None)
                   for position in live.positions_of(change.symbol or "")

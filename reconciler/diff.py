@@ -186,9 +186,11 @@ def _refuse(change: Change, reason: str | None) -> None:
 
 
 def propagate_blocks(changes: list[Change]) -> None:
+    """A change whose dependency will not be made waits on it (run again after a policy denies some)."""
     status = {change.id: change for change in changes}
     for change in changes:
-        if change.status != "change":
+        waits = change.status == "blocked" and (change.reason or "").startswith("waits on ")
+        if change.status != "change" and not waits:
             continue
         waiting = [dep for dep in change.depends_on if dep in status and status[dep].status != "change"]
         if waiting:

@@ -377,3 +377,24 @@ def test_the_apply_report_of_a_denied_change_validates_against_its_schema(start_
     document = report_of(out)
     assert code == 3 == document["exit_code"]
     assert document["summary"]["denied"] == 1 and document["changes"][0]["result"] == "denied"
+
+
+def test_policy_denies_changes_that_are_also_blocked_or_wait_on_a_blocked_one(start_sim, cli, tmp_path):
+    sim = start_sim(bitget.world())  # BTCUSDT has an open cross position: its margin mode change is blocked
+    path = with_policy(bitget.config(tmp_path, sim.url, symbols={
+        "BTCUSDT": {"margin_mode": "isolated", "leverage": {"long": 5, "short": 5}}}),
+        {"allowed_margin_modes": {"BTC*": ["cross"]}})
+    code, out, err = cli("plan", path, "--format", "json")
+    changes = {c["id"]: c for c in json.loads(out)["changes"]}
+    assert changes["bg/BTCUSDT/margin_mode"]["status"] == "denied"
+    assert changes["bg/BTCUSDT/leverage/isolated/long"]["status"] == "denied"  # isolated is not allowed either
+    code, out, err = cli("plan", with_policy(path, {"max_leverage": 4}), "--format", "json")
+    changes = {c["id"]: c for c in json.loads(out)["changes"]}
+    assert changes["bg/BTCUSDT/margin_mode"]["status"] == "blocked"  # the open cross position
+    assert changes["bg/BTCUSDT/leverage/isolated/long"]["status"] == "denied"
+
+
+def test_equal_patterns_of_allowed_margin_modes_take_the_fewer_modes():
+    policy = Policy([Bound("allowed_margin_modes", frozenset({"cross", "isolated"}), "BT*", None, "f:1", "f:2"),
+                     Bound("allowed_margin_modes", frozenset({"cross"}), "*AP", None, "f:1", "f:3")])
+    assert [b.value for b in bound(policy, "allowed_margin_modes", "okx", "BTC-USDT-SWAP")] == [frozenset({"cross"})]

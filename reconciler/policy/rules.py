@@ -13,6 +13,7 @@ from .load import Bound, Policy
 
 STRICTER = {"max_leverage": min, "max_margin_move": min, "max_margin_moved": min,
             "min_leverage": max, "min_liquidation_distance": max}
+STRICTER_KEY = {"allowed_margin_modes": len}  # fewer modes allowed is stricter
 
 
 def check(plan: Plan, policy: Policy) -> None:
@@ -45,8 +46,8 @@ def bound(policy: Policy, rule: str, venue: str, symbol: str | None) -> list[Bou
     for group in by_group.values():
         best = max(b.specificity for b in group)
         tied = [b for b in group if b.specificity == best]
-        stricter = STRICTER.get(rule)
-        chosen.append(stricter(tied, key=lambda b: b.value) if stricter else tied[0])
+        key = STRICTER_KEY.get(rule, lambda value: value)
+        chosen.append(STRICTER.get(rule, min)(tied, key=lambda b: key(b.value)))
     return chosen
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .connections import Connections
 from .errors import ReconcilerError, VenueError
+from .gate import EarlierMovePending, Gate, GateRefusal
 from .model import DesiredState
 from .plan import Change, Plan, touched_symbols
 from .venues.base import decimal_text
@@ -54,6 +57,9 @@ async def execute(plan: Plan, state: DesiredState, connections: Connections, pro
     from .planner import plan as make_plan  # verification re-plans from the state read back
 
     report = ApplyReport(plan=plan)
+    run = getattr(connections, "run", None)
+    connections.admit_writes(Gate(plan, state.policy, connections.backend.intents(),
+                                  run.run_id if run else uuid.uuid4().hex[:12]))
     tracker = _Progress(progress, sum(1 for c in plan.changes if c.status == "change"))
     by_account: dict[str, list[Change]] = {}
     for change in plan.changes:
@@ -178,17 +184,20 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
             tracker.step(change)
             return
         try:
+            message = None
             if change.field == "isolated_margin":
                 leverage_moved = any(field_of.get(dep) == "leverage" and outcomes[dep].result == "applied"
                                      for dep in change.depends_on if dep in outcomes)
-                await _move_margin(adapter, client, change, reread_first=leverage_moved)
+                message = await _move_margin(adapter, client, change, reread_first=leverage_moved)
             else:
                 for call in change.calls:
                     await send(call)
-            outcomes[change.id] = Outcome(change.id, "applied")
+            outcomes[change.id] = Outcome(change.id, "applied", message)
         except VenueError as exc:
             result = "blocked" if exc.kind == "blocked" else "failed"
             outcomes[change.id] = Outcome(change.id, result, exc.describe())
+        except GateRefusal as exc:  # denied by the policy at send time, or not the reviewed call
+            outcomes[change.id] = Outcome(change.id, "denied" if exc.rule else "failed", str(exc))
         tracker.step(change)
 
     async def run_in_order(group: list[Change]):
@@ -204,33 +213,43 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
     await asyncio.gather(*(run_in_order(group) for group in per_symbol.values()))
 
 
-async def _move_margin(adapter, client, change: Change, reread_first: bool) -> None:
-    """Move isolated margin to the target without ever moving it twice.
+async def _move_margin(adapter, client, change: Change, reread_first: bool) -> str | None:
+    """Move isolated margin to the target without ever moving it twice; returns what a person should know.
 
     The planned call carries the delta. If its outcome is unknown (timeout, dropped connection, 5xx,
     a venue code that does not say), nothing more is sent for this position until that request can no
     longer be executed by the venue (its signature or expiry has lapsed: a late delivery is refused
-    after that); then the margin is read and only what is still missing is sent. When a leverage
-    change of the same position was just applied (some venues move margin with leverage), the margin
-    is read before the first move too.
+    after that); then the margin is read and only what is still missing is sent. The write gate does the
+    same for a request an earlier run sent and never heard back from (it died). When a leverage change of
+    the same position was just applied (some venues move margin with leverage), the margin is read before
+    the first move too.
     """
     target = Decimal(change.to)
     call = change.calls[0]
+    said: list[str] = []
     if reread_first:
-        call = await _rest_of_move(adapter, client, change, target)
+        call, _ = await _rest_of_move(adapter, client, change, target)
         if call is None:
-            return
+            return None
     for _ in range(MAX_MARGIN_ATTEMPTS):
         try:
             await client.request(call, retry_ambiguous=False)
-            return
+            return "; ".join(said) or None
+        except EarlierMovePending as exc:
+            wait = exc.until - time.time()
+            said.append(f"{exc}: waited {max(wait, 0):.0f} s until it could no longer execute, then read the margin")
+            if wait > 0:
+                await asyncio.sleep(wait)
         except VenueError as exc:
             if not exc.ambiguous:
                 raise
+            if exc.settled:
+                said.append(f"the answer could not be read ({exc.message}); the margin was read back instead")
             await client.outlive(exc)
-            call = await _rest_of_move(adapter, client, change, target)
-            if call is None:
-                return
+        call, current = await _rest_of_move(adapter, client, change, target)
+        if call is None:
+            said.append(f"the margin reads {decimal_text(current)} now")
+            return "; ".join(said)
     raise VenueError(adapter.venue, None, f"margin of {change.symbol} could not be confirmed at "
                      f"{decimal_text(target)} after {MAX_MARGIN_ATTEMPTS} attempts whose outcome the venue did not "
                      "report; it was read back after each and never moved twice", kind="network",
@@ -238,14 +257,14 @@ async def _move_margin(adapter, client, change: Change, reread_first: bool) -> N
 
 
 async def _rest_of_move(adapter, client, change: Change, target: Decimal):
-    """The call that moves what is still missing, after reading the margin now; None when it is there."""
+    """(the call that moves what is still missing, the margin read now); the call is None when it is there."""
     current = await adapter.read_margin(client, change.symbol, change.side)
     if current is None:
         raise VenueError(adapter.venue, None, f"{change.symbol} has no open isolated position to move margin "
                          "on any more", kind="business", account=change.account)
     if abs(target - current) <= target * MARGIN_REACHED:
-        return None
-    return adapter.margin_call(change.symbol, change.side, target - current)
+        return None, current
+    return adapter.margin_call(change.symbol, change.side, target - current), current
 
 
 def _verify(report: ApplyReport) -> None:

@@ -258,13 +258,16 @@ async def _move_margin(adapter, client, change: Change, reread_first: bool) -> s
 
 async def _rest_of_move(adapter, client, change: Change, target: Decimal):
     """(the call that moves what is still missing, the margin read now); the call is None when it is there."""
+    read_at = time.time()
     current = await adapter.read_margin(client, change.symbol, change.side)
     if current is None:
         raise VenueError(adapter.venue, None, f"{change.symbol} has no open isolated position to move margin "
                          "on any more", kind="business", account=change.account)
     if abs(target - current) <= target * MARGIN_REACHED:
         return None, current
-    return adapter.margin_call(change.symbol, change.side, target - current), current
+    call = adapter.margin_call(change.symbol, change.side, target - current)
+    call.read_at = read_at
+    return call, current
 
 
 def _verify(report: ApplyReport) -> None:

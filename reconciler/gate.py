@@ -87,7 +87,10 @@ class Gate:
         self._judge(adapter.venue, [adapter.move_effect(change.symbol, change.side, move)])
         coin = adapter.margin_currency(change.symbol, change.side)
         await self._check_moved(adapter.venue, client.identity, change, coin, move)
-        pending = await self.intents.unresolved(client.identity, change.symbol, change.side)
+        # The amount was computed from a read: any move of this position that could still execute after that read
+        # (from an earlier attempt, a run that died, another runner) makes it stale. Wait that move out, read again.
+        read_at = call.read_at if call.read_at is not None else time.time()
+        pending = await self.intents.unresolved(client.identity, change.symbol, change.side, read_at)
         if pending:
             raise EarlierMovePending(pending)
         return Ticket(Intent(identity=client.identity, symbol=change.symbol, side=change.side,

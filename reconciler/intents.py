@@ -41,9 +41,9 @@ class Intent:
     def position(self) -> tuple:
         return (self.identity, self.symbol, self.side)
 
-    def unresolved(self, now: float) -> bool:
-        """It may still execute: sent with no answer yet (or an answer that does not say), and not expired."""
-        return self.state in (SENT, UNKNOWN) and self.expires_at > now
+    def unresolved(self, moment: float) -> bool:
+        """It may still execute at `moment`: sent with no answer (or one that does not say), and not expired."""
+        return self.state in (SENT, UNKNOWN) and self.expires_at > moment
 
     def describe(self) -> str:
         at = time.strftime("%H:%M:%S", time.gmtime(self.signed_at))
@@ -70,10 +70,10 @@ class IntentStore(ABC):
     async def of_identity(self, identity: str, since: float) -> list[Intent]:
         """The latest state of every intent of `identity` signed after `since`."""
 
-    async def unresolved(self, identity: str, symbol: str, side: str | None) -> list[Intent]:
-        now = time.time()
-        return [i for i in await self.of_identity(identity, now - RECENT)
-                if i.symbol == symbol and i.side == side and i.unresolved(now)]
+    async def unresolved(self, identity: str, symbol: str, side: str | None, since: float) -> list[Intent]:
+        """The moves of one position that could still execute at or after `since` (a read of its margin then)."""
+        return [i for i in await self.of_identity(identity, since - RECENT)
+                if i.symbol == symbol and i.side == side and i.unresolved(since)]
 
     async def moved(self, identity: str, coin: str | None, since: float) -> Decimal:
         """What was moved (or may have been) since `since`, in `coin`: every currency when `coin` is None."""

@@ -25,6 +25,9 @@ class Call:
     # Every setting the call changes, as the adapter declares it (see Adapter.call_effects): what the write
     # gate judges against the policy at send time. Not part of the request itself (`key`).
     effects: list[dict] = field(default_factory=list, compare=False)
+    # A margin move's amount was computed from a read made at this wall-clock time: a move of the same position
+    # that could still execute after it makes that read stale (see reconciler.gate). Not saved in plans.
+    read_at: float | None = field(default=None, compare=False)
 
     @property
     def endpoint(self) -> str:

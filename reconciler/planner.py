@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import time
 from decimal import Decimal
 
 from .client import VenueClient
@@ -118,6 +119,7 @@ async def _plan_account(connections: Connections, spec: AccountSpec, planned_sym
     spec, warnings = await expand_patterns(adapter, client, spec)
     if planned_symbols is not None:
         planned_symbols.update(spec.symbols)
+    read_at = time.time()
     live = await _read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols)))
     read_counts = {endpoint: sent - before.get(endpoint, 0) for endpoint, sent in client.sent_per_endpoint.items()
              if sent > before.get(endpoint, 0) and endpoint not in adapter.public_endpoints}
@@ -125,6 +127,10 @@ async def _plan_account(connections: Connections, spec: AccountSpec, planned_sym
     adapter.assign_calls(diff.changes, live)
     attach_effects(adapter, diff.changes, live)
     bound_moves(diff.changes)
+    for change in diff.changes:
+        if change.field == "isolated_margin":
+            for call in change.calls:
+                call.read_at = read_at
     if reads is not None:
         reads[spec.name] = (adapter, live)
     await adapter.preview_liquidation(client, diff.changes, live)

@@ -146,7 +146,7 @@ def render_report(report, style: Style = Style(False)) -> str:
         change = changes[change_id]
         line = f"  {mark} {change.account} {setting_label(change)}: {change.from_ or 'unset'} -> {change.to}"
         lines.append(style(f"{line}  [{outcome.result}]", colour))
-        if outcome.message and outcome.result != "applied":
+        if outcome.message:  # for an applied change: what it found on the way (an earlier run's move, a re-read)
             lines.append(f"      {outcome.message}")
     counts = {result: 0 for result in symbols}
     for outcome in report.outcomes.values():

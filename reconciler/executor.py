@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -153,7 +154,8 @@ def plan_differences(saved: Plan, fresh: Plan) -> list[str]:
 
 def _essence(change: Change) -> tuple:
     return (change.account, change.venue, change.status, change.from_, change.to, change.field, change.symbol, change.side, change.margin_mode,
-            sorted(change.depends_on), [call.key() for call in change.calls])
+            sorted(change.depends_on), [call.key() for call in change.calls],
+            [json.dumps(call.effects, sort_keys=True) for call in change.calls], change.move_bound)
 
 
 def _shown(change: Change) -> str:

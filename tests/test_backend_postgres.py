@@ -56,7 +56,7 @@ def test_backend_init_creates_the_tables_then_finds_them_up_to_date(pg_url, pg_s
     tables = {row[0] for row in pg_server.execute(
         "SELECT tablename FROM pg_tables WHERE tablename LIKE 'reconciler_%%'", database=database)}
     assert tables == {"reconciler_schema", "reconciler_runs", "reconciler_calls", "reconciler_applied_plans",
-                      "reconciler_rate_slots", "reconciler_lock_holders"}
+                      "reconciler_rate_slots", "reconciler_lock_holders", "reconciler_intents"}
     pg_server.execute("INSERT INTO reconciler_schema (version) VALUES (99)", database=database)
     code, _, err = cli("backend", "init", "--backend", pg_url)
     assert code == 1 and "schema version 99, newer than this reconciler knows (2)" in err

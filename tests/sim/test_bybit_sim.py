@@ -618,3 +618,46 @@ async def test_ccxt_on_every_endpoint(srv):
 async def rows_of(exchange, symbol) -> dict[int, str]:
     answer = await exchange.privateGetV5PositionList({"category": "linear", "symbol": symbol})
     return {int(row["positionIdx"]): row["leverage"] for row in answer["result"]["list"]}
+
+
+# --- UTA 1.0 and inverse contracts --------------------------------------------------------------
+UTA1_WORLD = {"bybit": {
+    "instruments": [{"symbol": BTC}, {"symbol": INVERSE}],
+    "accounts": [{"api_key": "k1", "secret": "s1", "uid": "4001", "unifiedMarginStatus": 3,
+                  "balances": {"BTC": "1", "USDT": "1000"},
+                  "symbols": {INVERSE: {"tradeMode": 1, "buyLeverage": "10", "sellLeverage": "10"}},
+                  "positions": [{"symbol": INVERSE, "side": "Buy", "size": "6000", "avgPrice": "60000"}]}],
+}}
+
+
+async def test_uta1_switches_inverse_per_symbol_and_computes_the_inverse_liquidation_price(http):
+    async with SimServer(copy.deepcopy(UTA1_WORLD)) as server:
+        body = {"category": "linear", "symbol": BTC, "tradeMode": 1, "buyLeverage": "5", "sellLeverage": "5"}
+        assert (await refused(http, server, "POST", "/v5/position/switch-isolated", body=body))[0] == 100028
+        row = (await ok(http, server, "GET", "/v5/position/list", {"category": "inverse"}))["list"][0]
+        # DOCS help (inverse, isolated): LP = qty / (value + IM - MM), value = qty / entry, in BTC
+        value = Decimal(6000) / 60000
+        expected = Decimal(6000) / (value + value / 10 - value * Decimal("0.005"))
+        assert row["tradeMode"] == 1 and row["positionIM"] == "0.01"
+        assert abs(Decimal(row["liqPrice"]) - expected) <= Decimal("0.1")
+        moved = await ok(http, server, "POST", "/v5/position/add-margin",
+                         body={"category": "inverse", "symbol": INVERSE, "margin": "0.01", "positionIdx": 0})
+        expected = Decimal(6000) / (value + value / 10 + Decimal("0.01") - value * Decimal("0.005"))
+        assert abs(Decimal(moved["liqPrice"]) - expected) <= Decimal("0.1") and moved["positionIM"] == "0.02"
+        assert account(server, "4001")["balances"]["BTC"] == "0.99"
+
+
+async def test_pybit_waits_for_the_reset_header_and_retries(http):
+    world = copy.deepcopy(WORLD)
+    world["rate_limits"] = {"GET /v5/account/info": "1/1s"}
+    async with SimServer(world) as server:
+        session = pybit_session(server, "k1")
+        session.max_retries = 2
+
+        def twice():
+            return [session.get_account_info()["retCode"] for _ in range(2)]
+
+        started = time.monotonic()
+        assert await asyncio.to_thread(twice) == [0, 0]
+        assert time.monotonic() - started < 2.5  # slept until the reset the header gave, not pybit's 3 s
+        assert [c["code"] for c in server.venues["bybit"].calls] == ["0", "10006", "0"]

@@ -112,7 +112,8 @@ class Instrument:
         self.max_leverage = decimal(self.leverage_filter["maxLeverage"], f"{self.symbol} maxLeverage")
         self.leverage_step = decimal(self.leverage_filter["leverageStep"], f"{self.symbol} leverageStep")
         self.tiers = self._tiers(raw.get("riskLimits"))
-        self.mark_price = None if raw.get("markPrice") in (None, "") else decimal(raw["markPrice"], f"{self.symbol} markPrice")
+        mark = raw.get("markPrice")
+        self.mark_price = None if mark in (None, "") else decimal(mark, f"{self.symbol} markPrice")
 
     def _default_settle(self) -> str:
         if not self.linear:

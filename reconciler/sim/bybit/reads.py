@@ -11,6 +11,7 @@ import time
 from datetime import datetime, timezone
 from urllib.parse import unquote
 
+from . import checks
 from .answers import BybitError, parameter_error
 from .rows import SIM_EPOCH_MS, instrument_row, is_conditional, order_id, order_row, position_row
 from .world import CATEGORIES, Account, Instrument, World, text
@@ -26,7 +27,7 @@ def server_time(world: World, params: dict) -> dict:
 
 
 def instruments_info(world: World, params: dict) -> dict:
-    category = _category(params, ("spot", "linear", "inverse", "option"))
+    category = checks.category(params, ("spot", "linear", "inverse", "option"))
     if category in ("spot", "option"):
         return {"category": category, "list": [], "nextPageCursor": ""}
     rows = world.listed(category)
@@ -43,10 +44,10 @@ def instruments_info(world: World, params: dict) -> dict:
 
 
 def risk_limit(world: World, params: dict) -> dict:
-    category = _category(params, CATEGORIES)
+    category = checks.category(params, CATEGORIES)
     instruments = world.listed(category)
     if params.get("symbol"):
-        instruments = [_known(world, category, params["symbol"])]
+        instruments = [checks.instrument(world, category, params["symbol"])]
     chunk, cursor = _page(instruments, params, default=RISK_LIMIT_PAGE, maximum=RISK_LIMIT_PAGE, limit_key=None)
     return {"category": category, "list": [dict(tier) for inst in chunk for tier in inst.tiers],
             "nextPageCursor": cursor}
@@ -88,7 +89,7 @@ def coin_info(world: World, account: Account, params: dict) -> dict:
 # --- positions and leverage ---------------------------------------------------------------------
 def position_list(world: World, account: Account, params: dict) -> dict:
     """DOCS position.mdx: with `symbol` every side's row comes back, flat or not; by settle coin only open ones."""
-    category = _category(params, ("linear", "inverse", "option"))
+    category = checks.category(params, ("linear", "inverse", "option"))
     if category == "option":
         return {"category": category, "list": [], "nextPageCursor": ""}
     symbol, settle = params.get("symbol"), params.get("settleCoin")
@@ -97,7 +98,7 @@ def position_list(world: World, account: Account, params: dict) -> dict:
     if category == "linear" and not symbol and not settle:
         raise parameter_error("symbol or settleCoin is required for linear")
     if symbol:
-        inst = _known(world, category, symbol)
+        inst = checks.instrument(world, category, symbol)
         rows = [position_row(account, inst, account.position(symbol, idx), idx, "") for idx in _sides(account, inst)]
     else:
         rows = []
@@ -115,10 +116,10 @@ def symbol_info(world: World, account: Account, params: dict) -> dict:
         # Not on DOCS demo.mdx's list of demo-trading endpoints. Unconfirmed: what demo answers; we answer
         # the route as missing there (HTTP 404, 10017), which a client must treat as "not supported".
         raise BybitError(10017, status=404)
-    category = _category(params, CATEGORIES)
+    category = checks.category(params, CATEGORIES)
     instruments = [inst for inst in world.listed(category) if inst.status == "Trading"]
     if params.get("symbol"):
-        instruments = [_known(world, category, params["symbol"])]
+        instruments = [checks.instrument(world, category, params["symbol"])]
     rows = []
     for inst in instruments:
         if account.margin_mode(inst) == "portfolio":
@@ -134,7 +135,7 @@ def symbol_info(world: World, account: Account, params: dict) -> dict:
 # --- orders -------------------------------------------------------------------------------------
 def open_orders(world: World, account: Account, params: dict) -> dict:
     """DOCS open-order.mdx: open orders of every kind (conditional ones too) unless orderFilter narrows it."""
-    category = _category(params, ("linear", "inverse", "spot", "option"))
+    category = checks.category(params, ("linear", "inverse", "spot", "option"))
     symbol, base, settle = params.get("symbol"), params.get("baseCoin"), params.get("settleCoin")
     if category == "linear" and not (symbol or base or settle):
         raise parameter_error("symbol, baseCoin or settleCoin is required for linear")
@@ -163,18 +164,6 @@ def _sides(account: Account, inst: Instrument) -> list[int]:
     return [1, 2] if account.hedge(inst) else [0]
 
 
-def _category(params: dict, allowed: tuple[str, ...]) -> str:
-    category = params.get("category")
-    if category not in allowed:
-        raise parameter_error(f"category must be one of {', '.join(allowed)}, got {category!r}")
-    return category
-
-
-def _known(world: World, category: str, symbol: str) -> Instrument:
-    inst = world.instruments.get(symbol)
-    if inst is None or inst.category != category:
-        raise parameter_error(f"symbol {symbol} is invalid for category {category}")
-    return inst
 
 
 def _page(rows: list, params: dict, default: int, maximum: int, limit_key: str | None = "limit") -> tuple[list, str]:

@@ -4,6 +4,12 @@ Written from `venues/bybit.md` (and Bybit's v5 docs where it points to them), no
 and ccxt's bybit work against it unchanged once pointed at its address. Every answer is Bybit's envelope;
 business errors come with HTTP 200 (bybit.md section 2); only transport-level refusals use another status
 (401 missing auth headers, 403 the per-IP limit, 404 a route a demo account lacks).
+
+Endpoints: market/time, market/instruments-info, market/risk-limit (public); account/info, user/query-api,
+asset/coin/query-info (empty; ccxt's load_markets asks it), position/list, position/symbol-info,
+order/realtime; account/set-margin-mode, position/switch-isolated, position/set-leverage,
+position/switch-mode, position/add-margin, position/set-auto-add-margin. A cross position's liqPrice is
+"" (Bybit's is an account-level estimate, and "" when it would fall outside the price filter).
 """
 
 from __future__ import annotations

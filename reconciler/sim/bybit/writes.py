@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import margin
+from . import checks
 from .answers import BybitError, parameter_error
 from .rows import amount, liquidation_text, order_id, position_row
 from .world import CATEGORIES, HEDGE, MARGIN_MODES, ONE_WAY, Account, Instrument, World, decimal, text
@@ -66,11 +67,11 @@ def _margin_mode_blockers(world: World, account: Account) -> list[dict]:
 
 def switch_isolated(world: World, account: Account, params: dict) -> dict:
     """Classic accounts (and inverse on UTA 1.0): one symbol's margin mode, with its leverage."""
-    category = _category(params)
-    inst = _instrument(world, category, params)
+    category = checks.category(params, CATEGORIES)
+    inst = checks.instrument(world, category, params.get("symbol"))
     if not account.symbol_margin_is_per_symbol(inst):
         raise BybitError(100028)
-    trade_mode = _whole(params, "tradeMode", (0, 1))
+    trade_mode = checks.one_of(params, "tradeMode", (0, 1))
     buy, sell = _leverages(inst, params)
     if buy != sell:
         raise parameter_error("buyLeverage must be equal to sellLeverage")
@@ -89,8 +90,8 @@ def switch_isolated(world: World, account: Account, params: dict) -> dict:
 # --- leverage ---------------------------------------------------------------------------------
 def set_leverage(world: World, account: Account, params: dict) -> dict:
     """DOCS leverage.mdx: buy = sell in one-way mode and in hedge + cross; hedge + isolated may differ."""
-    category = _category(params)
-    inst = _instrument(world, category, params)
+    category = checks.category(params, CATEGORIES)
+    inst = checks.instrument(world, category, params.get("symbol"))
     mode = account.margin_mode(inst)
     if mode == "portfolio":
         raise BybitError(110038)
@@ -138,10 +139,10 @@ def _remargin(account: Account, inst: Instrument, wanted: dict[int, Decimal]) ->
 def switch_mode(world: World, account: Account, params: dict) -> dict:
     """DOCS position-mode.mdx: per symbol, or per settle coin (then symbols with a position or an open order
     keep their mode, silently). Priority: symbol > coin > one-way."""
-    category = _category(params)
-    mode = _whole(params, "mode", (ONE_WAY, HEDGE))
+    category = checks.category(params, CATEGORIES)
+    mode = checks.one_of(params, "mode", (ONE_WAY, HEDGE))
     if params.get("symbol"):
-        inst = _instrument(world, category, params)
+        inst = checks.instrument(world, category, params.get("symbol"))
         if mode == HEDGE and not account.hedge_supported(inst):
             raise BybitError(110029)
         if account.position_mode(inst) == mode:
@@ -189,9 +190,9 @@ def _apply_mode(account: Account, inst: Instrument, mode: int, inherit: bool = F
 # --- margin of isolated positions ---------------------------------------------------------------
 def add_margin(world: World, account: Account, params: dict) -> dict:
     """DOCS manual-add-margin.mdx: a signed amount (up to 4 decimals) into or out of an isolated position."""
-    category = _category(params)
-    inst = _instrument(world, category, params)
-    delta = _number(params, "margin")
+    category = checks.category(params, CATEGORIES)
+    inst = checks.instrument(world, category, params.get("symbol"))
+    delta = checks.number(params, "margin")
     if delta != delta.quantize(Decimal("0.0001")):
         raise parameter_error("margin supports up to 4 decimals")
     position, idx = _open_position(account, inst, params)
@@ -221,11 +222,11 @@ def add_margin(world: World, account: Account, params: dict) -> dict:
 
 def set_auto_add_margin(world: World, account: Account, params: dict) -> dict:
     """DOCS auto-add-margin.mdx: per isolated position; the DOCS example's spelling `autoAddmargin` is taken too."""
-    category = _category(params)
-    inst = _instrument(world, category, params)
+    category = checks.category(params, CATEGORIES)
+    inst = checks.instrument(world, category, params.get("symbol"))
     if "autoAddMargin" not in params and "autoAddmargin" in params:
         params = {**params, "autoAddMargin": params["autoAddmargin"]}
-    value = _whole(params, "autoAddMargin", (0, 1))
+    value = checks.one_of(params, "autoAddMargin", (0, 1))
     if account.margin_mode(inst) != "isolated":
         raise BybitError(110076)
     position, _ = _open_position(account, inst, params)
@@ -249,7 +250,7 @@ def _open_position(account: Account, inst: Instrument, params: dict) -> tuple[di
     raw = params.get("positionIdx")
     if raw is None and hedge:
         raise parameter_error("positionIdx is required in hedge mode")
-    idx = _whole(params, "positionIdx", (0, 1, 2)) if raw is not None else 0
+    idx = checks.one_of(params, "positionIdx", (0, 1, 2)) if raw is not None else 0
     if (idx == 0) == hedge:
         raise parameter_error("position idx not match position mode")
     position = account.position(inst.symbol, idx)
@@ -259,43 +260,11 @@ def _open_position(account: Account, inst: Instrument, params: dict) -> tuple[di
 
 
 # --- parameters -------------------------------------------------------------------------------
-def _category(params: dict) -> str:
-    category = params.get("category")
-    if category not in CATEGORIES:
-        raise parameter_error(f"category must be linear or inverse, got {category!r}")
-    return category
-
-
-def _instrument(world: World, category: str, params: dict) -> Instrument:
-    symbol = params.get("symbol")
-    inst = world.instruments.get(str(symbol)) if symbol else None
-    if inst is None or inst.category != category:
-        raise parameter_error(f"symbol {symbol!r} is invalid for category {category}")
-    return inst
-
-
-def _number(params: dict, key: str) -> Decimal:
-    value = params.get(key)
-    if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise parameter_error(f"{key} is required")
-    try:
-        return decimal(value, key)
-    except ValueError:
-        raise parameter_error(f"{key} {value!r} is not a number") from None
-
-
-def _whole(params: dict, key: str, allowed: tuple[int, ...]) -> int:
-    value = params.get(key)
-    if isinstance(value, bool) or str(value) not in {str(a) for a in allowed}:
-        raise parameter_error(f"{key} must be one of {', '.join(map(str, allowed))}, got {value!r}")
-    return int(value)
-
-
 def _leverages(inst: Instrument, params: dict) -> tuple[Decimal, Decimal]:
     """buyLeverage and sellLeverage within the instrument's leverageFilter (bounds and step)."""
     values = []
     for key in ("buyLeverage", "sellLeverage"):
-        value = _number(params, key)
+        value = checks.number(params, key)
         # Unconfirmed (bybit.md 5.3): the code for a value out of range or off the step; 10001 is the safe one.
         if not inst.min_leverage <= value <= inst.max_leverage:
             raise parameter_error(f"{key} {text(value)} is outside [{text(inst.min_leverage)}, "

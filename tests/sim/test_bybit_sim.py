@@ -248,6 +248,8 @@ async def test_position_list_by_symbol_and_by_settle_coin(srv, http):
     assert [r["positionIdx"] for r in page["list"] + rest["list"]] == [1, 2] and rest["nextPageCursor"] == ""
     code, _ = await refused(http, srv, "GET", "/v5/position/list", {"category": "linear"})
     assert code == 10001
+    code, _ = await refused(http, srv, "GET", "/v5/position/list", {"category": "linear", "symbol": f"{BTC},{ETH}"})
+    assert code == 10001  # UTA 2.0 takes one symbol a call
     classic = await rows(http, srv, BTC, key="k3")
     assert classic[0]["tradeMode"] == 1 and classic[0]["positionIM"] == "500"  # 0.1 x 50000 / 10
 
@@ -623,7 +625,7 @@ async def rows_of(exchange, symbol) -> dict[int, str]:
 
 # --- UTA 1.0 and inverse contracts --------------------------------------------------------------
 UTA1_WORLD = {"bybit": {
-    "instruments": [{"symbol": BTC}, {"symbol": INVERSE}],
+    "instruments": [{"symbol": BTC}, {"symbol": ETH}, {"symbol": INVERSE}],
     "accounts": [{"api_key": "k1", "secret": "s1", "uid": "4001", "unifiedMarginStatus": 3,
                   "balances": {"BTC": "1", "USDT": "1000"},
                   "symbols": {INVERSE: {"tradeMode": 1, "buyLeverage": "10", "sellLeverage": "10"}},
@@ -646,6 +648,8 @@ async def test_uta1_switches_inverse_per_symbol_and_computes_the_inverse_liquida
         expected = Decimal(6000) / (value + value / 10 + Decimal("0.01") - value * Decimal("0.005"))
         assert abs(Decimal(moved["liqPrice"]) - expected) <= Decimal("0.1") and moved["positionIM"] == "0.02"
         assert account(server, "4001")["balances"]["BTC"] == "0.99"
+        both = await ok(http, server, "GET", "/v5/position/list", {"category": "linear", "symbol": f"{BTC},{ETH}"})
+        assert [row["symbol"] for row in both["list"]] == [BTC, ETH]  # UTA 1.0 takes several symbols
 
 
 async def test_pybit_waits_for_the_reset_header_and_retries(http):

@@ -93,13 +93,15 @@ def position_list(world: World, account: Account, params: dict) -> dict:
     if category == "option":
         return {"category": category, "list": [], "nextPageCursor": ""}
     symbol, settle = params.get("symbol"), params.get("settleCoin")
-    if symbol and "," in symbol:
-        raise parameter_error("multiple symbols are not supported")  # DOCS acct-mode.mdx (UTA 2.0)
+    if symbol and "," in symbol and account.uta2:
+        raise parameter_error("multiple symbols are not supported")  # DOCS acct-mode.mdx: UTA 1.0 only
     if category == "linear" and not symbol and not settle:
         raise parameter_error("symbol or settleCoin is required for linear")
     if symbol:
-        inst = checks.instrument(world, category, symbol)
-        rows = [position_row(account, inst, account.position(symbol, idx), idx, "") for idx in _sides(account, inst)]
+        rows = []
+        for name in symbol.split(","):
+            inst = checks.instrument(world, category, name)
+            rows += [position_row(account, inst, account.position(name, idx), idx, "") for idx in _sides(account, inst)]
     else:
         rows = []
         for position in sorted(account.open_positions(), key=lambda p: (p["symbol"], account.idx_of(p))):

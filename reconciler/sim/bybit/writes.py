@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from . import margin
-from . import checks
+from . import checks, margin
 from .answers import BybitError, parameter_error
 from .rows import amount, liquidation_text, order_id, position_row
 from .world import CATEGORIES, HEDGE, MARGIN_MODES, ONE_WAY, Account, Instrument, World, decimal, text

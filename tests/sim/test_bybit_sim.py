@@ -379,6 +379,11 @@ async def test_switch_mode_by_coin_skips_symbols_with_positions_or_orders(srv, h
     assert set(await rows(http, srv, ETH, key="k8")) == {1, 2}
     assert set(await rows(http, srv, BTC, key="k8")) == {1, 2}
     assert account(srv, "3008")["position_modes"] == {"USDT": 3}
+    coin = {"category": "linear", "coin": "USDT", "mode": 3}
+    await ok(http, srv, "POST", "/v5/position/switch-mode", body=coin, key="k2")
+    assert (await refused(http, srv, "POST", "/v5/position/switch-mode", body=coin, key="k2"))[0] == 110025
+    assert (await refused(http, srv, "POST", "/v5/position/switch-mode", key="k2",
+                          body={**coin, "coin": "USDC"}))[0] == 110029  # no USDC contract has hedge mode
 
 
 # --- isolated margin and liquidation price ------------------------------------------------------
@@ -424,6 +429,27 @@ async def test_add_margin_refusals_move_nothing(srv, http, body, key, code):
     assert (await refused(http, srv, "POST", "/v5/position/add-margin", body={"category": "linear", **body},
                           key=key))[0] == code
     assert srv.venues["bybit"].state() == before
+
+
+async def test_lowering_isolated_leverage_needs_the_balance_to_pay_for_it(srv, http):
+    def body(leverage):
+        return {"category": "linear", "symbol": BTC, "buyLeverage": leverage, "sellLeverage": leverage}
+    # classic BTCUSDT, isolated: 0.1 at 50000 holds 500 at 10x; 1x would hold 5000, 2000 is available
+    assert (await refused(http, srv, "POST", "/v5/position/set-leverage", body=body("1"), key="k3"))[0] == 110044
+    assert account(srv, "3003")["balances"]["USDT"] == "2000"
+    await ok(http, srv, "POST", "/v5/position/set-leverage", body=body("2"), key="k3")
+    assert (await rows(http, srv, BTC, key="k3"))[0]["positionIM"] == "2500"
+    assert account(srv, "3003")["balances"]["USDT"] == "0"
+
+
+async def test_a_reduction_that_would_liquidate_at_once_is_refused(http):
+    world = copy.deepcopy(WORLD)
+    world["bybit"]["accounts"][0]["positions"][0]["markPrice"] = "54300"  # just above its 54200 liqPrice
+    async with SimServer(world) as server:
+        code, _ = await refused(http, server, "POST", "/v5/position/add-margin",
+                                body={"category": "linear", "symbol": BTC, "margin": "-100", "positionIdx": 1})
+        assert code == 110011  # 54400 would be above the mark price
+        assert (await rows(http, server, BTC))[1]["positionIM"] == "3100"
 
 
 async def test_auto_add_margin_is_per_isolated_position(srv, http):

@@ -22,7 +22,7 @@ World section, in Bybit's own field names (a key not given takes the default nam
           uid: "3001"
           unifiedMarginStatus: 6      # 1 classic, 3/4 UTA 1.0, 5/6 UTA 2.0 (DOCS acct-mode.mdx); default 6
           marginMode: REGULAR_MARGIN  # UTA: ISOLATED_MARGIN | REGULAR_MARGIN | PORTFOLIO_MARGIN; default REGULAR
-          demo: false                 # a demo-trading account: endpoints not on the demo list answer 10017
+          demo: false                 # demo trading: position/symbol-info (not on its list) answers 404, 10017
           readOnly: 0                 # 1: a read-only key; every write answers 10005
           key_expires_at: "2027-01-01T00:00:00Z"   # absent: an IP-bound key that does not expire
           ips: ["*"]                  # bound addresses ("*": none); another address answers 10010
@@ -48,6 +48,10 @@ Defaults and choices:
   isolated position without `positionIM` holds exactly the initial margin of its leverage; `markPrice`
   defaults to the instrument's, else to `avgPrice`.
 - an order's `orderFilter` is `StopOrder` when it has a `triggerPrice` or a `stopOrderType`, else `Order`.
+- `riskLimits` not given: one tier covering every size, maintenance margin rate 0.005 (the help page's
+  example), maxLeverage the filter's. `maintenanceMargin` is a rate (0.005 = 0.5 %). Unconfirmed: the DOCS
+  risk-limit example writes "0.5" for an inverse tier, which reads like a percentage; ccxt reads a rate.
+  A position's tier is the first whose riskLimitValue covers its value (the auto risk limit).
 """
 
 from __future__ import annotations

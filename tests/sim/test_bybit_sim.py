@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import copy
 import hashlib
@@ -10,6 +11,7 @@ import json
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
@@ -692,3 +694,19 @@ async def test_pybit_waits_for_the_reset_header_and_retries(http):
         assert await asyncio.to_thread(twice) == [0, 0]
         assert time.monotonic() - started < 2.5  # slept until the reset the header gave, not pybit's 3 s
         assert [c["code"] for c in server.venues["bybit"].calls] == ["0", "10006", "0"]
+
+
+# --- layering -----------------------------------------------------------------------------------
+def test_the_simulator_imports_nothing_from_the_adapters_or_the_core():
+    package = Path(__file__).resolve().parents[2] / "reconciler" / "sim" / "bybit"
+    imported = set()
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                # `..x` from reconciler/sim/bybit is reconciler.sim.x; `.x` stays in the package
+                base = {0: "", 1: "reconciler.sim.bybit", 2: "reconciler.sim"}.get(node.level, "reconciler")
+                imported.add(".".join(part for part in (base, node.module or "") if part))
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    ours = {name for name in imported if name.split(".")[0] == "reconciler"}
+    assert ours and all(name.startswith("reconciler.sim") for name in ours), ours

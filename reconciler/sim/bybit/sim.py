@@ -21,7 +21,6 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from ..base import SIM_CODE, VenueSim
-from ..ratelimit import parse_limit
 from . import reads, writes
 from .answers import MESSAGES, BybitError, envelope, now_ms
 from .auth import authenticate, payload_of
@@ -137,8 +136,7 @@ class BybitSim(VenueSim):
         return None if limit is None else self._rolling.take((account.uid, key), limit)
 
     def _ip_allowed(self, request: web.Request) -> bool:
-        limit = self._limits.get(IP_LIMIT_KEY) or parse_limit(RATE_LIMITS[IP_LIMIT_KEY])
-        return self._ip_gate.allow(str(request.remote), limit, self.world.ip_ban_seconds)
+        return self._ip_gate.allow(str(request.remote), self._limits[IP_LIMIT_KEY], self.world.ip_ban_seconds)
 
     def _ip_refused(self, request: web.Request) -> web.Response:
         # DOCS rate-limit.mdx: "403, access too frequent" - from the gateway, so no Bybit envelope.

@@ -6,6 +6,7 @@ import importlib
 
 SIMULATORS = {
     "bitget": "reconciler.sim.bitget:BitgetSim",
+    "bybit": "reconciler.sim.bybit:BybitSim",
     "okx": "reconciler.sim.okx:OkxSim",
     "orderly": "reconciler.sim.orderly:OrderlySim",
 }

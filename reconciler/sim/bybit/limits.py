@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
+
+from ..ratelimit import SlidingWindow
 
 
 @dataclass(frozen=True)
@@ -22,26 +23,15 @@ class Verdict:
                 "X-Bapi-Limit-Reset-Timestamp": str(self.reset_ms)}
 
 
-class RollingWindow:
-    """Counts requests per key over a rolling window; a refused request is not counted."""
+class RollingWindow(SlidingWindow):
+    """The shared sliding window on the wall clock, answering in Bybit's terms (its headers carry epoch ms)."""
 
     def __init__(self, clock=time.time):
-        self._clock = clock
-        self._hits: dict[tuple, deque] = defaultdict(deque)
+        super().__init__(clock)
 
     def take(self, key: tuple, limit: tuple[int, float]) -> Verdict:
-        count, window = limit
-        now = self._clock()
-        hits = self._hits[key]
-        while hits and now - hits[0] >= window:
-            hits.popleft()
-        if len(hits) >= count:
-            return Verdict(False, count, 0, int((hits[0] + window) * 1000) + 1)
-        hits.append(now)
-        return Verdict(True, count, count - len(hits), int(now * 1000))
-
-    def reset(self) -> None:
-        self._hits.clear()
+        fits, remaining, reset = super().take(key, limit)
+        return Verdict(fits, limit[0], remaining, int(reset * 1000) + (0 if fits else 1))
 
 
 class IpGate:

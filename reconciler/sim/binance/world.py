@@ -345,17 +345,18 @@ def _brackets(items, where: str) -> list[dict]:
                    "notionalFloor": _int_or_decimal(number(entry["notionalFloor"], f"{at}.notionalFloor")),
                    "maintMarginRatio": float(number(entry["maintMarginRatio"], f"{at}.maintMarginRatio"))}
         if "cum" in entry:
-            bracket["cum"] = float(number(entry["cum"], f"{at}.cum"))
+            bracket["cum"] = _int_or_decimal(number(entry["cum"], f"{at}.cum"))
         brackets.append(bracket)
     if brackets[0]["initialLeverage"] < 1:
         raise ValueError(f"{where}.brackets: bracket 1 needs an initialLeverage of 1 or more")
     for bracket, amount in zip(brackets, cumulative_amounts(brackets)):
-        bracket.setdefault("cum", float(amount))
+        bracket.setdefault("cum", _int_or_decimal(amount))
     return brackets
 
 
 def _int_or_decimal(value: Decimal):
-    # notionalCap/notionalFloor are integers in Binance's answers (SDK model); keep a fraction if given
+    # notionalCap, notionalFloor and cum are integers in the SDK's model (DOC shows cum as 0.0): a whole
+    # amount is sent as an integer, which both parse strictly; a fraction stays a JSON number
     return int(value) if value == value.to_integral_value() else float(value)
 
 

@@ -506,6 +506,18 @@ async def test_cross_liquidation_price_with_another_cross_position():
         assert close(prices["BOTH"], expected)
 
 
+async def test_cross_hedge_sides_share_one_liquidation_price():
+    world = copy.deepcopy(WORLD)
+    hedge = world["binance"]["accounts"][1]
+    hedge["symbolConfig"] = []
+    for position in hedge["positions"]:
+        position.pop("isolatedWallet")
+    async with SimServer(world) as server, aiohttp.ClientSession() as session:
+        prices = await liquidation_prices(session, server, "BTCUSDT", key="k2")
+        legs = [(1, D("0.1"), D(60000), D("0.004"), D(0)), (-1, D("0.2"), D(62000), D("0.004"), D(0))]
+        assert prices["LONG"] == prices["SHORT"] and close(prices["LONG"], faq_liquidation(D(5000), legs))
+
+
 async def test_no_liquidation_price_when_the_margin_covers_everything(srv, http):
     # 1 BTC long at 100 with 200 of isolated margin cannot be liquidated: the API says "0"
     world = copy.deepcopy(WORLD)

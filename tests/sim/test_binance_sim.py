@@ -711,6 +711,10 @@ async def test_official_sdk(srv):
         assert brackets is not None
         with pytest.raises(bad_request):
             flat.change_position_mode(dual_side_position="true")  # a COIN-M position blocks it
+        free = client("k6")
+        assert free.change_position_mode(dual_side_position="true").data().code == 200
+        assert free.change_multi_assets_mode(multi_assets_margin="false").data().code == 200
+        assert free.get_current_position_mode().data().dual_side_position is True
         assert len(api.current_all_open_orders().data()) == 1
         assert api.futures_account_balance_v3().data()[0].asset == "USDT"
         totals = api.account_information_v3().data()  # 60 moved from the cross wallet into the position
@@ -721,6 +725,7 @@ async def test_official_sdk(srv):
     assert refusals == [("/fapi/v1/marginType", "-4046"), ("/fapi/v1/positionSide/dual", "-4068")]
     assert config(srv, "1001", "BTCUSDT")["leverage"] == 12
     assert config(srv, "1004", "ETHUSDT")["marginType"] == "ISOLATED"
+    assert (account(srv, "1006")["dualSidePosition"], account(srv, "1006")["multiAssetsMargin"]) == (True, False)
     # the SDK sends every parameter of a POST in the query string; the simulator verified each signature
     posts = [c for c in srv.venues["binance"].calls if c["method"] == "POST"]
     assert posts and all("signature" in c["query"] and c["body"] is None for c in posts)
@@ -737,7 +742,7 @@ async def test_ccxt_binanceusdm(srv):
                 exchange.urls["api"][name] = srv.url + "/fapi/" + url.rsplit("/", 1)[-1]
         return exchange
 
-    exchange, hedge = client("k1"), client("k4")
+    exchange, hedge, free = client("k1"), client("k4"), client("k6")
     symbol = "BTC/USDT:USDT"
     try:
         await exchange.load_markets()
@@ -766,9 +771,12 @@ async def test_ccxt_binanceusdm(srv):
             await hedge.set_position_mode(True)  # its COIN-M position blocks it
         with pytest.raises(ccxt.ExchangeError, match="-4059"):
             await exchange.set_position_mode(False)  # already one-way
+        await free.set_position_mode(True)
+        assert (await free.fetch_position_mode())["hedged"] is True
     finally:
         await exchange.close()
         await hedge.close()
+        await free.close()
     assert config(srv, "1001", "BTCUSDT")["leverage"] == 15
     assert config(srv, "1004", "ETHUSDT")["marginType"] == "ISOLATED"
     body_posts = [c for c in srv.venues["binance"].calls if c["method"] == "POST"]

@@ -31,6 +31,7 @@ The section uses Binance's own field names::
             - {symbol: ETHUSDT, side: BUY, positionSide: BOTH, origQty: "1", price: "2000"}
           algoOrders:                  # openAlgoOrders' shape (algoId, algoType, ... have defaults)
             - {symbol: BTCUSDT, side: SELL, orderType: STOP_MARKET, quantity: "0.5", triggerPrice: "50000"}
+          marginHistory: []            # positionMargin/history's shape; the simulator appends each margin move
 
 Defaults for what the world does not say:
 
@@ -203,7 +204,9 @@ class World:
             if not isinstance(value, bool):
                 raise ValueError(f"{where}.{flag}: must be true or false")
             account[flag] = value
-        account["feeTier"] = int(item.get("feeTier", 0))
+        account["feeTier"] = item.get("feeTier", 0)
+        if isinstance(account["feeTier"], bool) or not isinstance(account["feeTier"], int):
+            raise ValueError(f"{where}.feeTier: a whole number")
         balances = item.get("balances") or {}
         if not isinstance(balances, dict):
             raise ValueError(f"{where}.balances: maps an asset to its crossWalletBalance")
@@ -296,7 +299,10 @@ class World:
             order = {**copy.deepcopy(defaults), **copy.deepcopy(entry), "symbol": symbol}
             order.setdefault("side", "BUY")
             order.setdefault("positionSide", "BOTH")
-            order[id_key] = int(entry.get(id_key) or base + i + 1)
+            given = entry.get(id_key)
+            if given is not None and not str(given).isdigit():
+                raise ValueError(f"{where}[{i}].{id_key}: a whole number, got {given!r}")
+            order[id_key] = int(given) if given is not None else base + i + 1
             stamp = "createTime" if id_key == "algoId" else "time"
             order.setdefault(stamp, now_ms())
             order.setdefault("updateTime", order[stamp])

@@ -91,7 +91,7 @@ async def http():
 
 async def call(http, srv, method, path, params=None, key="k1", *, where=None, timestamp=None, secret=None,
                recv_window=None, sign=True, headers=None):
-    """One request signed as Binance documents it; (HTTP status, JSON answer, response headers).
+    """One request signed as Binance documents it; (HTTP status, JSON answer or text, response headers).
 
     `where` puts the parameters in the query ("query", the SDK's way), the form body ("body", ccxt's
     way) or both ("split": the first parameter in the query, the rest in the body).
@@ -117,7 +117,8 @@ async def call(http, srv, method, path, params=None, key="k1", *, where=None, ti
     request_headers.update(headers or {})
     url = URL(srv.url + path + ("?" + query if query else ""), encoded=True)
     async with http.request(method, url, data=body or None, headers=request_headers) as resp:
-        return resp.status, await resp.json(content_type=None), resp.headers
+        answer = await resp.json() if resp.content_type == "application/json" else await resp.text()
+        return resp.status, answer, resp.headers
 
 
 def account(srv, uid):
@@ -617,6 +618,23 @@ async def test_reset_after_executes_reset_before_does_not(srv, http):
     with pytest.raises(aiohttp.ClientError):
         await call(http, srv, "POST", path, params)
     assert account(srv, "1001")["positions"][0]["isolatedWallet"] == "3100"
+
+
+@pytest.mark.parametrize("kind,executed", [("http_500", False), ("reset_before", False), ("reset_after", True),
+                                           ("timeout", True), ("rate_limit", False), ("busy", False)])
+async def test_every_fault_is_logged_with_the_answer_the_client_got(srv, kind, executed):
+    path = "/fapi/v1/leverage"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
+        await inject(http, srv, {"method": "POST", "path": path, "kind": kind, "seconds": 0.3})
+        try:
+            status, body, _ = await call(http, srv, "POST", path, {"symbol": "XRPUSDT", "leverage": 7})
+        except aiohttp.ClientError:
+            status, body = 0, None
+    (entry,) = srv.venues["binance"].calls
+    assert entry["fault"] == kind and entry["status"] == status
+    assert entry["code"] == (None if not isinstance(body, dict) else str(body["code"]))
+    assert ("venue_answer" in entry) == executed
+    assert (config(srv, "1001", "XRPUSDT") or {}).get("leverage") == (7 if executed else None)
 
 
 async def test_late_delivery_of_a_margin_move(srv):

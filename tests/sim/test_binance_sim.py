@@ -564,7 +564,7 @@ async def test_over_the_weight_limit_429_then_418_for_not_backing_off():
 
 
 async def test_world_rate_limit_override_adds_a_per_account_limit():
-    world = {**copy.deepcopy(WORLD), "rate_limits": {"POST /fapi/v1/leverage": "2/2s"}}
+    world = {**copy.deepcopy(WORLD), "rate_limits": {"POST /fapi/v1/leverage": "2/2s", "GET /fapi/v1/time": "1/2s"}}
     async with SimServer(world) as server, aiohttp.ClientSession() as session:
         codes = []
         for key in ("k1", "k1", "k1", "k4"):
@@ -572,6 +572,11 @@ async def test_world_rate_limit_override_adds_a_per_account_limit():
                                       {"symbol": "XRPUSDT", "leverage": 5}, key=key)
             codes.append(answer.get("code", answer.get("leverage")))
         assert codes == [5, 5, -1003, 5]
+        statuses = []
+        for _ in range(2):  # a public endpoint's override counts per address
+            async with session.get(server.url + "/fapi/v1/time") as resp:
+                statuses.append(resp.status)
+        assert statuses == [200, 429]
 
 
 # --- faults -------------------------------------------------------------------------------------

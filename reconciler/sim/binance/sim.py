@@ -112,6 +112,8 @@ class BinanceSim(base.VenueSim):
                 return self._too_many(request, verdict.retry_after)
             try:
                 if public:
+                    if not self.within_limit(f"ip:{request.remote}", request):
+                        return self.rate_limited(request)
                     return self._answer(request, handler(self.world, given))
                 account = authenticate(self.world, request, body, self.timestamp_window)
                 self.identify(request, account["uid"])

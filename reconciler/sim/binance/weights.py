@@ -48,7 +48,9 @@ class WeightMeter:
         if self._banned_until.get(ip, 0) > now:
             return self._ban_verdict(ip, now)
         if self._limited_until.get(ip, 0) > now:
-            # GI: failing to back off after a 429 gets the IP banned (HTTP 418)
+            # GI: failing to back off after a 429 gets the IP banned (HTTP 418). Unconfirmed: how many
+            # such requests Binance lets through first; we ban on the first one, the strict reading (a
+            # client that waits Retry-After is never banned either way).
             self._bans[ip] += 1
             length = min(FIRST_BAN_S * 2 ** (self._bans[ip] - 1), LONGEST_BAN_S)
             self._banned_until[ip] = now + length

@@ -754,12 +754,38 @@ async def test_official_sdk(srv):
     assert posts and all("signature" in c["query"] and c["body"] is None for c in posts)
 
 
+async def test_official_sdk_sees_the_429_and_the_418_with_their_retry_after():
+    configuration, client_class, _, _ = _sdk()
+    from binance_common.errors import RateLimitBanError, TooManyRequestsError
+
+    world = copy.deepcopy(WORLD)
+    world["binance"]["rateLimits"] = [{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1,
+                                       "limit": 40}]
+    async with SimServer(world) as server:
+        api = client_class(config_rest_api=configuration(api_key="k1", api_secret="s1", base_path=server.url,
+                                                         timeout=5000, retries=0)).rest_api
+
+        def run():
+            assert api.get_current_position_mode().data().dual_side_position is False  # weight 30 of 40
+            with pytest.raises(TooManyRequestsError) as limited:
+                api.get_current_position_mode()
+            assert limited.value.retry_after == 60
+            with pytest.raises(RateLimitBanError) as banned:
+                api.symbol_configuration()
+            assert banned.value.retry_after == 120
+
+        await asyncio.to_thread(run)
+    assert [c["status"] for c in server.venues["binance"].calls] == [200, 429, 418]
+
+
 # --- ccxt ---------------------------------------------------------------------------------------
 async def test_ccxt_binanceusdm(srv):
     import ccxt.async_support as ccxt
 
     def client(key):
-        exchange = ccxt.binanceusdm({"apiKey": key, "secret": SECRETS[key], "options": {"fetchCurrencies": False}})
+        # ccxt's own limiter off: the simulator enforces the weights (and the test stays short)
+        exchange = ccxt.binanceusdm({"apiKey": key, "secret": SECRETS[key], "enableRateLimit": False,
+                                     "options": {"fetchCurrencies": False}})
         for name, url in list(exchange.urls["api"].items()):
             if name.startswith("fapi"):
                 exchange.urls["api"][name] = srv.url + "/fapi/" + url.rsplit("/", 1)[-1]

@@ -60,7 +60,7 @@ class WeightMeter:
                  for _, seconds, limit in self.windows
                  if self._used(spent, now, seconds) + weight > limit]
         if waits:
-            retry = max(1, math.ceil(max(waits)))
+            retry = _whole_seconds(max(waits))
             self._limited_until[ip] = now + retry
             return Verdict("limited", retry_after=retry)
         spent.append((now, weight))
@@ -74,7 +74,7 @@ class WeightMeter:
 
     def _ban_verdict(self, ip: str, now: float) -> Verdict:
         until = self._banned_until[ip]
-        return Verdict("banned", retry_after=max(1, math.ceil(until - now)),
+        return Verdict("banned", retry_after=_whole_seconds(until - now),
                        banned_until_ms=int((time.time() + (until - now)) * 1000))
 
     def _trim(self, ip: str, now: float) -> deque:
@@ -98,3 +98,8 @@ class WeightMeter:
             if total <= room:
                 return at + seconds - now
         return seconds  # a single request heavier than the whole limit
+
+
+def _whole_seconds(seconds: float) -> int:
+    """Seconds for Retry-After, rounded up, at least 1 (float noise below a millisecond ignored)."""
+    return max(1, math.ceil(round(seconds, 3)))

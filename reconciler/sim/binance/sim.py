@@ -22,6 +22,10 @@ so no ORDERS limit applies to them (binance.md §6, unconfirmed; the safe readin
 
 Simplifications: no market data (mark prices come from the world), no fees (breakEvenPrice = entryPrice),
 open orders lock no margin, every margin asset counts at 1 USD in the account totals, HMAC keys only.
+A cross liquidation price uses the cross wallet of the symbol's margin asset, also in Multi-Assets mode.
+A symbol's exchangeInfo `status` is reported as the world gives it and changes nothing else (binance.md
+§4.8 leaves the full enum and what a settling symbol refuses unconfirmed). Portfolio Margin's own API
+(`/papi/`) is not simulated: a PM account only shows how fapi refuses it.
 """
 
 from __future__ import annotations

@@ -165,11 +165,13 @@ class World:
             raise ValueError(f"unknown keys in the binance section: {sorted(unknown)}")
         self.rate_limits = _rate_limits(section.get("rateLimits"))
         self.symbols: dict[str, dict] = {}
+        self._given: dict[str, set] = {}  # the fields the world gave per symbol: what dump() writes back
         for item in _list(section.get("symbols"), "symbols"):
             info = _symbol(item)
             if info["symbol"] in self.symbols:
                 raise ValueError(f"symbol {info['symbol']} appears twice")
             self.symbols[info["symbol"]] = info
+            self._given[info["symbol"]] = set(item) | {"symbol"}
         self.accounts: list[dict] = []
         self.by_key: dict[str, dict] = {}
         for index, item in enumerate(_list(section.get("accounts"), "accounts")):
@@ -180,7 +182,9 @@ class World:
             self.accounts.append(account)
 
     def dump(self) -> dict:
-        section = {"symbols": copy.deepcopy(list(self.symbols.values())),
+        symbols = [{key: value for key, value in info.items() if key in self._given[name]}
+                   for name, info in self.symbols.items()]
+        section = {"symbols": copy.deepcopy(symbols),
                    "accounts": [_dump_account(account) for account in self.accounts]}
         if self.rate_limits != DEFAULT_RATE_LIMITS:
             section["rateLimits"] = copy.deepcopy(self.rate_limits)

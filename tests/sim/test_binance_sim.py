@@ -285,6 +285,14 @@ async def test_leverage_brackets_list_or_one_object(srv, http):
         (1, 50, 10000, 0), (2, 20, 100000, 50), (3, 10, 1000000, 1550)]
 
 
+async def test_default_brackets_carry_binance_s_maintenance_amounts(srv, http):
+    _, btc, _ = await call(http, srv, "GET", "/fapi/v1/leverageBracket", {"symbol": "BTCUSDT"})
+    # the cum column of Binance's BTCUSDT table, which the documented rule reproduces from floors and rates
+    assert [b["cum"] for b in btc["brackets"]] == [0, 50, 950, 11450, 131450, 481450, 2981450, 14481450,
+                                                    26481450, 41481450, 121481450, 421481450]
+    assert btc["brackets"][0]["initialLeverage"] == 125
+
+
 async def test_open_orders_and_algo_orders_weigh_one_with_symbol_forty_without(srv, http):
     _, orders, headers = await call(http, srv, "GET", "/fapi/v1/openOrders", {"symbol": "XRPUSDT"})
     assert headers["X-MBX-USED-WEIGHT-1M"] == "1"

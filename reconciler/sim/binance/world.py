@@ -157,12 +157,17 @@ class World:
     """The simulator's state: symbols (with brackets), accounts, the request-weight limits."""
 
     def __init__(self, section: dict | None):
-        section = copy.deepcopy(section or {})
+        try:
+            self._load(copy.deepcopy(section or {}))
+        except ValueError as exc:
+            raise ValueError(f"binance section: {exc}") from None
+
+    def _load(self, section: dict) -> None:
         if not isinstance(section, dict):
             raise TypeError("the binance section must be a mapping")
         unknown = set(section) - {"symbols", "accounts", "rateLimits"}
         if unknown:
-            raise ValueError(f"unknown keys in the binance section: {sorted(unknown)}")
+            raise ValueError(f"unknown keys {sorted(unknown)}")
         self.rate_limits = _rate_limits(section.get("rateLimits"))
         self.symbols: dict[str, dict] = {}
         self._given: dict[str, set] = {}  # the fields the world gave per symbol: what dump() writes back

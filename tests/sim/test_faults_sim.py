@@ -325,7 +325,7 @@ async def test_pending_faults_list_what_was_injected():
 def test_timestamp_windows_default_to_the_documented_ones_and_follow_the_world():
     defaults = SimServer({}).venues
     assert {name: sim.timestamp_window for name, sim in defaults.items()} == {
-        "okx": 30.0, "bitget": 30.0, "orderly": 300.0,
+        "okx": 30.0, "bitget": 30.0, "orderly": 300.0, "binance": 60.0,
         "bybit": float("inf")}  # Bybit: no cap of its own; each request's recv_window is its window
     short = SimServer({"timestamp_windows": {"bitget": 3, "orderly": 2.5}}).venues
     assert (short["bitget"].timestamp_window, short["orderly"].timestamp_window) == (3.0, 2.5)

@@ -80,6 +80,12 @@ def test_the_dockerfile_installs_the_wheel_and_runs_as_a_non_root_user():
     assert any("build" in line and "--wheel" in line for line in lines)
     user = next(line[1] for line in lines if line[0] == "USER")
     assert user not in ("root", "0")
+    runs = [line for line in (ROOT / "Dockerfile").read_text().replace("\\\n", " ").splitlines()
+            if line.startswith("RUN ")]
+    install = next(run for run in runs if "-c /tmp/dist/constraints.txt" in run)  # what CI tested
+    assert '"$(ls /tmp/dist/*.whl)[postgres]"' in install  # the postgres backend's driver is in the image
+    assert ["ENV", "RECONCILER_STATE_DIR=/state"] in lines and ["VOLUME", "/state"] in lines
+    assert f"chown {user}:{user} /state" in install  # the state directory belongs to that user
     assert lines[instructions.index("ENTRYPOINT")][1:] == ['["reconciler"]']
 
 

@@ -294,7 +294,7 @@ async def cmd_apply(args) -> int:
         _write_report(args, report_json.refusal_document(str(exc), started_at=started_at,
                                                          finished_at=report_json.now_text()))
         raise
-    if report is None:
+    if isinstance(report, _api().NotConfirmed):
         print("Apply cancelled; nothing was sent.", file=people)
         _write_report(args, report_json.refusal_document("apply cancelled; nothing was sent", started_at=started_at,
                                                          finished_at=report_json.now_text()))
@@ -306,7 +306,7 @@ async def cmd_apply(args) -> int:
 
 
 async def _applied(args, people):
-    """The ApplyReport of a saved plan or of a file (None when the person did not confirm)."""
+    """The ApplyReport of a saved plan or of a file (a NotConfirmed when the person said no)."""
     if _looks_like_plan(args.target):
         saved = _api().narrow(_planfile().read_plan(args.target), accounts=args.account, symbols=args.symbol)
         state = _load(args, _config_of(saved, args))

@@ -1,14 +1,19 @@
-"""The example GitHub workflow: applies are never cancelled, and a plan of another file is stopped with a clear message."""
+"""The example GitHub workflow, its steps run against the simulator: applies queue and are never cancelled, a plan of
+another file is stopped, a stale plan is planned again for a person, a denied change fails the pull request."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import yaml
 
 import test_bitget_e2e as bitget
+from conftest import writes
 
 ROOT = Path(__file__).parent.parent
 WORKFLOW = yaml.safe_load((ROOT / "examples" / "github-actions.yml").read_text())
@@ -22,9 +27,28 @@ def step(job: str, name: str) -> str:
 def test_plan_and_apply_have_separate_concurrency_groups_and_apply_is_never_cancelled():
     assert "concurrency" not in WORKFLOW  # a workflow-level group would put plans and applies together
     groups = {job: JOBS[job]["concurrency"]["group"] for job in JOBS}
-    assert len(set(groups.values())) == len(groups)
-    assert JOBS["apply"]["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
+    assert len({groups["plan"], groups["apply"], groups["drift"]}) == 3
+    for job in ("apply", "replan"):  # whatever writes to a venue queues in one group, never cancelled
+        assert JOBS[job]["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
     assert "pull_request.number" in groups["plan"]
+
+
+def test_every_job_installs_the_pinned_release_of_this_package():
+    pinned = WORKFLOW["env"]["RECONCILER_VERSION"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert pinned == project["version"]
+    for job in JOBS.values():
+        installs = [s["run"] for s in job["steps"] if "pip install" in s.get("run", "")]
+        assert installs == [f'pip install "{project["name"]}==${{RECONCILER_VERSION}}"']
+    assert "git+" not in (ROOT / "examples" / "github-actions.yml").read_text()
+
+
+def test_the_pull_request_comment_is_found_by_its_marker_among_the_workflows_own_comments():
+    script = step("plan", "Comment the plan on the pull request")
+    marker = "<!-- reconciler-plan -->"
+    assert f"marker='{marker}'" in script and '{ echo "$marker"; cat plan.md; } > comment.md' in script
+    assert 'select(.user.login == \\"github-actions[bot]\\" and (.body | startswith(\\"$marker\\")))' in script
+    assert 'gh api -X PATCH "repos/$REPO/issues/comments/$mine"' in script  # edits its own comment, else adds one
 
 
 def test_every_desired_state_example_names_its_schema_for_editors():
@@ -54,3 +78,67 @@ def test_the_apply_job_checks_the_plan_was_made_from_the_merged_file(start_sim, 
     assert checked.returncode == 1
     assert checked.stdout.startswith("::error file=desired.yaml::the plan was made from a desired.yaml with sha256 "
                                      f"{planned}")
+
+
+def run_step(job: str, name: str, where: Path) -> tuple[subprocess.CompletedProcess, dict, str]:
+    """A step's script as the runner runs it (bash -e), with this venv's reconciler; its outputs and summary."""
+    outputs, summary = where / "github-output", where / "github-summary"
+    outputs.write_text("")
+    summary.write_text("")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary), "NO_COLOR": "1"}
+    result = subprocess.run(["bash", "-e", "-c", step(job, name)], cwd=where, capture_output=True, text=True,
+                            env=env, timeout=300)
+    return result, dict(line.split("=", 1) for line in outputs.read_text().splitlines()), summary.read_text()
+
+
+def reviewed_plan(cli, tmp_path: Path, sim, policy: str = "max_leverage: 50\n") -> Path:
+    path = bitget.config(tmp_path, sim.url)
+    (tmp_path / "policy.yaml").write_text(policy)
+    result, _, _ = run_step("plan", "Plan", tmp_path)
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_a_merge_applies_the_reviewed_plan(start_sim, cli, tmp_path):
+    sim = start_sim(bitget.world())
+    reviewed_plan(cli, tmp_path, sim)
+    sim.clear_calls("bitget")
+    result, outputs, _ = run_step("apply", "Apply exactly that plan (refused if stale)", tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr  # exit 3 (BTCUSDT stays blocked) is a warning
+    assert "::warning::blocked, conflicting or denied items remain" in result.stdout
+    assert outputs == {} and not (tmp_path / "fresh-plan.json").exists()
+    assert writes(sim.calls("bitget"))
+
+
+def test_a_stale_plan_sends_nothing_and_a_fresh_plan_waits_for_a_person_then_is_applied(start_sim, cli, tmp_path):
+    sim = start_sim(bitget.world())
+    path = reviewed_plan(cli, tmp_path, sim)
+    (tmp_path / "elsewhere").mkdir()
+    moved = bitget.config(tmp_path / "elsewhere", sim.url, symbols={"SOLUSDT": {"margin_mode": "cross", "leverage": 15}})
+    assert cli("apply", moved, "--auto-approve")[0] == 0  # someone changed SOLUSDT after the review
+    assert path.exists()
+    sim.clear_calls("bitget")
+    result, outputs, summary = run_step("apply", "Apply exactly that plan (refused if stale)", tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert outputs == {"stale": "true"} and "::warning::the reviewed plan was refused, nothing was sent" in result.stdout
+    assert writes(sim.calls("bitget")) == []
+    assert "SOLUSDT" in summary and "15" in summary  # the fresh plan, for the reviewer, in the job summary
+    fresh = json.loads((tmp_path / "fresh-plan.json").read_text())
+    assert any(c["symbol"] == "SOLUSDT" and c["from"] == "15" for c in fresh["changes"])
+
+    result, _, _ = run_step("replan", "Apply the approved fresh plan (refused if it went stale too)", tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert any(c["path"].endswith("set-leverage") for c in writes(sim.calls("bitget")))
+    code, out, _ = cli("plan", path)
+    assert "SOLUSDT" not in out  # what the person approved now holds
+
+
+def test_a_change_the_policy_denies_fails_the_pull_request(start_sim, cli, tmp_path):
+    sim = start_sim(bitget.world())
+    reviewed_plan(cli, tmp_path, sim, policy="max_leverage: 10\n")
+    result, _, _ = run_step("plan", "Policy", tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("::error file=desired.yaml::")
+    denied = json.loads((tmp_path / "plan.json").read_text())["summary"]["denied"]
+    assert denied > 0 and f"{denied} item(s) denied by policy.yaml" in result.stdout

@@ -115,13 +115,14 @@ def test_a_stale_plan_sends_nothing_and_a_fresh_plan_waits_for_a_person_then_is_
     sim = start_sim(bitget.world())
     path = reviewed_plan(cli, tmp_path, sim)
     (tmp_path / "elsewhere").mkdir()
-    moved = bitget.config(tmp_path / "elsewhere", sim.url, symbols={"SOLUSDT": {"margin_mode": "cross", "leverage": 15}})
-    assert cli("apply", moved, "--auto-approve")[0] == 0  # someone changed SOLUSDT after the review
-    assert path.exists()
+    someone = bitget.config(tmp_path / "elsewhere", sim.url, symbols={"SOLUSDT": {"margin_mode": "cross",
+                                                                                 "leverage": 15}})
+    assert cli("apply", someone, "--auto-approve")[0] == 0  # someone changed SOLUSDT after the review
     sim.clear_calls("bitget")
     result, outputs, summary = run_step("apply", "Apply exactly that plan (refused if stale)", tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert outputs == {"stale": "true"} and "::warning::the reviewed plan was refused, nothing was sent" in result.stdout
+    assert outputs == {"stale": "true"}
+    assert "::warning::the reviewed plan was refused, nothing was sent" in result.stdout
     assert writes(sim.calls("bitget")) == []
     assert "SOLUSDT" in summary and "15" in summary  # the fresh plan, for the reviewer, in the job summary
     fresh = json.loads((tmp_path / "fresh-plan.json").read_text())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,7 @@ CAN_BUILD = importlib.util.find_spec("build") is not None and importlib.util.fin
 
 
 @pytest.mark.skipif(not CAN_BUILD, reason="this machine cannot build: the `build` module or ensurepip is missing")
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(420)  # a build, a venv, an install and a mypy run on two shared cores
 def test_the_wheel_installs_in_a_fresh_venv_and_runs(tmp_path):
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(source_copy(tmp_path))],
@@ -57,6 +58,15 @@ def test_the_wheel_installs_in_a_fresh_venv_and_runs(tmp_path):
     where = subprocess.run([str(bin_dir / "python"), "-c", "import reconciler; print(reconciler.__file__)"],
                            cwd=tmp_path, capture_output=True, text=True).stdout
     assert where.startswith(str(tmp_path / "venv"))
+    schema = subprocess.run([str(bin_dir / "reconciler"), "schema"], cwd=tmp_path, capture_output=True, text=True)
+    assert schema.returncode == 0 and json.loads(schema.stdout) == json.loads(
+        (ROOT / "schemas" / "desired-state.schema.json").read_text())
+    # The installed package's types (py.typed), as a user's mypy finds them in site-packages.
+    typed = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
+                            "--python-executable", str(bin_dir / "python"), "--cache-dir", str(tmp_path / "mypy"),
+                            str(ROOT / "tests" / "typing" / "public_api.py")],
+                           cwd=tmp_path, capture_output=True, text=True)
+    assert typed.returncode == 0, typed.stdout + typed.stderr
 
 
 @pytest.mark.skipif(not CAN_BUILD, reason="this machine cannot build: the `build` module or ensurepip is missing")

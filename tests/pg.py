@@ -33,9 +33,10 @@ def _binaries() -> Path:
         if initdb:
             return Path(initdb).parent
     if choice != "system":
-        bundled = importlib.util.find_spec("pgserver")
-        if bundled and (Path(bundled.origin).parent / "pginstall" / "bin" / "initdb").exists():
-            return Path(bundled.origin).parent / "pginstall" / "bin"  # pgserver's POSTGRES_BIN_PATH
+        bundled = importlib.util.find_spec("pgserver")  # found, not imported: its own server code is not used
+        where = Path(bundled.origin).parent / "pginstall" / "bin" if bundled and bundled.origin else None
+        if where and (where / "initdb").exists():  # pgserver's POSTGRES_BIN_PATH
+            return where
     pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not found: pip install -e '.[test]' brings them "
                 "(pgserver, on Linux and macOS, Python 3.11 and 3.12), or apt-get install postgresql")
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 import test_bitget_e2e as bitget
@@ -43,12 +45,48 @@ def test_every_job_installs_the_pinned_release_of_this_package():
     assert "git+" not in (ROOT / "examples" / "github-actions.yml").read_text()
 
 
-def test_the_pull_request_comment_is_found_by_its_marker_among_the_workflows_own_comments():
-    script = step("plan", "Comment the plan on the pull request")
-    marker = "<!-- reconciler-plan -->"
-    assert f"marker='{marker}'" in script and '{ echo "$marker"; cat plan.md; } > comment.md' in script
-    assert 'select(.user.login == \\"github-actions[bot]\\" and (.body | startswith(\\"$marker\\")))' in script
-    assert 'gh api -X PATCH "repos/$REPO/issues/comments/$mine"' in script  # edits its own comment, else adds one
+FAKE_GH = """#!/usr/bin/env bash
+# Stands in for the GitHub CLI: serves comments.json through the real jq (as gh -q does), records each write.
+echo "$*" >> gh.log
+if [ "$2" = --paginate ]; then jq -r "$5" comments.json; exit; fi   # gh api --paginate PATH -q FILTER
+if [ "$2" = -X ]; then cp "${6#body=@}" sent-body.md; fi            # gh api -X METHOD PATH -F body=@FILE
+"""
+MARKER = "<!-- reconciler-plan -->"
+
+
+def comment_step(tmp_path: Path, comments: list[dict]) -> tuple[list[str], str]:
+    """Runs the comment step on PR 5 with the given existing comments: the gh calls made and the body sent."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(FAKE_GH)
+    (bin_dir / "gh").chmod(0o755)
+    (tmp_path / "comments.json").write_text(json.dumps(comments))
+    (tmp_path / "plan.md").write_text("**Plan: 1 to change**\n")
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PR": "5", "REPO": "desk/settings"}
+    result = subprocess.run(["bash", "-e", "-c", step("plan", "Comment the plan on the pull request")], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return (tmp_path / "gh.log").read_text().splitlines(), (tmp_path / "sent-body.md").read_text()
+
+
+def by(login: str, body: str, id: int) -> dict:
+    return {"id": id, "user": {"login": login}, "body": body}
+
+
+@pytest.mark.skipif(not shutil.which("jq"), reason="jq (what gh -q runs) is not installed")
+def test_the_plan_comment_edits_only_the_workflows_own_marked_comment(tmp_path):
+    calls, body = comment_step(tmp_path, [by("alice", f"{MARKER} quoted by a person", 1),
+                                          by("github-actions[bot]", "another workflow's comment", 3),
+                                          by("github-actions[bot]", f"{MARKER}\nthe older plan", 7)])
+    assert calls[-1] == "api -X PATCH repos/desk/settings/issues/comments/7 -F body=@comment.md"
+    assert len(calls) == 2 and body == f"{MARKER}\n**Plan: 1 to change**\n"
+
+
+@pytest.mark.skipif(not shutil.which("jq"), reason="jq (what gh -q runs) is not installed")
+def test_the_first_plan_comment_is_added_even_when_a_person_quoted_the_marker(tmp_path):
+    calls, body = comment_step(tmp_path, [by("alice", f"{MARKER} quoted by a person", 1)])
+    assert calls[-1] == "api -X POST repos/desk/settings/issues/5/comments -F body=@comment.md"
+    assert len(calls) == 2 and body.startswith(MARKER)
 
 
 def test_every_desired_state_example_names_its_schema_for_editors():

@@ -105,3 +105,22 @@ def test_the_readmes_completion_line_prints_a_completion_script_for_reconciler()
     register = Path(sys.executable).parent / "register-python-argcomplete"
     done = subprocess.run([str(register), "reconciler"], capture_output=True, text=True)
     assert done.returncode == 0 and "complete" in done.stdout and "reconciler" in done.stdout
+
+
+def test_the_readme_and_ci_install_what_constraints_txt_pins_and_the_pins_fit_the_ranges():
+    from packaging.requirements import Requirement
+    readme = (ROOT / "README.md").read_text()
+    assert "pip install -c constraints.txt -e '.[test]' && .venv/bin/python -m pytest -q" in readme
+    assert "pip\" install --quiet -c constraints.txt -e '.[test]'" in (ROOT / ".ci" / "run").read_text()
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.lower().replace("_", "-")] = version
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["name"] not in pins  # the project itself is installed from the checkout
+    wanted = [Requirement(text) for text in project["dependencies"] + project["optional-dependencies"]["test"]]
+    for requirement in wanted:
+        if requirement.marker is None or requirement.marker.evaluate():
+            name = requirement.name.lower().replace("_", "-")
+            assert name in pins and requirement.specifier.contains(pins[name]), requirement

@@ -64,7 +64,7 @@ def test_the_wheel_installs_in_a_fresh_venv_and_runs(tmp_path):
     # The installed package's types (py.typed), as a user's mypy finds them in site-packages.
     typed = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
                             "--python-executable", str(bin_dir / "python"), "--cache-dir", str(tmp_path / "mypy"),
-                            str(ROOT / "tests" / "typing" / "public_api.py")],
+                            str(ROOT / "tests" / "typed_job" / "public_api.py")],
                            cwd=tmp_path, capture_output=True, text=True)
     assert typed.returncode == 0, typed.stdout + typed.stderr
 

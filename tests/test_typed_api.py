@@ -31,7 +31,7 @@ def mypy_strict(path: Path, cache: Path) -> subprocess.CompletedProcess:
 
 
 def test_a_job_written_against_the_public_api_passes_mypy_strict(tmp_path):
-    result = mypy_strict(ROOT / "tests" / "typing" / "public_api.py", tmp_path / "cache")
+    result = mypy_strict(ROOT / "tests" / "typed_job" / "public_api.py", tmp_path / "cache")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -61,6 +61,13 @@ MIGRATIONS: list[list[str]] = [
             since timestamptz NOT NULL DEFAULT now()
         )""",
     ],
+    [  # 2: leases of `watch` replicas (which replica reads and heals which account), by the database's clock
+        """CREATE TABLE reconciler_leases (
+            lease_key text PRIMARY KEY,
+            holder text NOT NULL,
+            expires_at timestamptz NOT NULL
+        )""",
+    ],
 ]
 
 LATEST = len(MIGRATIONS)

@@ -100,12 +100,13 @@ def open_window(windows: list, moment: datetime):
 
 def closing(windows: list, moment: datetime) -> datetime | None:
     """When the windows open at `moment` have all closed again (overlapping openings chained), or None."""
-    end = None
-    while True:
+    end, horizon = None, moment + timedelta(days=7)
+    while end is None or end < horizon:  # a window always open chains on: say "in a week or more"
         ends = [close for _, close in _open(windows, end or moment)]
         if not ends or (end is not None and max(ends) <= end):
             return end
         end = max(ends)
+    return end
 
 
 def _open(windows: list, moment: datetime):

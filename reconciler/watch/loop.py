@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import random
 import time
 import uuid
 from collections import deque
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +45,8 @@ class _Account:
     refused: dict = field(default_factory=dict)  # change id -> (change key, retry after): refused when sent
     heals: deque = field(default_factory=deque)  # monotonic times of heals that sent something
     said: set = field(default_factory=set)  # one-per-episode log lines already written (waits, limits)
-    leased: bool = False  # this replica held its lease at the last pass
+    leased: bool = False  # this replica held its lease at the last tick
+    healing: bool = False  # a heal of it is in flight (finished and recorded even when stopping)
 
 
 class Watcher:
@@ -60,7 +63,7 @@ class Watcher:
         self.notifier = notifier or Notifier([])
         self.metrics = metrics or Metrics()
         self.files = [path, *extra_files]  # a change of any of them reloads
-        self.parallelism = parallelism
+        self._slots = planner.account_slots(parallelism)  # at most this many accounts read at once
         self.status = status  # StatusServer: beat() per turn, ready after the first pass
         self.state = self._load(path)
         self._fingerprint = self._files_fingerprint()
@@ -69,9 +72,12 @@ class Watcher:
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._reload_asked = False
-        self.healing = 0
         self.backend = None
         self.leases: Leases | None = None
+        self._cycles: dict[str, asyncio.Task] = {}  # account -> its cycle under way
+        self._connections: Connections | None = None
+        self._keys: dict[str, str] = {}  # account -> lease key
+        self._serial = contextlib.nullcontext()
 
     # --- control ---------------------------------------------------------------------------------------
     @property
@@ -79,8 +85,9 @@ class Watcher:
         return self._interval_flag or self.state.watch.interval
 
     def stop(self) -> None:
-        if self._stop.is_set() and self.healing:
-            log.info("still finishing %d heal(s) in flight; exiting when they are recorded", self.healing)
+        healing = sum(1 for memory in self.accounts.values() if memory.healing)
+        if healing:
+            log.info("stopping: finishing %d heal(s) in flight first, then exiting", healing)
         self._stop.set()
         self._wake.set()
 
@@ -99,27 +106,25 @@ class Watcher:
         await self.notifier.start()
         log.info("watching %d accounts of %s every %g s (replica %s, backend %s)", len(self.state.accounts),
                  self.path, self.interval, self.leases.holder, self.backend.name)
+        self._adopt(self.state)
         try:
             while not self._stop.is_set():
-                turn = asyncio.create_task(self._turn())
-                stopping = asyncio.create_task(self._stop.wait())
-                await asyncio.wait({turn, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                stopping.cancel()
-                if not turn.done() and self.healing == 0:
-                    turn.cancel()  # only reads are under way: abandoning them sends nothing
-                await asyncio.gather(turn, return_exceptions=True)
-                if turn.done() and not turn.cancelled() and turn.exception() is not None:
-                    self._watcher_error("loop", turn.exception())
+                try:
+                    await self._tick()
+                except ReconcilerError as exc:
+                    self._watcher_error("loop", exc)
                 if self.status is not None:
                     self.status.beat()
                 await self._pause()
         finally:
+            await self._settle(abandon_reads=True)
             await self.leases.release()
             await self.notifier.stop()
             try:
                 await self.backend.finish_run(run, "stopped")
             except ReconcilerError:
                 pass
+            await self._close_reads()
             await self.backend.close()
             log.info("stopped")
 
@@ -133,55 +138,96 @@ class Watcher:
             pass
         self._wake.clear()
 
-    # --- one pass -------------------------------------------------------------------------------------
-    async def _turn(self) -> None:
-        self._maybe_reload()
-        state = self.state
+    # --- one tick: every leased account not already being read starts a cycle ----------------------------
+    async def _tick(self) -> None:
+        if self._reload_due():
+            await self._settle(abandon_reads=False)  # the file's accounts change only between cycles
+            self._reload()
         self.metrics.passes.inc()
+        mine = await self._claim()
+        for name in mine:
+            if name not in self._cycles:
+                self._cycles[name] = asyncio.create_task(self._cycle(self.state, name))
+                self._cycles[name].add_done_callback(lambda task, name=name: self._done(name, task))
+        if self.status is not None and not mine and not self._cycles:
+            self.status.ready = True
+
+    def _done(self, name: str, task: asyncio.Task) -> None:
+        if self._cycles.get(name) is task:
+            del self._cycles[name]
+        if not task.cancelled() and task.exception() is not None:
+            self._watcher_error("cycle", task.exception())
+        if self.status is not None:
+            self.status.ready = True
+
+    async def _settle(self, abandon_reads: bool) -> None:
+        """Let the cycles under way end; with `abandon_reads`, those only reading are cancelled (nothing is sent
+        by a read), while a heal in flight is always finished and recorded."""
+        if abandon_reads:
+            for name, task in list(self._cycles.items()):
+                if not self.accounts.get(name, _Account()).healing:
+                    task.cancel()
+        await asyncio.gather(*self._cycles.values(), return_exceptions=True)
+
+    async def _cycle(self, state, name: str) -> None:
+        """Read one account, and heal it when the file says so and two reads agree."""
+        async with self._serial:
+            async with self._slots, self._reading(state) as connections:
+                decision = await self._observe(state, name, connections)
+            if decision is not None and not self._stop.is_set():
+                await self._heal(state, *decision)
+
+    @asynccontextmanager
+    async def _reading(self, state):
+        """The connections reads go through: one set for the watcher's life, or (embedded simulator) one per
+        cycle, so that a heal's own run finds the simulator's state saved."""
+        if state.simulator_world is None:
+            if self._connections is None:
+                self._connections = Connections(config_path=state.path, journal=RequestMeter(self.metrics),
+                                                backend=self.backend)
+                self._connections.on_wait = self._waited
+                await self._connections.__aenter__()
+            yield self._connections
+            return
+        async with Connections(simulator_world=state.simulator_world, config_path=state.path,
+                               journal=RequestMeter(self.metrics), backend=self.backend) as connections:
+            connections.on_wait = self._waited
+            yield connections
+
+    def _waited(self, account: str, endpoint: str, seconds: float) -> None:
+        self.metrics.rate_limit_wait.observe(seconds)
+
+    async def _close_reads(self) -> None:
+        if self._connections is not None:
+            await self._connections.__aexit__(None, None, None)
+            self._connections = None
+
+    def _adopt(self, state) -> None:
+        """Take `state` as the file in force: its accounts' lease keys (venue identities, never names)."""
+        self.state = state
+        self._serial = asyncio.Lock() if state.simulator_world else contextlib.nullcontext()
         for gone in set(self.accounts) - set(state.accounts):
             del self.accounts[gone]
             self.metrics.forget(gone)
-        heals = []
-        async with Connections(simulator_world=state.simulator_world, config_path=state.path,
-                               journal=RequestMeter(self.metrics), backend=self.backend) as connections:
-            connections.on_wait = lambda account, endpoint, seconds: self.metrics.rate_limit_wait.observe(seconds)
-            mine = await self._claim(state, connections)
-            slots = planner.account_slots(self.parallelism)
-
-            async def observe(name: str):
-                async with slots:
-                    return await self._observe(state, name, connections)
-
-            results = await asyncio.gather(*(observe(name) for name in mine))
-            heals = [result for result in results if result is not None]
-        if self.status is not None:
-            self.status.ready = True
-        # Heals run after the reads' connections are closed: an embedded simulator is served by one run at a time.
-        if state.simulator_world:
-            for name, agreed, symbols in heals:
-                if not self._stop.is_set():
-                    await self._heal(state, name, agreed, symbols)
-        else:
-            await asyncio.gather(*(self._heal(state, name, agreed, symbols) for name, agreed, symbols in heals
-                                   if not self._stop.is_set()))
-
-    async def _claim(self, state, connections) -> list[str]:
-        """The accounts this replica reads this pass: those whose lease it holds and that are not backing off."""
-        keys = {}
+        probe = Connections(simulator_world=state.simulator_world, config_path=state.path)  # never entered
+        self._keys = {}
         for name, spec in state.accounts.items():
             self.accounts.setdefault(name, _Account())
             try:
-                keys[name] = "account " + connections.identity(spec)
+                self._keys[name] = "account " + probe.identity(spec)
             except ConfigError as exc:
                 self._account_error(name, spec.venue, exc, terminal=True)
+
+    async def _claim(self) -> list[str]:
+        """The accounts this replica reads now: those whose lease it holds and that are not backing off."""
         try:
-            held = await self.leases.claim(sorted(set(keys.values())))
+            held = await self.leases.claim(sorted(set(self._keys.values())))
         except ReconcilerError as exc:
             self._watcher_error("leases", exc)
             held = set()
         now = time.monotonic()
         mine = []
-        for name, key in keys.items():
+        for name, key in self._keys.items():
             memory = self.accounts[name]
             if key in held:
                 if not memory.leased:
@@ -190,7 +236,7 @@ class Watcher:
                 self.metrics.lease_held.labels(name).set(1)
                 if memory.terminal is None and now >= memory.next_try:
                     mine.append(name)
-            elif memory.leased:
+            elif memory.leased and name not in self._cycles:
                 log.info("%s: lease held by another replica now", name)
                 self.metrics.forget(name)  # another replica reports it now
                 self.accounts[name] = _Account()
@@ -279,13 +325,13 @@ class Watcher:
                 self.metrics.heals_total.labels(name, "waiting").inc()
                 log.info("%s: heal waits: %s", name, refusal[1])
             return
-        self.healing += 1
+        memory.healing = True
         try:
             result = await heal(state, name, set(agreed), symbols, journal_path=self.journal_path,
                                 backend=backend_from_url(self.backend_url, journal_path=self.journal_path),
                                 metrics=self.metrics)
         finally:
-            self.healing -= 1
+            memory.healing = False
         memory.pending = frozenset()
         memory.said.clear()
         self.metrics.heals_total.labels(name, result.result).inc()
@@ -358,13 +404,15 @@ class Watcher:
                 digest.update(b"\0missing\0" + name.encode())
         return digest.hexdigest()
 
-    def _maybe_reload(self) -> None:
-        asked, self._reload_asked = self._reload_asked, False
+    def _reload_due(self) -> bool:
+        if self._reload_asked:
+            return True
         fingerprint = self._files_fingerprint()
-        if fingerprint == self._fingerprint and not asked:
-            return
-        if fingerprint == self._bad_fingerprint and not asked:
-            return  # refused already; said once
+        return fingerprint != self._fingerprint and fingerprint != self._bad_fingerprint
+
+    def _reload(self) -> None:
+        self._reload_asked = False
+        fingerprint = self._files_fingerprint()
         try:
             state = self._load(self.path)
         except ReconcilerError as exc:
@@ -374,12 +422,13 @@ class Watcher:
             self._watcher_error("file", ReconcilerError(f"{self.path} was not reloaded, the last good file keeps "
                                                         f"running: {str(exc).splitlines()[0]}"))
             return
-        self.state, self._fingerprint, self._bad_fingerprint = state, fingerprint, None
+        self._fingerprint, self._bad_fingerprint = fingerprint, None
         self.metrics.config_valid.set(1)
         self.metrics.config_reloads.labels("ok").inc()
         for memory in self.accounts.values():
             memory.terminal, memory.refused, memory.pending, memory.errored = None, {}, frozenset(), False
             memory.said.clear()
+        self._adopt(state)
         log.info("reloaded %s (sha256 %s)", self.path, state.sha256[:12])
 
 

@@ -45,7 +45,7 @@ def summary(event: dict) -> str:
     where = "/".join(part for part in (event.get("account"), event.get("symbol"), event.get("setting")) if part)
     values = f": {event.get('old')} -> {event.get('new')}" if "old" in event or "new" in event else ""
     reason = f" ({event['reason']})" if event.get("reason") else ""
-    return f"[reconciler] {event['event'].replace('_', ' ')} {where}{values}{reason}"
+    return f"[reconciler] {event['event'].replace('_', ' ')}{' ' + where if where else ''}{values}{reason}"
 
 
 def event(kind: str, **fields) -> dict:

@@ -69,6 +69,10 @@ class Connections:
             self._open[spec.name] = (adapter, client)
         return self._open[spec.name]
 
+    def refresh_public(self) -> None:
+        """Forget the public answers read so far (a long-lived run, like watch, reads them again each pass)."""
+        self._public_cache.clear()
+
     def identity(self, spec: AccountSpec) -> str:
         """The venue account behind `spec` (locks and rate windows are keyed by it, never by its name)."""
         adapter, _ = self.open(spec)

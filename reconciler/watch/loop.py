@@ -30,6 +30,7 @@ from .notify import Notifier, event
 log = logging.getLogger("reconciler.watch")
 HOUR = 3600.0
 LEASE_SHARE_OF_INTERVAL = 0.75  # a dead replica's accounts are free this long after its last renewal
+DEFAULT_PARALLELISM = 32  # accounts read at once: 500 at once would only queue in the client and time out
 
 
 @dataclass
@@ -63,7 +64,7 @@ class Watcher:
         self.notifier = notifier or Notifier([])
         self.metrics = metrics or Metrics()
         self.files = [path, *extra_files]  # a change of any of them reloads
-        self._slots = planner.account_slots(parallelism)  # at most this many accounts read at once
+        self._slots = planner.account_slots(parallelism or DEFAULT_PARALLELISM)  # accounts read at once
         self.status = status  # StatusServer: beat() per turn, ready after the first pass
         self.state = self._load(path)
         self._fingerprint = self._files_fingerprint()
@@ -95,18 +96,35 @@ class Watcher:
         self._reload_asked = True
         self._wake.set()
 
-    async def run(self) -> None:
+    async def open(self) -> None:
+        """Open the backend, record the watcher as a run, start the leases' renewals and the webhooks."""
         self.backend = backend_from_url(self.backend_url, journal_path=self.journal_path)
         await self.backend.open()
-        run = RunRecord(run_id=uuid.uuid4().hex[:12], command="watch", config_path=self.state.path,
-                        config_sha256=self.state.sha256, accounts=sorted(self.state.accounts))
-        await self.backend.start_run(run)
+        self._run = RunRecord(run_id=uuid.uuid4().hex[:12], command="watch", config_path=self.state.path,
+                              config_sha256=self.state.sha256, accounts=sorted(self.state.accounts))
+        await self.backend.start_run(self._run)
         self.leases = Leases(self.backend, ttl=max(0.2, self.interval * LEASE_SHARE_OF_INTERVAL))
         self.leases.start()
         await self.notifier.start()
         log.info("watching %d accounts of %s every %g s (replica %s, backend %s)", len(self.state.accounts),
                  self.path, self.interval, self.leases.holder, self.backend.name)
         self._adopt(self.state)
+
+    async def close(self) -> None:
+        """Abandon reads under way, finish heals in flight, give the leases up, and close everything."""
+        await self._settle(abandon_reads=True)
+        await self.leases.release()
+        await self.notifier.stop()
+        try:
+            await self.backend.finish_run(self._run, "stopped")
+        except ReconcilerError:
+            pass
+        await self._close_reads()
+        await self.backend.close()
+        log.info("stopped")
+
+    async def run(self) -> None:
+        await self.open()
         try:
             while not self._stop.is_set():
                 try:
@@ -117,16 +135,12 @@ class Watcher:
                     self.status.beat()
                 await self._pause()
         finally:
-            await self._settle(abandon_reads=True)
-            await self.leases.release()
-            await self.notifier.stop()
-            try:
-                await self.backend.finish_run(run, "stopped")
-            except ReconcilerError:
-                pass
-            await self._close_reads()
-            await self.backend.close()
-            log.info("stopped")
+            await self.close()
+
+    async def sweep(self) -> None:
+        """One pass that ends when every leased account has been read (and healed where due): for benchmarks."""
+        await self._tick()
+        await asyncio.gather(*self._cycles.values(), return_exceptions=True)
 
     async def _pause(self) -> None:
         if self._stop.is_set() or self._reload_asked:
@@ -144,6 +158,8 @@ class Watcher:
             await self._settle(abandon_reads=False)  # the file's accounts change only between cycles
             self._reload()
         self.metrics.passes.inc()
+        if self._connections is not None:
+            self._connections.refresh_public()  # instruments listed since the last pass are seen
         mine = await self._claim()
         for name in mine:
             if name not in self._cycles:

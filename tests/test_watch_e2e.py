@@ -215,3 +215,24 @@ def test_a_broken_file_on_sighup_keeps_the_last_good_one_running(start_sim, tmp_
     within(INTERVAL * 2, lambda: watcher.value("reconciler_item_info", **item(status="in_sync")) == 1)
     assert watcher.value("reconciler_config_reloads_total", result="invalid") == 1
     assert writes(sim.calls("okx")) == []
+
+
+def test_a_heal_the_venue_refuses_is_reported_once_and_retried_only_when_the_live_value_changes(
+        start_sim, tmp_path, hooks, watchers):
+    sim = start_sim(world())
+    watcher = watchers(desired(tmp_path, sim.url, watch={"mode": "heal"}), webhook=hooks.url)
+    within(10, lambda: watcher.get("/readyz")[0] == 200)
+    sim.faults("okx", [{"method": "POST", "path": "/api/v5/account/set-leverage", "kind": "venue_error",
+                        "status": 200, "code": "51000", "message": "Parameter lever error", "count": 1}])
+    drift(sim, leverage="7")
+    within(INTERVAL * 5, lambda: watcher.value("reconciler_heals_total", account="ox0", result="failed") == 1)
+    [failed] = within(INTERVAL, lambda: hooks.events("heal_failed"))
+    assert failed["item"] == "ox0/BTC-USDT-SWAP/leverage/cross" and "51000" in failed["reason"]
+    within(INTERVAL * 2, lambda: watcher.value("reconciler_item_info", **item(status="blocked")) == 1)
+    time.sleep(INTERVAL * 3)
+    assert len(writes(sim.calls("okx"))) == 1, "refused once, not sent again while nothing changed"
+    drift(sim, leverage="8")  # the live value moved: the heal is tried again (two reads must agree first)
+    within(INTERVAL * 5, lambda: watcher.value("reconciler_heals_total", account="ox0", result="applied") == 1)
+    assert sim.state("okx")["accounts"][0]["leverage"]["BTC-USDT-SWAP"]["cross"] == "5"
+    assert len(writes(sim.calls("okx"))) == 2
+    assert len(hooks.events("heal_failed")) == 1

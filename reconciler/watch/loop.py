@@ -142,6 +142,16 @@ class Watcher:
         await self._tick()
         await asyncio.gather(*self._cycles.values(), return_exceptions=True)
 
+    async def _reconnect(self) -> None:
+        """After the backend failed: open it again (a database restarted, a connection dropped); the next tick
+        claims the leases again."""
+        try:
+            await self.backend.close()
+            await self.backend.open()
+            log.info("backend %s reopened", self.backend.name)
+        except ReconcilerError as exc:
+            log.warning("backend %s still cannot be used: %s", self.backend.name, self._redact(str(exc)))
+
     async def _pause(self) -> None:
         if self._stop.is_set() or self._reload_asked:
             return
@@ -241,6 +251,7 @@ class Watcher:
         except ReconcilerError as exc:
             self._watcher_error("leases", exc)
             held = set()
+            await self._reconnect()
         now = time.monotonic()
         mine = []
         for name, key in self._keys.items():
@@ -445,6 +456,7 @@ class Watcher:
             memory.terminal, memory.refused, memory.pending, memory.errored = None, {}, frozenset(), False
             memory.said.clear()
         self._adopt(state)
+        self.notifier.redact = secret_filter(state)
         log.info("reloaded %s (sha256 %s)", self.path, state.sha256[:12])
 
 

@@ -19,9 +19,10 @@ BENCH = Path(__file__).resolve().parent.parent / "bench" / "watch.py"
 
 
 def served_names() -> set[str]:
-    metrics = Metrics()
-    return {sample.name for family in metrics.registry.collect() for sample in family.samples} | {
-        family.name for family in metrics.registry.collect()}
+    """Every series name the watcher's registry exposes, including those of label sets not seen yet."""
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
+    return {family.name + suffix for family in Metrics().registry.collect()
+            for suffix in suffixes.get(family.type, ("",))}
 
 
 def used_names(text: str) -> set[str]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import time
+from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import write_yaml, writes
 from test_okx_e2e import instruments
@@ -236,3 +239,20 @@ def test_a_heal_the_venue_refuses_is_reported_once_and_retried_only_when_the_liv
     assert sim.state("okx")["accounts"][0]["leverage"]["BTC-USDT-SWAP"]["cross"] == "5"
     assert len(writes(sim.calls("okx"))) == 2
     assert len(hooks.events("heal_failed")) == 1
+
+
+def test_the_quickstart_under_watch_heals_what_it_can_through_the_embedded_simulator(tmp_path, cli, watchers):
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    for name in ("quickstart.yaml", "quickstart-world.yaml"):
+        shutil.copy(examples / name, tmp_path / name)
+    path = tmp_path / "quickstart.yaml"
+    document = yaml.safe_load(path.read_text())
+    write_yaml(path, {**document, "watch": {"mode": "heal", "interval": INTERVAL}})
+    watcher = watchers(path)
+    accounts = list(document["accounts"])
+    within(INTERVAL * 15, lambda: all(watcher.value("reconciler_heals_total", account=a, result="applied") == 1
+                                      for a in accounts))
+    watcher.signal(signal.SIGTERM)
+    assert watcher.wait() == 0
+    code, out, err = cli("plan", path)
+    assert code == 0 and "Plan: 0 to change, 6 blocked, 1 conflict" in out, out + err

@@ -42,10 +42,10 @@ async def heal(state, account: str, agreed: set[tuple], symbols: list[str] | Non
         return HealResult("error", message=str(exc))
     if report is None:
         return HealResult("stale", message="the drift changed since the last read; it is read again next pass")
-    outcomes = report.outcomes
+    ids = {key[0] for key in agreed}  # what was planned as "change"; the rest was reported, never sent
+    outcomes = {change_id: o for change_id, o in report.outcomes.items() if change_id in ids}
     results = {o.result for o in outcomes.values()}
-    ids = {key[0] for key in agreed}  # a change planned as "change" whose outcome is blocked was refused when sent
-    sent = any(o.result in ("applied", "failed", "blocked") for i, o in outcomes.items() if i in ids)
+    sent = bool(results & {"applied", "failed", "blocked"})  # blocked here: refused by the venue when sent
     if report.account_errors:
         return HealResult("failed" if sent else "error", outcomes, "; ".join(report.account_errors.values()), sent)
     for result in ("failed", "blocked", "denied"):

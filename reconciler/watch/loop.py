@@ -108,7 +108,7 @@ class Watcher:
         await self.notifier.start()
         log.info("watching %d accounts of %s every %g s (replica %s, backend %s)", len(self.state.accounts),
                  self.path, self.interval, self.leases.holder, self.backend.name)
-        self._adopt(self.state)
+        await self._adopt(self.state)
 
     async def close(self) -> None:
         """Abandon reads under way, finish heals in flight, give the leases up, and close everything."""
@@ -166,7 +166,7 @@ class Watcher:
     async def _tick(self) -> None:
         if self._reload_due():
             await self._settle(abandon_reads=False)  # the file's accounts change only between cycles
-            self._reload()
+            await self._reload()
         self.metrics.passes.inc()
         if self._connections is not None:
             self._connections.refresh_public()  # instruments listed since the last pass are seen
@@ -228,21 +228,23 @@ class Watcher:
             await self._connections.__aexit__(None, None, None)
             self._connections = None
 
-    def _adopt(self, state) -> None:
+    async def _adopt(self, state) -> None:
         """Take `state` as the file in force: its accounts' lease keys (venue identities, never names)."""
         self.state = state
         self._serial = asyncio.Lock() if state.simulator_world else contextlib.nullcontext()
         for gone in set(self.accounts) - set(state.accounts):
             del self.accounts[gone]
             self.metrics.forget(gone)
-        probe = Connections(simulator_world=state.simulator_world, config_path=state.path)  # never entered
         self._keys = {}
-        for name, spec in state.accounts.items():
-            self.accounts.setdefault(name, _Account())
-            try:
-                self._keys[name] = "account " + probe.identity(spec)
-            except ConfigError as exc:
-                self._account_error(name, spec.venue, exc, terminal=True)
+        # Identities need no request; only an embedded simulator must be started to give its address.
+        async with self._reading(state) if state.simulator_world else contextlib.nullcontext(
+                Connections(config_path=state.path)) as probe:
+            for name, spec in state.accounts.items():
+                self.accounts.setdefault(name, _Account())
+                try:
+                    self._keys[name] = "account " + probe.identity(spec)
+                except ConfigError as exc:
+                    self._account_error(name, spec.venue, exc, terminal=True)
 
     async def _claim(self) -> list[str]:
         """The accounts this replica reads now: those whose lease it holds and that are not backing off."""
@@ -437,7 +439,7 @@ class Watcher:
         fingerprint = self._files_fingerprint()
         return fingerprint != self._fingerprint and fingerprint != self._bad_fingerprint
 
-    def _reload(self) -> None:
+    async def _reload(self) -> None:
         self._reload_asked = False
         fingerprint = self._files_fingerprint()
         try:
@@ -455,7 +457,7 @@ class Watcher:
         for memory in self.accounts.values():
             memory.terminal, memory.refused, memory.pending, memory.errored = None, {}, frozenset(), False
             memory.said.clear()
-        self._adopt(state)
+        await self._adopt(state)
         self.notifier.redact = secret_filter(state)
         log.info("reloaded %s (sha256 %s)", self.path, state.sha256[:12])
 

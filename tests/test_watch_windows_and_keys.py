@@ -123,3 +123,21 @@ def test_an_episode_sends_each_event_once_and_resolves_when_back_in_sync_or_gone
     assert episodes.observe([drift], 7.0) == [("drift_detected", drift)]  # a new episode
     [(kind, gone)] = episodes.observe([], 8.0)
     assert kind == "drift_resolved" and gone.reason == "no longer in the file"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--webhook", "ftp://example.com/hook"], "--webhook json webhook on example.com: must be an http(s) URL"),
+    (["--interval", "0"], "--interval: must be a number of seconds from 0.1 to 86400"),
+    (["--metrics-port", "70000"], "port must be a number from 1 to 65535"),
+])
+def test_watch_refuses_bad_flags_in_one_line_before_reading_anything(cli, tmp_path, args, expected):
+    path = bitget.config(tmp_path, "http://127.0.0.1:1", settings={}, symbols={"SOLUSDT": {"margin_mode": "cross"}})
+    code, out, err = cli("watch", path, *args)
+    assert code == 1 and expected in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+
+
+def test_watch_refuses_a_bad_file_at_start(cli, tmp_path):
+    path = tmp_path / "desired.yaml"
+    path.write_text("version: 1\naccounts: {}\n")
+    code, out, err = cli("watch", path, "--metrics-port", "0")
+    assert code == 1 and "desired.yaml:2: accounts" in err and out == ""

@@ -144,7 +144,8 @@ async def run(accounts: int, passes: int, parallelism: int | None) -> dict:
             started = time.perf_counter()
             await watcher.sweep()
             seconds = time.perf_counter() - started
-            calls = [{**call, "venue": venue} for venue in ("okx", "bitget") for call in sim.calls(venue)[marks[venue]:]]
+            calls = [{**call, "venue": venue} for venue in ("okx", "bitget")
+                     for call in sim.calls(venue)[marks[venue]:]]
             floor, why = pass_floor(calls)
             bitget_calls = sum(1 for call in calls if call["venue"] == "bitget")
             rows.append({"pass": number, "seconds": round(seconds, 2), "requests": len(calls),

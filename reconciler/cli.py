@@ -460,7 +460,8 @@ def _add_watch_command(commands) -> None:
     watch.add_argument("--backend", metavar="URL", help="shared with the other replicas: leases, locks, rate "
                        "windows, the journal (default $RECONCILER_BACKEND, else local files)")
     watch.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"audit journal of heals (default {DEFAULT_JOURNAL})")
-    watch.add_argument("--parallelism", type=_positive, metavar="N", help="at most N accounts read at once (default 32)")
+    watch.add_argument("--parallelism", type=_positive, metavar="N",
+                       help="at most N accounts read at once (default 32)")
 
 
 async def cmd_watch(args) -> int:

@@ -43,7 +43,8 @@ def test_apply_sends_nothing_inside_a_deny_window_and_says_until_when(start_sim,
     path = bitget.config(tmp_path, sim.url, settings={}, symbols={"SOLUSDT": {"margin_mode": "cross", "leverage": 20}})
     data = yaml.safe_load(path.read_text())
     data["policy"] = {"change_windows": ["Mon-Fri 00:00-24:00"], "deny_windows": [
-        {"cron": "55 7,15,23 * * *", "duration": "10m"}, {"cron": "0 3 * * 3", "duration": "2h", "timezone": "Asia/Singapore"}]}
+        {"cron": "55 7,15,23 * * *", "duration": "10m"},
+        {"cron": "0 3 * * 3", "duration": "2h", "timezone": "Asia/Singapore"}]}
     write_yaml(path, data)
     at(monkeypatch, "2026-11-25T07:58:00")  # a Wednesday, just before a funding time
     sim.clear_calls("bitget")
@@ -61,8 +62,10 @@ def test_apply_sends_nothing_inside_a_deny_window_and_says_until_when(start_sim,
 
 
 @pytest.mark.parametrize("policy, expected", [
-    ({"deny_windows": [{"cron": "61 * * * *", "duration": "1h"}]}, "desired.yaml:18: policy.deny_windows.0: '61 * * * *' is not a cron schedule"),
-    ({"deny_windows": [{"cron": "0 * * * *", "duration": "soon"}]}, "desired.yaml:18: policy.deny_windows.0: must be like"),
+    ({"deny_windows": [{"cron": "61 * * * *", "duration": "1h"}]},
+     "desired.yaml:18: policy.deny_windows.0: '61 * * * *' is not a cron schedule"),
+    ({"deny_windows": [{"cron": "0 * * * *", "duration": "soon"}]},
+     "desired.yaml:18: policy.deny_windows.0: must be like"),
     ({"change_windows": [{"cron": "0 6 * * *", "duration": "1h", "timezone": "Nowhere/Land"}]},
      "desired.yaml:18: policy.change_windows.0: time zone 'Nowhere/Land' is not known"),
 ])

@@ -189,8 +189,9 @@ def window_refusal(policy: Policy, moment) -> tuple[str, str] | None:
         if clock.open_window(windows, moment) is None:
             opening = clock.next_opening(windows, moment)
             shown = ", ".join(w.text for w in windows)
+            wait = clock.describe_wait(opening, moment) if opening else "never"
             return "change_windows", (f"outside the change windows ({shown}; {where}): apply sends nothing now; "
-                                      "the next opens " + (clock.describe_wait(opening, moment) if opening else "never"))
+                                      f"the next opens {wait}")
     return None
 
 

@@ -1,4 +1,4 @@
-"""Webhook notifications: Slack-compatible (`slack:URL`, or a hooks.slack.com URL) or plain JSON, sent in the background."""
+"""Webhook notifications, Slack-compatible (`slack:URL`, a hooks.slack.com URL) or plain JSON, sent in the background."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections import deque
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import planner
@@ -302,7 +302,11 @@ class Watcher:
         items = [Item(i.id, i.symbol, i.setting, "blocked", i.old, i.new, refused[i.id]) if i.id in refused else i
                  for i in items_of(planned, name)]
         self.metrics.items(name, spec.venue, [(i.symbol, i.setting, i.status) for i in items])
+        mode = state.watch.for_account(name).mode
         for kind, item in memory.episodes.observe(items, now):
+            if kind == "drift_detected" and item.reason is None:
+                item = replace(item, reason="the live value differs from the file; " + (
+                    "it is healed once two reads agree" if mode == "heal" else "mode report: reported, not healed"))
             self._notify(kind, name, spec.venue, item)
         self.metrics.drift_seconds.labels(name).set(memory.episodes.drift_seconds(now))
         self.metrics.reconcile_total.labels(name, "in_sync" if not planned.changes else "drift").inc()
@@ -310,7 +314,7 @@ class Watcher:
         healable = [c for c in drift if c.id not in refused]
         agreed = frozenset(change_key(c) for c in healable)
         previous, memory.pending = memory.pending, agreed
-        if not agreed or state.watch.for_account(name).mode != "heal":
+        if not agreed or mode != "heal":
             return None
         if agreed != previous:
             log.info("%s: drift in %d settings; healed if the next read agrees", name, len(agreed))

@@ -133,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
              "reconciler schema > .reconciler.schema.json")
 
     _add_backend_commands(commands, plan, apply)
+    _add_watch_command(commands)
 
     sim = _command(commands, "sim", "run the venue simulators until stopped",
                    "reconciler sim --world examples/quickstart-world.yaml --port 8800")
@@ -443,6 +444,76 @@ async def cmd_backend(args) -> int:
     return EXIT_OK
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0.1 <= seconds <= 86400:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds from 0.1 to 86400 (got {text!r})")
+    return seconds
+
+
+def _port_or_zero(text: str) -> int:
+    return 0 if text == "0" else _port(text)
+
+
+def _add_watch_command(commands) -> None:
+    watch = _command(commands, "watch", "keep reading the accounts, report drift and heal it where the file "
+                     "says mode: heal, until stopped (SIGTERM, SIGINT); SIGHUP reloads the file",
+                     "reconciler watch desired.yaml --interval 30 --webhook https://hooks.slack.com/services/...")
+    watch.add_argument("file")
+    _add_policy(watch)
+    watch.add_argument("--interval", type=_seconds, metavar="S",
+                       help="seconds between passes (default: the file's watch.interval, else 60)")
+    watch.add_argument("--metrics-port", type=_port_or_zero, default=9402, metavar="P",
+                       help="serve /metrics, /healthz and /readyz on this port (default 9402; 0: any free port)")
+    watch.add_argument("--metrics-host", default="127.0.0.1", metavar="HOST",
+                       help="address to serve them on (default 127.0.0.1; 0.0.0.0 in a container)")
+    watch.add_argument("--webhook", action="append", default=[], metavar="URL",
+                       help="post events here (repeatable): plain JSON, or Slack's form for slack:URL and "
+                            "hooks.slack.com URLs")
+    watch.add_argument("--backend", metavar="URL", help="shared with the other replicas: leases, locks, rate "
+                       "windows, the journal (default $RECONCILER_BACKEND, else local files)")
+    watch.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"audit journal of heals (default {DEFAULT_JOURNAL})")
+    watch.add_argument("--parallelism", type=_positive, metavar="N",
+                       help="at most N accounts read at once (default 32)")
+
+
+async def cmd_watch(args) -> int:
+    import logging
+    from .watch.loop import Watcher, secret_filter
+    from .watch.metrics import Metrics
+    from .watch.notify import Notifier, Target
+    from .watch.server import StatusServer
+    try:
+        targets = [Target(url) for url in args.webhook]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("aiohttp").setLevel(logging.WARNING)
+    watcher = Watcher(args.file, load_state=lambda path: _load(args, path), interval=args.interval,
+                      backend_url=args.backend or os.environ.get("RECONCILER_BACKEND"), journal_path=args.journal,
+                      metrics=Metrics(), extra_files=args.policy or [], parallelism=args.parallelism)
+    watcher.notifier = Notifier(targets, redact=secret_filter(watcher.state))
+    watcher.status = StatusServer(watcher.metrics, stale_after=max(60.0, 5 * watcher.interval))
+    try:
+        url = await watcher.status.start(args.metrics_host, args.metrics_port)
+    except OSError as exc:
+        raise ReconcilerError(f"watch: cannot listen on {args.metrics_host}:{args.metrics_port}: "
+                              f"{exc.strerror or exc}") from None
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, watcher.stop)
+    loop.add_signal_handler(signal.SIGHUP, watcher.reload)
+    print(f"metrics on {url}/metrics", flush=True)
+    try:
+        await watcher.run()
+    finally:
+        await watcher.status.stop()
+    return EXIT_OK
+
+
 def _looks_like_plan(target: str) -> bool:
     """A saved plan is a JSON object with format_version and changes; other JSON and YAML are desired states.
     A .json file that cannot be read as JSON is taken for a (broken) plan, so that its error says so."""
@@ -469,7 +540,8 @@ def _progress_printer():
 
 
 COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "apply": cmd_apply, "show": cmd_show, "import": cmd_import,
-            "sim": cmd_sim, "history": cmd_history, "backend": cmd_backend, "schema": cmd_schema}
+            "sim": cmd_sim, "history": cmd_history, "backend": cmd_backend, "schema": cmd_schema,
+            "watch": cmd_watch}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -19,6 +19,7 @@ from .model import ACCOUNT_SETTINGS, ENV_REFERENCE, AccountSpec, Band, DesiredSt
 from .patterns import is_pattern, syntax_problem
 from .policy.load import from_block as policy_from_block
 from .venues.registry import adapter_class, supported_venues
+from .watch.settings import from_document as watch_from_document
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "desired-state.schema.json"
 
@@ -35,6 +36,8 @@ def load(path: str | Path) -> DesiredState:
     if "policy" in document:
         state.policy, policy_problems = policy_from_block(document["policy"], lines, str(path))
         problems += policy_problems
+    state.watch, watch_problems = watch_from_document(document, lambda keys: _line(lines, keys), str(path))
+    problems += watch_problems
     if problems:
         raise ConfigError(problems)
     return state
@@ -43,10 +46,15 @@ def load(path: str | Path) -> DesiredState:
 # --- locations ---------------------------------------------------------------------------------
 
 def _where(source: str, lines: dict, path: tuple) -> str:
+    return f"{source}:{_line(lines, path)}: {dotted(path)}"
+
+
+def _line(lines: dict, path: tuple) -> int:
+    """The line of a key path (or of the nearest key above it)."""
     probe = tuple(path)
     while probe not in lines and probe:
         probe = probe[:-1]
-    return f"{source}:{lines.get(probe, 1)}: {dotted(path)}"
+    return lines.get(probe, 1)
 
 
 # --- schema -------------------------------------------------------------------------------------

@@ -79,6 +79,10 @@ class Connections:
         for _, client in self._open.values():
             client.gate = gate
 
+    def refresh_public(self) -> None:
+        """Forget the public answers read so far (a long-lived run, like watch, reads them again each pass)."""
+        self._public_cache.clear()
+
     def identity(self, spec: AccountSpec) -> str:
         """The venue account behind `spec` (locks and rate windows are keyed by it, never by its name)."""
         adapter, _ = self.open(spec)

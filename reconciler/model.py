@@ -73,6 +73,7 @@ class DesiredState:
     accounts: dict[str, AccountSpec]
     simulator_world: str | None = None  # path of the embedded simulator's world, if any
     policy: object = None  # reconciler.policy.load.Policy: the file's `policy:` block, plus any --policy FILE
+    watch: object = None  # reconciler.watch.settings.WatchSettings: the file's `watch:` keys
 
 
 @dataclass(frozen=True)

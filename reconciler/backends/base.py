@@ -100,6 +100,20 @@ class Backend(ABC):
                       since: datetime | None = None) -> list[dict]:
         """Runs (newest first), each with its calls (newest first), that touched `account` or `symbol`."""
 
+    # --- leases: which `watch` replica reads and heals which account ------------------------------------
+    async def take_leases(self, keys: list[str], holder: str, ttl: float, limit: int | None = None) -> set[str]:
+        """Of `keys`, those `holder` holds for `ttl` seconds from now: its own renewed, then free or expired ones
+        taken (at most `limit` of them; None: all)."""
+        raise BackendError(f"backend {self.name} keeps no leases")
+
+    async def drop_leases(self, keys: list[str], holder: str) -> None:
+        """Give up `holder`'s leases on `keys` (another replica may take them at once)."""
+        raise BackendError(f"backend {self.name} keeps no leases")
+
+    async def count_leases(self, prefix: str) -> int:
+        """How many unexpired leases have keys starting with `prefix` (the replicas alive, for a fair share)."""
+        raise BackendError(f"backend {self.name} keeps no leases")
+
 
 def expand(url: str, environ=None) -> str:
     """`${NAME}` replaced by the environment variable NAME; one clear error naming a missing one."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -73,6 +75,27 @@ class LocalBackend(Backend):
                 handle.write(plan_id + "\n")
         return True
 
+    async def take_leases(self, keys, holder, ttl, limit=None) -> set[str]:
+        with _LeaseFile(self.directory) as leases:
+            expires = time.time() + ttl
+            held = {key for key in keys if leases.get(key, [None])[0] == holder}
+            free = [key for key in keys if key not in leases]
+            random.shuffle(free)  # replicas starting together do not all reach for the same accounts first
+            held.update(free[:limit] if limit is not None else free)
+            for key in held:
+                leases[key] = [holder, expires]
+        return held
+
+    async def drop_leases(self, keys, holder) -> None:
+        with _LeaseFile(self.directory) as leases:
+            for key in keys:
+                if leases.get(key, [None])[0] == holder:
+                    del leases[key]
+
+    async def count_leases(self, prefix: str) -> int:
+        with _LeaseFile(self.directory) as leases:
+            return sum(1 for key in leases if key.startswith(prefix))
+
     async def history(self, *, account=None, symbol=None, since=None) -> list[dict]:
         runs: dict[str, dict] = {}
         for entry in _lines(self.runs_path):
@@ -96,6 +119,35 @@ class LocalBackend(Backend):
             run["calls"].sort(key=lambda call: call.get("time") or "", reverse=True)
             run.setdefault("started", run["calls"][-1]["time"] if run["calls"] else None)
         return matching(list(runs.values()), account=account, symbol=symbol, since=since)
+
+
+class _LeaseFile:
+    """The local leases: one JSON file {key: [holder, expires (Unix time)]}, changed under a file lock."""
+
+    def __init__(self, directory: Path):
+        self.path = directory / "leases.json"
+        self.directory = directory
+
+    def __enter__(self) -> dict:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._lock = FileLock(str(self.path) + ".lock", thread_local=False)
+        self._lock.acquire()
+        try:
+            leases = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            leases = {}
+        now = time.time()
+        self.leases = {key: value for key, value in leases.items() if value[1] > now}
+        return self.leases
+
+    def __exit__(self, *exc):
+        try:
+            if exc[0] is None:
+                temporary = self.path.with_suffix(".tmp")
+                temporary.write_text(json.dumps(self.leases))
+                temporary.replace(self.path)
+        finally:
+            self._lock.release()
 
 
 def _lines(path: Path):

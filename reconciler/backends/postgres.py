@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import random
 import time
 import uuid
 from contextlib import asynccontextmanager
@@ -172,6 +173,36 @@ class PostgresBackend(Backend):
                                "ON CONFLICT (plan_id) DO NOTHING RETURNING plan_id", (plan_id, run_id),
                                "recording the saved plan as applied")
         return bool(rows)
+
+    # --- leases of watch replicas ----------------------------------------------------------------------
+    async def take_leases(self, keys, holder, ttl, limit=None) -> set[str]:
+        held = {row[0] for row in await self._all(
+            "UPDATE reconciler_leases SET expires_at = clock_timestamp() + make_interval(secs => %s) "
+            "WHERE holder = %s AND lease_key = ANY(%s) RETURNING lease_key", (ttl, holder, list(keys)),
+            "renewing leases")}
+        busy = {row[0] for row in await self._all(
+            "SELECT lease_key FROM reconciler_leases WHERE lease_key = ANY(%s) AND expires_at >= clock_timestamp()",
+            (list(keys),), "reading leases")}
+        free = [key for key in keys if key not in busy]
+        random.shuffle(free)  # replicas starting together do not all reach for the same accounts first
+        wanted = free[:limit] if limit is not None else free
+        if wanted:
+            held.update(row[0] for row in await self._all(
+                "INSERT INTO reconciler_leases (lease_key, holder, expires_at) SELECT key, %(holder)s, "
+                "clock_timestamp() + make_interval(secs => %(ttl)s) FROM unnest(%(keys)s::text[]) AS key "
+                "ON CONFLICT (lease_key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
+                "WHERE reconciler_leases.expires_at < clock_timestamp() RETURNING lease_key",
+                {"holder": holder, "ttl": ttl, "keys": wanted}, "taking leases"))
+        return held
+
+    async def drop_leases(self, keys, holder) -> None:
+        await self._all("DELETE FROM reconciler_leases WHERE holder = %s AND lease_key = ANY(%s)",
+                        (holder, list(keys)), "giving up leases")
+
+    async def count_leases(self, prefix: str) -> int:
+        rows = await self._all("SELECT count(*) FROM reconciler_leases WHERE starts_with(lease_key, %s) "
+                               "AND expires_at >= clock_timestamp()", (prefix,), "reading leases")
+        return int(rows[0][0])
 
     async def history(self, *, account=None, symbol=None, since=None) -> list[dict]:
         calls = await self._all(

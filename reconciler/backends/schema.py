@@ -77,6 +77,13 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX reconciler_intents_identity ON reconciler_intents (identity, signed_at DESC)",
     ],
+    [  # 3: leases of `watch` replicas (which replica reads and heals which account), by the database's clock
+        """CREATE TABLE reconciler_leases (
+            lease_key text PRIMARY KEY,
+            holder text NOT NULL,
+            expires_at timestamptz NOT NULL
+        )""",
+    ],
 ]
 
 LATEST = len(MIGRATIONS)

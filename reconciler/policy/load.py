@@ -16,7 +16,7 @@ from . import windows as clock
 
 SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "desired-state.schema.json"
 NUMBER_RULES = ("max_leverage", "min_leverage", "max_margin_move", "max_margin_moved", "min_liquidation_distance")
-RULES = NUMBER_RULES + ("allowed_margin_modes", "change_windows")
+RULES = NUMBER_RULES + ("allowed_margin_modes", "change_windows", "deny_windows")
 
 
 @dataclass(frozen=True)
@@ -39,15 +39,17 @@ class Bound:
 @dataclass
 class Policy:
     bounds: list[Bound] = field(default_factory=list)
-    windows: list[tuple[str, list[clock.Window]]] = field(default_factory=list)  # (where, windows): all hold
+    windows: list[tuple[str, list]] = field(default_factory=list)  # (where, windows): one of each list is open
     sources: list[str] = field(default_factory=list)
+    deny: list[tuple[str, list]] = field(default_factory=list)  # (where, windows): none of them may be open
 
     def merged(self, other: "Policy") -> "Policy":
         """Both policies at once: for every change every rule of both holds, so the stricter one wins."""
-        return Policy(self.bounds + other.bounds, self.windows + other.windows, self.sources + other.sources)
+        return Policy(self.bounds + other.bounds, self.windows + other.windows, self.sources + other.sources,
+                      self.deny + other.deny)
 
     def __bool__(self) -> bool:
-        return bool(self.bounds or self.windows)
+        return bool(self.bounds or self.windows or self.deny)
 
 
 def from_block(block, lines: dict, source: str, prefix: tuple = ("policy",)) -> tuple[Policy, list[str]]:
@@ -85,20 +87,27 @@ def _rules(rules: dict, venue: str | None, prefix: tuple, lines: dict, source: s
             continue
         here = prefix + (rule,)
         value = rules[rule]
-        if rule == "change_windows":
+        if rule in ("change_windows", "deny_windows"):
             parsed = []
-            for place, text in enumerate(value):
+            for place, item in enumerate(value):
                 try:
-                    parsed.append(clock.parse(text))
+                    parsed.append(_window(item))
                 except ValueError as exc:
                     problems.append(f"{_where(source, lines, here + (place,))}: {exc}")
-            policy.windows.append((_line(source, lines, here), parsed))
+            (policy.windows if rule == "change_windows" else policy.deny).append((_line(source, lines, here), parsed))
             continue
         pairs = value.items() if isinstance(value, dict) else [("*", value)]
         for pattern, limit in pairs:
             where = _line(source, lines, here + ((pattern,) if isinstance(value, dict) else ()))
             limit = frozenset(limit) if rule == "allowed_margin_modes" else Decimal(limit)
             policy.bounds.append(Bound(rule, limit, pattern, venue, _line(source, lines, here), where))
+
+
+def _window(item):
+    """A window from its text (UTC range) or its {cron, duration, timezone} mapping; ValueError when wrong."""
+    if isinstance(item, dict):
+        return clock.parse_cron(item["cron"], item["duration"], item.get("timezone", "UTC"))
+    return clock.parse(item)
 
 
 def _line(source: str, lines: dict, path: tuple) -> str:

@@ -210,25 +210,40 @@ def _note_windows(plan: Plan, policy: Policy) -> None:
 
 
 def closed_windows(policy: Policy, moment) -> str | None:
-    """Why apply may send nothing at `moment` (every window list of the policy must have one open), or None."""
+    """Why apply may send nothing at `moment`, or None."""
+    refusal = window_refusal(policy, moment)
+    return refusal[1] if refusal else None
+
+
+def window_refusal(policy: Policy, moment) -> tuple[str, str] | None:
+    """(rule, why) when nothing may be sent at `moment`: a deny window is open, or one of the policy's lists of
+    change windows has none open; else None."""
+    for where, windows in policy.deny:
+        denying = clock.open_window(windows, moment)
+        if denying is not None:
+            until = clock.closing(windows, moment)
+            return "deny_windows", (f"inside the deny window {denying.text} ({where}): nothing is sent now; it "
+                                    "closes " + clock.describe_wait(until, moment))
     for where, windows in policy.windows:
         if clock.open_window(windows, moment) is None:
             opening = clock.next_opening(windows, moment)
             shown = ", ".join(w.text for w in windows)
-            return (f"outside the change windows ({shown}; {where}): apply sends nothing now; the next opens "
-                    + (clock.describe_wait(opening, moment) if opening else "never"))
+            wait = clock.describe_wait(opening, moment) if opening else "never"
+            return "change_windows", (f"outside the change windows ({shown}; {where}): apply sends nothing now; "
+                                      f"the next opens {wait}")
     return None
 
 
 def enforce_windows(plan: Plan, policy: Policy | None) -> None:
-    """Just before sending: outside the change windows every pending change is denied (nothing is sent)."""
+    """Just before sending: outside the change windows (or inside a deny window) every pending change is denied
+    (nothing is sent)."""
     if not policy:
         return
-    closed = closed_windows(policy, clock.now())
-    if closed:
+    refusal = window_refusal(policy, clock.now())
+    if refusal:
         for change in plan.changes:
             if change.status == "change":
-                _deny(change, "change_windows", closed)
+                _deny(change, *refusal)
 
 
 def _deny(change: Change, rule: str, reason: str) -> None:

@@ -1,4 +1,4 @@
-"""Change windows: UTC time ranges such as "Mon-Fri 06:00-07:30", whether one is open, and when the next opens."""
+"""Policy windows: UTC ranges ("Mon-Fri 06:00-07:30") or cron schedules in a time zone; which is open, and when."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FORM = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))? "
@@ -49,16 +50,73 @@ def parse(text: str) -> Window:
     return Window(text.strip(), days, time(int(match[3]), int(match[4])), length)
 
 
-def open_window(windows: list[Window], moment: datetime) -> Window | None:
+@dataclass(frozen=True)
+class CronWindow:
+    """Opens each time the cron schedule fires (in its time zone, daylight saving followed) and stays open `length`."""
+
+    text: str
+    cron: str
+    zone: str
+    length: timedelta
+
+    def openings(self, around: datetime):
+        """The openings from `length` before `around` to a week after it, in order (UTC)."""
+        from croniter import croniter
+        start = (around - self.length).astimezone(ZoneInfo(self.zone)) - timedelta(seconds=1)
+        schedule = croniter(self.cron, start)
+        horizon = around + timedelta(days=8)
+        while True:
+            opening = schedule.get_next(datetime).astimezone(timezone.utc)
+            if opening > horizon:
+                return
+            yield opening
+
+
+DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_cron(cron: str, duration: str, zone: str = "UTC") -> CronWindow:
+    """A cron window; ValueError saying what is wrong."""
+    from croniter import croniter
+    if len(cron.split()) != 5 or not croniter.is_valid(cron):
+        raise ValueError(f"{cron!r} is not a cron schedule of five fields (minute hour day month weekday), "
+                         "e.g. '0 6 * * 1-5'")
+    match = DURATION.match(duration)
+    length = timedelta(days=int(match[1] or 0), hours=int(match[2] or 0), minutes=int(match[3] or 0),
+                       seconds=int(match[4] or 0)) if match and duration else timedelta(0)
+    if length <= timedelta(0):
+        raise ValueError(f"duration {duration!r} must be a length such as 90m, 1h30m or 8h")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"time zone {zone!r} is not known (an IANA name such as Europe/London)") from None
+    return CronWindow(f"cron '{cron}' for {duration}" + (f" ({zone})" if zone != "UTC" else ""), cron, zone, length)
+
+
+def open_window(windows: list, moment: datetime):
     """The window open at `moment`, or None."""
+    return next((window for window, _ in _open(windows, moment)), None)
+
+
+def closing(windows: list, moment: datetime) -> datetime | None:
+    """When the windows open at `moment` have all closed again (overlapping openings chained), or None."""
+    end, horizon = None, moment + timedelta(days=7)
+    while end is None or end < horizon:  # a window always open chains on: say "in a week or more"
+        ends = [close for _, close in _open(windows, end or moment)]
+        if not ends or (end is not None and max(ends) <= end):
+            return end
+        end = max(ends)
+    return end
+
+
+def _open(windows: list, moment: datetime):
     for window in windows:
         for opening in window.openings(moment):
             if opening <= moment < opening + window.length:
-                return window
-    return None
+                yield window, opening + window.length
 
 
-def next_opening(windows: list[Window], moment: datetime) -> datetime | None:
+def next_opening(windows: list, moment: datetime) -> datetime | None:
     """When the next of `windows` opens after `moment`."""
     return min((opening for window in windows for opening in window.openings(moment) if opening > moment),
                default=None)

@@ -90,6 +90,9 @@ class _Metered(Backend):
     def journal(self, run_id):
         return RequestMeter(self.metrics, self.inner.journal(run_id))
 
+    def intents(self):
+        return self.inner.intents()  # the record of margin moves: the same every apply and every heal sees
+
     async def start_run(self, run):
         await self.inner.start_run(run)
 

@@ -92,7 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--report", metavar="FILE", help="also write the plan JSON to FILE")
     _add_parallelism(plan)
     plan.add_argument("--detailed-exitcode", action="store_true",
-                      help="exit 0 when nothing is to do, 2 when changes, blocked, conflicting or denied items exist")
+                      help="exit 0 when nothing is to do, 2 when changes, blocked, conflicting or denied items exist, "
+                           "or a symbol pattern matches no instrument")
+    plan.add_argument("--allow-empty-patterns", action="store_true",
+                      help="with --detailed-exitcode: a pattern that matches no instrument does not count as work")
     plan.add_argument("-v", "--verbose", action="store_true", help="also list settings in sync and n/a")
     _add_targets(plan)
 
@@ -268,7 +271,7 @@ async def cmd_plan(args) -> int:
             named = message.startswith(account) or f"account {account}" in message
             print(f"error: {message}" if named else f"error: {account}: {message}", file=sys.stderr)
         return EXIT_ERROR
-    if args.detailed_exitcode and plan.has_work:
+    if args.detailed_exitcode and (plan.has_work or (plan.empty_patterns and not args.allow_empty_patterns)):
         return EXIT_CHANGES
     return EXIT_OK
 

@@ -97,7 +97,8 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
                             connections=connections, parallelism=parallelism)
         differences = plan_differences(plan, fresh)
         if differences:
-            raise StalePlanError(f"plan is stale, nothing was sent: {_listed(differences)}; run plan again")
+            raise StalePlanError("plan is stale, nothing was sent; run plan again. What changed since it was made:"
+                                 + _listed(differences))
         enforce_windows(fresh, state.policy)  # outside the change windows nothing is sent, and the plan stays unused
         if any(c.status == "change" for c in fresh.changes) and not await connections.backend.claim_plan(
                 plan.plan_id, connections.run.run_id):
@@ -133,8 +134,8 @@ async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan
                                 parallelism=parallelism)
             differences = plan_differences(planned, fresh)
             if differences:
-                raise StalePlanError("the live state changed while the plan waited for an answer, nothing was sent: "
-                                     + _listed(differences) + "; run apply again")
+                raise StalePlanError("the live state changed while the plan waited for an answer, nothing was sent; "
+                                     "run apply again. What changed:" + _listed(differences))
             planned = fresh
             enforce_windows(planned, state.policy)  # a prompt left open may have crossed a window's end
         report = await execute(planned, state, connections, progress, parallelism)
@@ -155,9 +156,14 @@ def _report_summary(report: ApplyReport) -> str:
     return f"exit {report.exit_code}: {shown}{errors}"
 
 
+SHOWN_DIFFERENCES = 10  # lines of a stale plan's refusal before "and N more"
+
+
 def _listed(differences: list[str]) -> str:
-    more = len(differences) - 10
-    return "; ".join(differences[:10]) + (f"; and {more} more" if more > 0 else "")
+    """One indented line per difference, a long list cut with `and N more`."""
+    more = len(differences) - SHOWN_DIFFERENCES
+    return "".join(f"\n  {line}" for line in differences[:SHOWN_DIFFERENCES]) + (f"\n  and {more} more" if more > 0
+                                                                                 else "")
 
 
 def narrow(plan: Plan, *, accounts=None, symbols=None) -> Plan:

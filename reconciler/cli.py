@@ -387,6 +387,9 @@ def _add_backend_commands(commands, plan, apply) -> None:
     history.add_argument("--account", metavar="A", help="only runs and calls on this account")
     history.add_argument("--symbol", metavar="S", help="only calls about this symbol")
     history.add_argument("--since", metavar="TIME", help="an ISO time (2026-11-21T08:00Z) or an age (30m, 12h, 7d)")
+    history.add_argument("--writes", action="store_true",
+                         help="one line per write: time, user@host, run, plan, account, symbol, setting, values "
+                              "sent, venue code")
     history.add_argument("--format", choices=("text", "json"), default="text")
     history.add_argument("--backend", metavar="URL", help=backend_help)
     history.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"local journal (default {DEFAULT_JOURNAL})")
@@ -407,7 +410,7 @@ def _backend(args):
 
 async def cmd_history(args) -> int:
     import json
-    from .backends.history import parse_time, render_text
+    from .backends.history import parse_time, render_text, render_writes, writes
     since = parse_time(args.since) if args.since else None
     backend = _backend(args)
     await backend.open()
@@ -415,7 +418,11 @@ async def cmd_history(args) -> int:
         runs = await backend.history(account=args.account, symbol=args.symbol, since=since)
     finally:
         await backend.close()
-    if args.format == "json":
+    if args.writes and args.format == "json":
+        sys.stdout.write(json.dumps({"backend": backend.name, "writes": writes(runs)}, indent=2, default=str) + "\n")
+    elif args.writes:
+        sys.stdout.write(render_writes(writes(runs)))
+    elif args.format == "json":
         sys.stdout.write(json.dumps({"backend": backend.name, "runs": runs}, indent=2, default=str) + "\n")
     else:
         sys.stdout.write(render_text(runs))

@@ -15,13 +15,14 @@ OTHER_KEY = {"api_key": "bk-second", "secret": "bitget-secret-second", "passphra
 SYMBOLS = ("BTCUSDT", "ETHUSDT")
 
 
-def world() -> dict:
+def world(symbols=SYMBOLS) -> dict:
+    """Two Bitget accounts (KEY, OTHER_KEY), one-way mode, every symbol cross at 10x, nothing open."""
     contracts = [{"symbol": s, "productType": "USDT-FUTURES", "baseCoin": s[:-4], "quoteCoin": "USDT",
-                  "minLever": "1", "maxLever": "100", "supportMarginCoins": ["USDT"]} for s in SYMBOLS]
+                  "minLever": "1", "maxLever": "100", "supportMarginCoins": ["USDT"]} for s in symbols]
     accounts = [{**key, "position_modes": {"USDT-FUTURES": "one_way_mode"}, "balances": {"USDT": "1000"},
                  "positions": [], "orders": [],
                  "symbols": {s: {"marginCoin": "USDT", "marginMode": "crossed", "crossedMarginLeverage": "10",
-                                 "isolatedLongLever": "10", "isolatedShortLever": "10"} for s in SYMBOLS}}
+                                 "isolatedLongLever": "10", "isolatedShortLever": "10"} for s in symbols}}
                 for key in (KEY, OTHER_KEY)]
     return {"bitget": {"contracts": contracts, "accounts": accounts}}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections import Counter
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 
 from .config import load
 from .connections import Connections
@@ -42,6 +42,7 @@ async def open_run(state: DesiredState, accounts=None, *, lock: bool = True, loc
             connections.run = run
             if progress is not None:
                 connections.on_wait = progress.waiting
+                connections.on_request = getattr(progress, "answered", None)
             holders: dict[str, list[str]] = {}
             for spec in select(state, accounts).values():
                 holders.setdefault(connections.identity(spec), []).append(spec.name)
@@ -66,13 +67,29 @@ async def _unlocked():
     yield
 
 
+@contextmanager
+def _phase(progress, name: str, *what):
+    """Tell a progress display (views.progress.RunProgress) that a phase starts and ends; a display that only
+    counts steps and waits (the older interface) is told nothing."""
+    begin = getattr(progress, name, None)
+    if begin is None:
+        yield
+        return
+    begin(*what)
+    try:
+        yield
+    finally:
+        progress.finish()
+
+
 async def plan(state: DesiredState, *, accounts=None, symbols=None, progress=None, backend=None,
                parallelism: int | None = None) -> Plan:
     """Read live state (GET only, no lock) and compute the plan (at most `parallelism` accounts at once)."""
     async with open_run(state, accounts, lock=False, progress=progress, backend=backend,
                         command="plan") as connections:
-        planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
-                              parallelism=parallelism)
+        with _phase(progress, "reading"):
+            planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
+                                  parallelism=parallelism)
         connections.run.plan_id = planned.plan_id
         connections.run.outcome = _plan_summary(planned)
         return planned
@@ -93,8 +110,9 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
     async with open_run(state, scope.get("accounts"), lock_timeout=lock_timeout, journal_path=journal_path,
                         progress=progress, backend=backend, command="apply saved plan") as connections:
         connections.run.plan_id = plan.plan_id
-        fresh = await _plan(state, accounts=scope.get("accounts"), symbols=scope.get("symbols"),
-                            connections=connections, parallelism=parallelism)
+        with _phase(progress, "reading", plan.estimates):
+            fresh = await _plan(state, accounts=scope.get("accounts"), symbols=scope.get("symbols"),
+                                connections=connections, parallelism=parallelism)
         differences = plan_differences(plan, fresh)
         if differences:
             raise StalePlanError("plan is stale, nothing was sent; run plan again. What changed since it was made:"
@@ -104,7 +122,8 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
                 plan.plan_id, connections.run.run_id):
             raise StalePlanError(f"plan {plan.plan_id} was applied already and is applied at most once, nothing "
                                  "was sent; run plan again")
-        report = await execute(fresh, state, connections, progress, parallelism)
+        with _phase(progress, "applying", fresh):
+            report = await execute(fresh, state, connections, progress, parallelism)
         connections.run.outcome = _report_summary(report)
         return report
 
@@ -120,8 +139,9 @@ async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan
     """
     async with open_run(state, accounts, lock_timeout=lock_timeout, journal_path=journal_path,
                         progress=progress, backend=backend) as connections:
-        planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
-                              parallelism=parallelism)
+        with _phase(progress, "reading"):
+            planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
+                                  parallelism=parallelism)
         enforce_windows(planned, state.policy)  # outside the change windows: nothing to ask, nothing to send
         connections.run.plan_id = planned.plan_id
         if on_plan:
@@ -130,15 +150,17 @@ async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan
             if not confirm(planned):
                 connections.run.outcome = "cancelled at the prompt, nothing sent"
                 return None
-            fresh = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
-                                parallelism=parallelism)
+            with _phase(progress, "reading", planned.estimates):
+                fresh = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
+                                    parallelism=parallelism)
             differences = plan_differences(planned, fresh)
             if differences:
                 raise StalePlanError("the live state changed while the plan waited for an answer, nothing was sent; "
                                      "run apply again. What changed:" + _listed(differences))
             planned = fresh
             enforce_windows(planned, state.policy)  # a prompt left open may have crossed a window's end
-        report = await execute(planned, state, connections, progress, parallelism)
+        with _phase(progress, "applying", planned):
+            report = await execute(planned, state, connections, progress, parallelism)
         connections.run.outcome = _report_summary(report)
         return report
 

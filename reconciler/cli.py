@@ -458,8 +458,9 @@ def _print_plan(plan: Plan, fmt: str, verbose: bool) -> None:
 
 
 def _progress_printer():
-    from .views.progress import ProgressLine
-    return ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    """Progress on stderr: rich bars on a terminal, plain lines (no control characters) otherwise."""
+    from .views.progress import RunProgress
+    return RunProgress(sys.stderr)
 
 
 COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "apply": cmd_apply, "show": cmd_show, "import": cmd_import,

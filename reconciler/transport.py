@@ -36,9 +36,10 @@ class Transport(Protocol):
 class AiohttpTransport:
     """Real HTTP with aiohttp; the URL is sent exactly as signed (no re-encoding), and no redirect is followed."""
 
-    def __init__(self, timeout: float = 10.0):
+    def __init__(self, timeout: float = 10.0, on_answer=None):
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
+        self._on_answer = on_answer  # callback(method) once each request has ended, for progress displays
 
     async def send(self, method, url, headers, body):
         if self._session is None:
@@ -66,6 +67,9 @@ class AiohttpTransport:
                                  "is base_url right?", sent=True) from None
         except (aiohttp.ClientError, ValueError) as exc:  # an address aiohttp cannot use
             raise TransportError(f"cannot send to {url.split('?')[0]}: {exc}", sent=False) from None
+        finally:
+            if self._on_answer is not None:
+                self._on_answer(method)
 
     async def close(self):
         if self._session is not None:

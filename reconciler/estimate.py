@@ -46,9 +46,22 @@ def estimate(changes: list[Change], pacer: Pacer, venue: str, reads: dict[str, i
     write_floor, write_why = _slowest(writes, pacer, venue, "this plan sends")
     read_floor, read_why = _slowest(verifying, pacer, venue, "verifying reads")
     return {"seconds": plan_floor + write_floor + read_floor,
-            "why": " and ".join(why for why in (plan_why, write_why, read_why) if why),
+            "why": "; then ".join(why for why in (plan_why, write_why, read_why) if why),
             "plan_seconds": plan_floor, "write_seconds": write_floor, "verify_seconds": read_floor,
             "plan_reads": sum(reads.values()), "writes": sum(writes.values()), "verify_reads": sum(verifying.values())}
+
+
+def whole_run(estimates: dict[str, dict]) -> dict:
+    """How long applying every account of a plan takes at least: all accounts are planned before any writes
+    (the slowest plan), then each writes and verifies on its own (the slowest of those).
+
+    Returns {"seconds", "planning": (account, seconds), "applying": (account, seconds)}.
+    """
+    planning = max(((a, e.get("plan_seconds", 0.0)) for a, e in estimates.items() if e.get("seconds")),
+                   key=lambda item: item[1], default=(None, 0.0))
+    applying = max(((a, e.get("write_seconds", 0.0) + e.get("verify_seconds", 0.0)) for a, e in estimates.items()
+                    if e.get("seconds")), key=lambda item: item[1], default=(None, 0.0))
+    return {"seconds": planning[1] + applying[1], "planning": planning, "applying": applying}
 
 
 def _slowest(calls_per_endpoint: dict[str, int], pacer: Pacer, venue: str, what: str) -> tuple[float, str]:

@@ -3,6 +3,7 @@ plain lines without control characters when stderr is not a terminal, rich bars 
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import subprocess
@@ -13,7 +14,9 @@ import pytest
 
 from conftest import write_yaml
 from reconciler.plan import Change, Plan
+from reconciler.views.markdown import render_markdown
 from reconciler.views.progress import RunProgress
+from reconciler.views.text import render_plan
 from test_bitget_e2e import KEY
 from test_honest_checks import account, world
 
@@ -104,3 +107,24 @@ class Screen:
 
     def flush(self):
         pass
+
+
+def test_the_estimate_counts_the_plan_apply_makes_again_its_writes_and_the_verification(slow_sim, cli, tmp_path):
+    code, out, err = cli("plan", slow_file(tmp_path, slow_sim.url), "--format", "json")
+    assert code == 0, err
+    estimate = json.loads(out)["estimates"]["bg"]
+    # 12 account reads at 4/1s, 12 leverage writes at 2/1s, the 12 symbols read back at 4/1s
+    assert (estimate["plan_seconds"], estimate["write_seconds"], estimate["verify_seconds"]) == (2.0, 5.0, 2.0)
+    assert estimate["seconds"] == 9.0
+    assert estimate["why"].startswith("bitget accepts 4 GET /api/v2/mix/account/account calls per 1 s, and "
+                                      "planning again reads 12; then bitget accepts 2 POST")
+
+
+def test_several_slow_accounts_are_estimated_as_one_run_read_first_then_applied_each_on_its_own():
+    estimates = {"bg": {"seconds": 14.0, "why": "", "plan_seconds": 6.0, "write_seconds": 5.0, "verify_seconds": 3.0},
+                 "ol": {"seconds": 31.0, "why": "", "plan_seconds": 1.0, "write_seconds": 30.0, "verify_seconds": 0.0}}
+    plan = Plan(changes=[], observed={}, accounts={"bg": {"venue": "bitget"}, "ol": {"venue": "orderly"}},
+                estimates=estimates)
+    assert ("Applying all of it will take about 36 s: every account is read again first (bg: 6 s), then each "
+            "writes and verifies on its own (ol: 30 s).") in render_plan(plan)
+    assert "Applying all of it will take about 36 s" in render_markdown(plan)

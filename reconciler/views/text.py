@@ -121,8 +121,23 @@ def render_plan(plan: Plan, style: Style = Style(False), verbose: bool = False) 
             lines.append(style(f"  applying will take about {duration_text(expected['seconds'])}: "
                                f"{expected['why']}", "cyan"))
         lines.append("")
+    if whole_run_text(plan):
+        lines += [style(whole_run_text(plan), "cyan"), ""]
     lines.append(summary_line(plan))
     return "\n".join(lines) + "\n"
+
+
+def whole_run_text(plan: Plan) -> str:
+    """For a plan of several slow accounts: how long applying all of them takes (they are all read first)."""
+    from ..estimate import whole_run
+    slow = [a for a, e in plan.estimates.items() if e.get("seconds")]
+    run = whole_run(plan.estimates)
+    if len(slow) < 2 or run["seconds"] < LONG_APPLY:
+        return ""
+    (reader, read), (writer, write) = run["planning"], run["applying"]
+    return (f"Applying all of it will take about {duration_text(run['seconds'])}: every account is read again "
+            f"first ({reader}: {duration_text(read)}), then each writes and verifies on its own "
+            f"({writer}: {duration_text(write)}).")
 
 
 def summary_line(plan: Plan) -> str:

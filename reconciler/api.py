@@ -78,8 +78,10 @@ def _phase(progress, name: str, *what):
     begin(*what)
     try:
         yield
-    finally:
-        progress.finish()
+    except BaseException:
+        progress.finish(completed=False)
+        raise
+    progress.finish()
 
 
 async def plan(state: DesiredState, *, accounts=None, symbols=None, progress=None, backend=None,

@@ -21,11 +21,11 @@ from test_bitget_e2e import KEY
 from test_honest_checks import account, world
 
 NAMES = [f"P{i:02d}USDT" for i in range(12)]
-SLOW = {"POST /api/v2/mix/account/set-leverage": "2/1s", "GET /api/v2/mix/account/account": "4/1s"}
+SLOW = {"POST /api/v2/mix/account/set-leverage": "1/1s", "GET /api/v2/mix/account/account": "4/1s"}
 
 
 def slow_file(tmp_path, url):
-    """12 leverage changes at 2 writes per second, read at 4 per second: an apply of about 10 s."""
+    """12 leverage changes at 1 write per second, read at 4 per second: an apply of about 15 s."""
     return write_yaml(tmp_path / "desired.yaml", {"version": 1, "accounts": {"bg": {
         **account(url, KEY, {s: {"margin_mode": "cross", "leverage": 20} for s in NAMES}), "rate_limits": SLOW}}})
 
@@ -40,8 +40,7 @@ def test_without_a_terminal_progress_is_plain_lines_with_counts_rates_and_time_l
     assert code == 0, out + err
     assert "\033" not in err and "\r" not in err
     lines = err.splitlines()
-    assert any(line.startswith("read ") and " requests in " in line for line in lines)  # planning took > 1 s
-    during = [line for line in lines if line.startswith("writing ")]
+    during = [line for line in lines if line.startswith("writing ")]  # the writes take 11 s: one line at 10 s
     assert during, err
     assert all("/12 changes (" in line and "/s)" in line and "verifying " in line for line in during)
     assert any(" left" in line for line in during)
@@ -113,11 +112,11 @@ def test_the_estimate_counts_the_plan_apply_makes_again_its_writes_and_the_verif
     code, out, err = cli("plan", slow_file(tmp_path, slow_sim.url), "--format", "json")
     assert code == 0, err
     estimate = json.loads(out)["estimates"]["bg"]
-    # 12 account reads at 4/1s, 12 leverage writes at 2/1s, the 12 symbols read back at 4/1s
-    assert (estimate["plan_seconds"], estimate["write_seconds"], estimate["verify_seconds"]) == (2.0, 5.0, 2.0)
-    assert estimate["seconds"] == 9.0
+    # 12 account reads at 4/1s, 12 leverage writes at 1/1s, the 12 symbols read back at 4/1s
+    assert (estimate["plan_seconds"], estimate["write_seconds"], estimate["verify_seconds"]) == (2.0, 11.0, 2.0)
+    assert estimate["seconds"] == 15.0
     assert estimate["why"].startswith("bitget accepts 4 GET /api/v2/mix/account/account calls per 1 s, and "
-                                      "planning again reads 12; then bitget accepts 2 POST")
+                                      "planning again reads 12; then bitget accepts 1 POST")
 
 
 def test_several_slow_accounts_are_estimated_as_one_run_read_first_then_applied_each_on_its_own():

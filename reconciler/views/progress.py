@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-PLAIN_EVERY = 5.0  # seconds between plain progress lines
-QUIET_UNDER = 1.0  # seconds: a phase shorter than this prints no plain line at all
+PLAIN_EVERY = 10.0  # seconds between plain progress lines; a phase shorter than this prints none
 
 
 class RunProgress:
@@ -44,7 +43,9 @@ class RunProgress:
         self.floors = {a: (e.get("write_seconds", 0.0), e.get("verify_seconds", 0.0)) for a, e in estimates.items()}
         self._start_output()
 
-    def finish(self) -> None:
+    def finish(self, completed: bool = True) -> None:
+        """The phase ended: a plain display that showed it says how it went (unless it stopped on an error,
+        which says enough)."""
         if self.phase is None:
             return
         if self._ticker is not None:
@@ -53,7 +54,7 @@ class RunProgress:
         if self._display is not None:
             self._display.close()
             self._display = None
-        elif self.clock() - self.started >= QUIET_UNDER:
+        elif completed and self.printed:
             self._line(self.closing_text())
         self.phase = None
 
@@ -143,7 +144,7 @@ class RunProgress:
         self.phase, self.started = phase, self.clock()
         self.reads, self.written, self.verified = {}, {}, {}
         self.moved: dict[str, float] = {}  # counter -> when it last moved
-        self.wait, self.last_change, self.last_line = None, "", self.started
+        self.wait, self.last_change, self.last_line, self.printed = None, "", self.started, False
 
     def _start_output(self) -> None:
         if self.terminal:
@@ -166,7 +167,7 @@ class RunProgress:
             self._line(self.status_text())
 
     def _line(self, text: str) -> None:
-        self.last_line = self.clock()
+        self.last_line, self.printed = self.clock(), True
         self.stream.write(text + "\n")
         self.stream.flush()
 

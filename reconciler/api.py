@@ -13,6 +13,7 @@ from .backends import Backend, RunRecord, backend_from_url
 from .errors import ReconcilerError, StalePlanError
 from .executor import ApplyReport, execute, plan_differences
 from .journal import DEFAULT_JOURNAL
+from .lock import HostLocks
 from .model import DesiredState
 from .plan import Plan
 from .planner import plan as _plan
@@ -48,7 +49,8 @@ async def open_run(state: DesiredState, accounts=None, *, lock: bool = True, loc
                 holders.setdefault(connections.identity(spec), []).append(spec.name)
             names = {identity: " and ".join(sorted(accounts)) for identity, accounts in holders.items()}
             async with backend.locks(names, lock_timeout) if lock else _unlocked():
-                yield connections
+                async with HostLocks(names, lock_timeout) if lock else _unlocked():
+                    yield connections
     except BaseException as exc:
         run.outcome = f"stopped: {exc}" if isinstance(exc, ReconcilerError) else f"stopped: {type(exc).__name__}"
         raise
@@ -115,6 +117,11 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
         with _phase(progress, "reading", plan.estimates):
             fresh = await _plan(state, accounts=scope.get("accounts"), symbols=scope.get("symbols"),
                                 connections=connections, parallelism=parallelism)
+        others = [name for name, block in fresh.accounts.items()
+                  if (plan.accounts.get(name) or {}).get("identity") != block.get("identity")]
+        if others:
+            raise StalePlanError(f"this plan was made for another venue account than {', '.join(others)} in "
+                                 f"{state.path} now (another key or address), nothing was sent; run plan again")
         differences = plan_differences(plan, fresh)
         if differences:
             raise StalePlanError("plan is stale, nothing was sent; run plan again. What changed since it was made:"

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from tenacity import AsyncRetrying, retry_if_exception
 
 from .errors import ReconcilerError, VenueError
+from .gate import outcome_state
 from .pacing import Pacer
 from .plan import Call
 from .transport import AiohttpTransport, Transport, TransportError
@@ -37,7 +38,7 @@ class VenueClient:
     """One account's connection to one venue; the adapter supplies `sign` and `parse`."""
 
     def __init__(self, adapter, base_url: str, *, pacer: Pacer, transport: Transport | None = None,
-                 journal=None, public_cache: dict | None = None):
+                 journal=None, public_cache: dict | None = None, identity: str = ""):
         self.adapter = adapter
         self.base_url = base_url.rstrip("/")
         self.pacer = pacer
@@ -48,6 +49,8 @@ class VenueClient:
         self.public_cache = {} if public_cache is None else public_cache  # shared by a run's clients
         self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         self.clock_ahead = 0.0  # how far this machine's clock may run ahead of the venue's (from Date headers)
+        self.identity = identity  # the venue account (see Adapter.identity): what the write gate keys moves by
+        self.gate = None  # reconciler.gate.Gate, set for an apply: without one, no write leaves
 
     async def close(self) -> None:
         await self.transport.close()
@@ -92,7 +95,7 @@ class VenueClient:
                                  stop=_stop, reraise=True)
         async for attempt in retrying:
             with attempt:
-                return await self._send_once(call, signed, attempt.retry_state.attempt_number)
+                return await self._send_once(call, signed, attempt.retry_state.attempt_number, retry_ambiguous)
 
     def _check_endpoint(self, call: Call) -> None:
         """Only the adapter's own endpoints, only below the account's base URL (defence in depth)."""
@@ -101,27 +104,37 @@ class VenueClient:
             raise ReconcilerError(f"account {self.adapter.account.name}: refusing to send {call.method} "
                                   f"{call.path[:80]!r}: not an endpoint the {self.adapter.venue} adapter uses")
 
-    async def _send_once(self, call: Call, signed: bool, attempt: int):
+    async def _send_once(self, call: Call, signed: bool, attempt: int, retry_ambiguous: bool = True):
         async with self._in_flight:  # what the limits allow at once, but never more open connections
             token = await self.pacer.acquire(call.endpoint)
             try:
-                return await self._exchange(call, signed, attempt)
+                return await self._exchange(call, signed, attempt, retry_ambiguous)
             finally:
                 await self.pacer.release(call.endpoint, token)
 
-    async def _exchange(self, call: Call, signed: bool, attempt: int):
-        """One request and its answer, journaled: intent before a write, outcome after."""
+    async def _exchange(self, call: Call, signed: bool, attempt: int, retry_ambiguous: bool = True):
+        """One request and its answer, journaled: intent before a write, outcome after.
+
+        A write leaves only through the write gate (reconciler.gate), judged as it is about to be signed.
+        """
+        write = call.method != "GET"
+        if write and self.gate is None:
+            raise ReconcilerError(f"account {self.adapter.account.name}: refusing to send {call.method} {call.path}: "
+                                  "no write gate (writes are sent only by an apply)")
+        ticket = await self.gate.admit(self, call) if write else None
         qs = query_string(call.query)
         path = call.path + (f"?{qs}" if qs else "")
         body = json.dumps(call.body, separators=(",", ":")) if call.body is not None else None
         account, venue = self.adapter.account.name, self.adapter.venue
-        if self.journal is not None and call.method != "GET":
+        if self.journal is not None and write:
             await self.journal.intent(account=account, venue=venue, call=call, attempt=attempt)
         # Signed as it leaves the pacer, so a long queue never sends an expired timestamp.
         headers = self.adapter.sign(call.method, path, body or "") if signed else self.adapter.public_headers()
         signed_at = time.time()
+        if ticket is not None:
+            await self.gate.sending(ticket, signed_at, self._expiry(signed_at))
         started = time.monotonic()
-        status, code, error = None, None, None
+        status, code, error, failure = None, None, None, None
         try:
             self.sent += 1
             self.sent_per_endpoint[call.endpoint] += 1
@@ -133,14 +146,22 @@ class VenueClient:
             return data
         except VenueError as exc:
             code, error = exc.code, exc.message
+            if exc.kind == "busy" and not retry_ambiguous:
+                # A venue's "busy" or "system error" does not document that nothing was done: for a write that
+                # must not be repeated (a margin move) it is an unknown outcome.
+                exc.kind = "unknown"
             if exc.kind == "rate_limit":
                 await self.pacer.penalize(call.endpoint)  # the rest of the window is spent before any retry
-            raise self._stamped(exc, signed_at) from None
+            failure = self._stamped(exc, signed_at)
+            raise failure from None
         except TransportError as exc:
             kind = "timeout" if exc.timeout else ("network" if exc.sent else "unreachable")
             error = str(exc)
-            raise self._stamped(VenueError(venue, None, error, kind=kind), signed_at) from None
+            failure = self._stamped(VenueError(venue, None, error, kind=kind), signed_at)
+            raise failure from None
         finally:
+            if ticket is not None:
+                await self.gate.answered(ticket, outcome_state(failure))
             if self.journal is not None:
                 await self.journal.outcome(account=account, venue=venue, call=call, attempt=attempt, status=status,
                                            code=code, duration=time.monotonic() - started, error=error)
@@ -161,7 +182,11 @@ class VenueClient:
 
     def expiry_of(self, exc: VenueError) -> float:
         """The wall-clock time after which the request that ended in `exc` can no longer be executed."""
-        signed_at = getattr(exc, "signed_at", None) or time.time()
+        if getattr(exc, "settled", False):
+            return 0.0  # the venue answered it: nothing of it is left to execute later
+        return self._expiry(getattr(exc, "signed_at", None) or time.time())
+
+    def _expiry(self, signed_at: float) -> float:
         return signed_at + self.adapter.request_lifetime + max(self.clock_ahead, 0.0) + CLOCK_ALLOWANCE
 
     async def outlive(self, exc: VenueError) -> None:

@@ -11,6 +11,7 @@ from .errors import ConfigError
 from .model import AccountSpec
 from .pacing import shared_pacer
 from .transport import AiohttpTransport
+from .venues.base import address_key
 from .venues.registry import adapter_class
 
 
@@ -43,6 +44,7 @@ class Connections:
         self.simulator_url: str | None = None
         self.on_wait = None  # callback(account, endpoint, seconds), for progress displays
         self.on_request = None  # callback(account, method) after each request, for progress displays
+        self.gate = None  # the run's write gate (reconciler.gate): set by the executor; without it no write leaves
 
     async def __aenter__(self):
         if self._embedded:
@@ -60,16 +62,24 @@ class Connections:
         if spec.name not in self._open:
             adapter = adapter_class(spec.venue)(spec, resolve_credentials(spec, self._environ))
             base_url = self.simulator_url or adapter.base_url()
-            pacer = shared_pacer(self._identity(adapter), adapter.rate_limits, spec.rate_limits,
-                                 public=set(adapter.public_endpoints), public_key=f"{spec.venue} {base_url} per IP",
-                                 backend=self.backend)
+            identity = self._identity(adapter)
+            pacer = shared_pacer(identity, adapter.rate_limits, spec.rate_limits,
+                                 public=set(adapter.public_endpoints),
+                                 public_key=f"{spec.venue} {address_key(base_url)} per IP", backend=self.backend)
             if self.on_wait:
                 pacer.on_wait = lambda endpoint, delay, name=spec.name: self.on_wait(name, endpoint, delay)
             answered = (lambda method, name=spec.name: self.on_request(name, method)) if self.on_request else None
             client = VenueClient(adapter, base_url, pacer=pacer, transport=AiohttpTransport(self._timeout, answered),
-                                 journal=self._journal, public_cache=self._public_cache)
+                                 journal=self._journal, public_cache=self._public_cache, identity=identity)
+            client.gate = self.gate
             self._open[spec.name] = (adapter, client)
         return self._open[spec.name]
+
+    def admit_writes(self, gate) -> None:
+        """From now on every client's writes pass `gate` (reconciler.gate.Gate)."""
+        self.gate = gate
+        for _, client in self._open.values():
+            client.gate = gate
 
     def identity(self, spec: AccountSpec) -> str:
         """The venue account behind `spec` (locks and rate windows are keyed by it, never by its name)."""

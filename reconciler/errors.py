@@ -34,6 +34,9 @@ class VenueError(ReconcilerError):
         self.account = account
         self.retry_after: float | None = None
         self.signed_at: float | None = None  # wall-clock time the request was signed (set by the client)
+        # The venue answered (2xx) but the answer cannot be read: whatever the request did is done, and nothing
+        # of it can execute later.
+        self.settled = False
         super().__init__(self.describe())
 
     @property

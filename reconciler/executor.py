@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+import uuid
+import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .connections import Connections
 from .errors import ReconcilerError, VenueError
+from .gate import EarlierMovePending, Gate, GateRefusal
 from .model import DesiredState
 from .plan import Change, Plan, touched_symbols
 from .venues.base import decimal_text
@@ -55,6 +59,9 @@ async def execute(plan: Plan, state: DesiredState, connections: Connections, pro
     from .planner import plan as make_plan  # verification re-plans from the state read back
 
     report = ApplyReport(plan=plan)
+    run = getattr(connections, "run", None)
+    connections.admit_writes(Gate(plan, state.policy, connections.backend.intents(),
+                                  run.run_id if run else uuid.uuid4().hex[:12]))
     tracker = _Progress(progress, sum(1 for c in plan.changes if c.status == "change"))
     by_account: dict[str, list[Change]] = {}
     for change in plan.changes:
@@ -149,7 +156,7 @@ def plan_differences(saved: Plan, fresh: Plan) -> list[str]:
         elif new is None:
             if change_id not in moved:
                 differences.append(f"{where} no longer needs the saved plan's {_planned(was)}")
-        else:
+        elif _essence(was) != _essence(new):
             differences += [f"{where} {text}" for text in _changed(was, new, from_moved=change_id in moved)]
     return differences
 
@@ -162,6 +169,12 @@ def setting_words(account: str, setting_id: str) -> str:
     if parts[0] == "currency" and len(parts) >= 3:
         return " ".join([parts[1], *parts[3:], parts[2].replace("_", " "), "(currency)"])
     return " ".join([parts[0], *parts[2:], parts[1].replace("_", " ")])
+
+
+def _essence(change: Change) -> tuple:
+    return (change.account, change.venue, change.status, change.from_, change.to, change.field, change.symbol, change.side, change.margin_mode,
+            sorted(change.depends_on), [call.key() for call in change.calls],
+            [json.dumps(call.effects, sort_keys=True) for call in change.calls], change.move_bound)
 
 
 def _value(value) -> str:
@@ -187,10 +200,11 @@ def _changed(was: Change, new: Change, from_moved: bool) -> list[str]:
         lines.append(f"now starts from {_value(new.from_)}, the saved plan from {_value(was.from_)}")
     if [call.key() for call in was.calls] != [call.key() for call in new.calls]:
         lines.append(f"would now send {_calls_words(new)}; the saved plan sends {_calls_words(was)}")
-    if sorted(was.depends_on) != sorted(new.depends_on) or (was.account, was.venue, was.field, was.symbol,
-                                                             was.side, was.margin_mode) != (
-            new.account, new.venue, new.field, new.symbol, new.side, new.margin_mode):
-        lines.append("is now planned differently (its scope or the changes it waits on)")
+    if was.move_bound != new.move_bound:
+        lines.append(f"now moves margin within {_value(new.move_bound)}, the saved plan within {_value(was.move_bound)}")
+    said = _essence(dataclasses.replace(was, from_=new.from_) if from_moved else was)
+    if not lines and said != _essence(new):  # whatever else _essence compares: the calls' effects, the order
+        lines.append("is now planned differently (the changes it waits on, or what its calls change)")
     return lines
 
 
@@ -230,17 +244,20 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
             tracker.step(change)
             return
         try:
+            message = None
             if change.field == "isolated_margin":
                 leverage_moved = any(field_of.get(dep) == "leverage" and outcomes[dep].result == "applied"
                                      for dep in change.depends_on if dep in outcomes)
-                await _move_margin(adapter, client, change, reread_first=leverage_moved)
+                message = await _move_margin(adapter, client, change, reread_first=leverage_moved)
             else:
                 for call in change.calls:
                     await send(call)
-            outcomes[change.id] = Outcome(change.id, "applied")
+            outcomes[change.id] = Outcome(change.id, "applied", message)
         except VenueError as exc:
             result = "blocked" if exc.kind == "blocked" else "failed"
             outcomes[change.id] = Outcome(change.id, result, exc.describe())
+        except GateRefusal as exc:  # denied by the policy at send time, or not the reviewed call
+            outcomes[change.id] = Outcome(change.id, "denied" if exc.rule else "failed", str(exc))
         tracker.step(change)
 
     async def run_in_order(group: list[Change]):
@@ -256,33 +273,43 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
     await asyncio.gather(*(run_in_order(group) for group in per_symbol.values()))
 
 
-async def _move_margin(adapter, client, change: Change, reread_first: bool) -> None:
-    """Move isolated margin to the target without ever moving it twice.
+async def _move_margin(adapter, client, change: Change, reread_first: bool) -> str | None:
+    """Move isolated margin to the target without ever moving it twice; returns what a person should know.
 
     The planned call carries the delta. If its outcome is unknown (timeout, dropped connection, 5xx,
     a venue code that does not say), nothing more is sent for this position until that request can no
     longer be executed by the venue (its signature or expiry has lapsed: a late delivery is refused
-    after that); then the margin is read and only what is still missing is sent. When a leverage
-    change of the same position was just applied (some venues move margin with leverage), the margin
-    is read before the first move too.
+    after that); then the margin is read and only what is still missing is sent. The write gate does the
+    same for a request an earlier run sent and never heard back from (it died). When a leverage change of
+    the same position was just applied (some venues move margin with leverage), the margin is read before
+    the first move too.
     """
     target = Decimal(change.to)
     call = change.calls[0]
+    said: list[str] = []
     if reread_first:
-        call = await _rest_of_move(adapter, client, change, target)
+        call, _ = await _rest_of_move(adapter, client, change, target)
         if call is None:
-            return
+            return None
     for _ in range(MAX_MARGIN_ATTEMPTS):
         try:
             await client.request(call, retry_ambiguous=False)
-            return
+            return "; ".join(said) or None
+        except EarlierMovePending as exc:
+            wait = exc.until - time.time()
+            said.append(f"{exc}: waited {max(wait, 0):.0f} s until it could no longer execute, then read the margin")
+            if wait > 0:
+                await asyncio.sleep(wait)
         except VenueError as exc:
             if not exc.ambiguous:
                 raise
+            if exc.settled:
+                said.append(f"the answer could not be read ({exc.message}); the margin was read back instead")
             await client.outlive(exc)
-            call = await _rest_of_move(adapter, client, change, target)
-            if call is None:
-                return
+        call, current = await _rest_of_move(adapter, client, change, target)
+        if call is None:
+            said.append(f"the margin reads {decimal_text(current)} now")
+            return "; ".join(said)
     raise VenueError(adapter.venue, None, f"margin of {change.symbol} could not be confirmed at "
                      f"{decimal_text(target)} after {MAX_MARGIN_ATTEMPTS} attempts whose outcome the venue did not "
                      "report; it was read back after each and never moved twice", kind="network",
@@ -290,14 +317,17 @@ async def _move_margin(adapter, client, change: Change, reread_first: bool) -> N
 
 
 async def _rest_of_move(adapter, client, change: Change, target: Decimal):
-    """The call that moves what is still missing, after reading the margin now; None when it is there."""
+    """(the call that moves what is still missing, the margin read now); the call is None when it is there."""
+    read_at = time.time()
     current = await adapter.read_margin(client, change.symbol, change.side)
     if current is None:
         raise VenueError(adapter.venue, None, f"{change.symbol} has no open isolated position to move margin "
                          "on any more", kind="business", account=change.account)
     if abs(target - current) <= target * MARGIN_REACHED:
-        return None
-    return adapter.margin_call(change.symbol, change.side, target - current)
+        return None, current
+    call = adapter.margin_call(change.symbol, change.side, target - current)
+    call.read_at = read_at
+    return call, current
 
 
 def _verify(report: ApplyReport) -> None:

@@ -74,6 +74,58 @@ class AccountLocks:
         self._held = []
 
 
+class HostLocks:
+    """One lock per venue identity that every run on this host sees, whatever its user, lock directory or backend.
+
+    An abstract Unix socket named after the identity: the kernel frees it when the process dies, and no
+    file or directory choice can make two runs miss each other (runs in separate network namespaces, such as
+    containers without host networking, must share a lock directory or the PostgreSQL backend instead).
+    """
+
+    def __init__(self, accounts: dict[str, str], timeout: float = 0.0):
+        self.accounts = dict(sorted(accounts.items()))
+        self.timeout = timeout
+        self._held: list[socket.socket] = []
+
+    async def __aenter__(self):
+        if not sys.platform.startswith("linux"):
+            return self  # abstract sockets are Linux's; elsewhere the backend's locks alone exclude
+        try:
+            for identity, names in self.accounts.items():
+                await self._take(identity, names)
+        except BaseException:
+            await self.__aexit__()
+            raise
+        return self
+
+    async def _take(self, identity: str, names: str) -> None:
+        import asyncio
+        import time
+
+        deadline = time.monotonic() + max(self.timeout, 0)
+        while True:
+            held = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                held.bind(f"\0margin-reconciler/{identity}")
+            except OSError:
+                held.close()
+                if time.monotonic() >= deadline:
+                    waited = f" after waiting {self.timeout:g} s" if self.timeout > 0 else ""
+                    raise ReconcilerError(
+                        f"account {names} is in use by another run on this host{waited} (whatever its user, lock "
+                        "directory or backend, one venue account is changed by one run at a time); wait for it to "
+                        "finish or pass --lock-timeout SECONDS to wait") from None
+                await asyncio.sleep(0.2)
+                continue
+            self._held.append(held)
+            return
+
+    async def __aexit__(self, *exc):
+        for held in reversed(self._held):
+            held.close()
+        self._held = []
+
+
 def holder_description() -> str:
     """Who takes a lock now, for the message of a run that finds it held (every backend says it alike)."""
     return (f"pid {os.getpid()} on {socket.gethostname()} ({_user()}), {' '.join(_command())}, "
@@ -113,4 +165,4 @@ def _user() -> str:
         return str(os.getuid()) if hasattr(os, "getuid") else "user"
 
 
-__all__ = ["AccountLocks", "lock_dir", "holder_description"]
+__all__ = ["AccountLocks", "HostLocks", "lock_dir", "holder_description"]

@@ -22,6 +22,12 @@ class Call:
     path: str
     query: dict | None = None
     body: dict | None = None
+    # Every setting the call changes, as the adapter declares it (see Adapter.call_effects): what the write
+    # gate judges against the policy at send time. Not part of the request itself (`key`).
+    effects: list[dict] = field(default_factory=list, compare=False)
+    # A margin move's amount was computed from a read made at this wall-clock time: a move of the same position
+    # that could still execute after it makes that read stale (see reconciler.gate). Not saved in plans.
+    read_at: float | None = field(default=None, compare=False)
 
     @property
     def endpoint(self) -> str:
@@ -31,11 +37,14 @@ class Call:
         return json.dumps([self.method, self.path, self.query, self.body], sort_keys=True, default=str)
 
     def to_json(self) -> dict:
-        return {"method": self.method, "path": self.path, "query": self.query, "body": self.body}
+        data = {"method": self.method, "path": self.path, "query": self.query, "body": self.body}
+        if self.effects:
+            data["effects"] = self.effects
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> "Call":
-        return cls(data["method"], data["path"], data.get("query"), data.get("body"))
+        return cls(data["method"], data["path"], data.get("query"), data.get("body"), list(data.get("effects") or []))
 
 
 @dataclass
@@ -56,6 +65,9 @@ class Change:
     source: str | None = None  # the file's entry that produced it: a symbol key, a pattern, or None (account level)
     rule: str | None = None  # the policy rule a denied change breaks, e.g. "max_leverage"
     liquidation_price: dict | None = None  # {"from", "to", "mark"}: the venue's estimate before and after
+    # A margin move whose amount is known only at send time (a leverage change of the same position goes
+    # first and may move margin itself): the largest move, in either direction, the gate lets it send.
+    move_bound: str | None = None
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -72,7 +84,7 @@ class Change:
 
 
 _CHANGE_KEYS = ("id", "account", "venue", "symbol", "field", "side", "margin_mode", "from", "to",
-                "status", "reason", "depends_on", "calls", "source", "rule", "liquidation_price")
+                "status", "reason", "depends_on", "calls", "source", "rule", "liquidation_price", "move_bound")
 
 
 @dataclass

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import time
+from decimal import Decimal
 
 from .client import VenueClient
 from .config import pattern_symbol
@@ -16,6 +18,7 @@ from .model import AccountSpec, DesiredState
 from .patterns import expand, names, unmatched_text
 from .plan import Plan
 from .policy.rules import check as check_policy
+from .venues.base import decimal_text
 
 
 def select(state: DesiredState, accounts=None, symbols=None) -> dict[str, AccountSpec]:
@@ -48,10 +51,11 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
         connections.open(spec)  # resolves credentials first: a missing variable fails before any request
     slots = account_slots(parallelism)
     planned_symbols: set[str] = set()
+    reads: dict[str, tuple] = {}  # account -> (adapter, live): to give its calls again after a policy denial
 
     async def plan_account(spec: AccountSpec) -> Plan:
         async with slots:
-            return await _plan_account(connections, spec, planned_symbols)
+            return await _plan_account(connections, spec, planned_symbols, reads)
 
     results = await asyncio.gather(*(plan_account(spec) for spec in chosen.values()), return_exceptions=True)
     for failure in results:
@@ -69,13 +73,19 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
                   scope={"accounts": None if accounts is None else list(accounts),
                          "symbols": None if symbols is None else list(symbols)})
     for spec, outcome in zip(chosen.values(), results):
-        result.accounts[spec.name] = {"venue": spec.venue, "environment": spec.environment}
+        result.accounts[spec.name] = {"venue": spec.venue, "environment": spec.environment,
+                                      "identity": connections.identity(spec)}
         if isinstance(outcome, ReconcilerError):
             result.errors[spec.name] = str(outcome)  # one account unreachable does not stop the others
         else:
             result.absorb(outcome)
     if state.policy:
-        check_policy(result, state.policy)
+        def reassign(account: str) -> None:
+            adapter, live = reads[account]
+            changes = [c for c in result.changes if c.account == account]
+            adapter.assign_calls([c for c in changes if c.status == "change"], live)
+            attach_effects(adapter, changes, live)
+        check_policy(result, state.policy, reassign)
     return result
 
 
@@ -84,7 +94,25 @@ def account_slots(parallelism: int | None):
     return asyncio.Semaphore(parallelism) if parallelism else contextlib.nullcontext()
 
 
-async def _plan_account(connections: Connections, spec: AccountSpec, planned_symbols: set | None = None) -> Plan:
+def attach_effects(adapter, changes, live) -> None:
+    """Each call's effects, as the adapter declares them: what the write gate judges at send time."""
+    carried: dict[str, list] = {}
+    calls = {}
+    for change in changes:
+        if change.status == "change":
+            for call in change.calls:
+                carried.setdefault(call.key(), []).append(change)
+                calls[call.key()] = call
+    for key, call in calls.items():
+        call.effects = adapter.call_effects(call, carried[key], changes, live)
+    for change in changes:  # calls are shared objects where changes share a request; copies may not be
+        if change.status == "change":
+            for call in change.calls:
+                call.effects = calls[call.key()].effects
+
+
+async def _plan_account(connections: Connections, spec: AccountSpec, planned_symbols: set | None = None,
+                        reads: dict | None = None) -> Plan:
     """The plan of one account (its `accounts` block is added by the caller)."""
     adapter, client = connections.open(spec)
     before = dict(client.sent_per_endpoint)
@@ -92,18 +120,27 @@ async def _plan_account(connections: Connections, spec: AccountSpec, planned_sym
     spec, unmatched = await expand_patterns(adapter, client, spec)
     if planned_symbols is not None:
         planned_symbols.update(spec.symbols)
+    read_at = time.time()
     live = await _read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols)))
-    reads = {endpoint: sent - before.get(endpoint, 0) for endpoint, sent in client.sent_per_endpoint.items()
+    read_counts = {endpoint: sent - before.get(endpoint, 0) for endpoint, sent in client.sent_per_endpoint.items()
              if sent > before.get(endpoint, 0) and endpoint not in adapter.public_endpoints}
     diff = diff_account(spec, live, adapter)
     adapter.assign_calls(diff.changes, live)
+    attach_effects(adapter, diff.changes, live)
+    bound_moves(diff.changes)
+    for change in diff.changes:
+        if change.field == "isolated_margin":
+            for call in change.calls:
+                call.read_at = read_at
+    if reads is not None:
+        reads[spec.name] = (adapter, live)
     await adapter.preview_liquidation(client, diff.changes, live)
     return Plan(changes=diff.changes, observed={spec.name: diff.observed}, in_sync=diff.in_sync,
                 not_applicable=diff.not_applicable,
                 notes=[{"account": spec.name, "text": unmatched_text(written, pattern), "pattern": pattern.written,
                         "where": pattern.where} for pattern in unmatched]
                 + [{"account": spec.name, "text": text} for text in adapter.notes(live)],
-                estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue, reads, len(spec.symbols))})
+                estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue, read_counts, len(spec.symbols))})
 
 
 async def expand_patterns(adapter, client, spec: AccountSpec) -> tuple[AccountSpec, list]:
@@ -113,6 +150,31 @@ async def expand_patterns(adapter, client, spec: AccountSpec) -> tuple[AccountSp
         return spec, []
     listed = await _read(spec, client, adapter.instrument_ids)
     return expand(spec, listed, lambda symbol, raw, source: pattern_symbol(spec, symbol, raw, source))
+
+
+MOVE_SLACK = Decimal("1.01")  # fees and rounding between the leverage change and the move
+
+
+def bound_moves(changes) -> None:
+    """A margin move after a leverage change of the same position: its amount is known only at send time.
+
+    An isolated position's margin tracks its leverage (margin = notional / leverage), so after a change from
+    L1 to L2 the venue may have re-margined M to anywhere between M and M * L1 / L2. The move then needed
+    stays within the larger distance from the target to either end; the gate refuses anything beyond it.
+    """
+    by_id = {change.id: change for change in changes}
+    for change in changes:
+        if change.field != "isolated_margin" or change.status != "change" or change.from_ is None:
+            continue
+        for dependency in (by_id.get(d) for d in change.depends_on):
+            if dependency is None or dependency.field != "leverage" or not dependency.from_ or not dependency.to:
+                continue
+            if dependency.side not in (change.side, None):
+                continue
+            target, margin = Decimal(change.to), Decimal(change.from_)
+            remargined = margin * Decimal(dependency.from_) / Decimal(dependency.to)
+            change.move_bound = decimal_text(
+                (max(abs(target - margin), abs(target - remargined)) * MOVE_SLACK).quantize(Decimal("0.00000001")))
 
 
 # What reading an answer of the wrong shape raises inside an adapter (a missing key, a list for an object).

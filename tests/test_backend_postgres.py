@@ -48,18 +48,18 @@ def test_backend_init_creates_the_tables_then_finds_them_up_to_date(pg_url, pg_s
     url = pg_url.replace(PASSWORD, "${TEST_PG_PASSWORD}")
     code, out, err = cli("backend", "init", "--backend", url)
     assert code == 0, err
-    assert "schema version 1 (created)" in out and PASSWORD not in out + err
+    assert "schema version 2 (created)" in out and PASSWORD not in out + err
     code, out, err = cli("backend", "init", "--backend", pg_url)
-    assert code == 0 and "schema version 1, up to date" in out and PASSWORD not in out + err
+    assert code == 0 and "schema version 2, up to date" in out and PASSWORD not in out + err
     assert "reconciler:***@127.0.0.1" in out
     database = pg_url.rsplit("/", 1)[1]
     tables = {row[0] for row in pg_server.execute(
         "SELECT tablename FROM pg_tables WHERE tablename LIKE 'reconciler_%%'", database=database)}
     assert tables == {"reconciler_schema", "reconciler_runs", "reconciler_calls", "reconciler_applied_plans",
-                      "reconciler_rate_slots", "reconciler_lock_holders"}
+                      "reconciler_rate_slots", "reconciler_lock_holders", "reconciler_intents"}
     pg_server.execute("INSERT INTO reconciler_schema (version) VALUES (99)", database=database)
     code, _, err = cli("backend", "init", "--backend", pg_url)
-    assert code == 1 and "schema version 99, newer than this reconciler knows (1)" in err
+    assert code == 1 and "schema version 99, newer than this reconciler knows (2)" in err
 
 
 def test_a_missing_variable_or_unknown_backend_is_one_clear_line(cli, tmp_path):

@@ -34,8 +34,8 @@ def test_saved_plan_applies_exactly_its_calls(sim, cli, tmp_path, live_config):
     code, _, err = cli("plan", live_config, "--out", plan_path)
     assert code == 0, err
     saved = json.loads(plan_path.read_text())
-    planned = sorted(json.dumps(call, sort_keys=True) for change in saved["changes"]
-                     for call in change["calls"])
+    planned = sorted(json.dumps({key: call[key] for key in ("method", "path", "query", "body")}, sort_keys=True)
+                     for change in saved["changes"] for call in change["calls"])
     planned = sorted(set(planned))
     sim.clear_calls("bitget")
     code, out, err = cli("apply", plan_path)  # a saved plan needs no confirmation

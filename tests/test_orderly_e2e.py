@@ -107,7 +107,9 @@ def test_plan_reads_once_and_shows_every_kind_of_change(sim, cli, tmp_path):
     margin = next(c for c in plan["changes"] if c["field"] == "isolated_margin")
     assert (margin["from"], margin["to"]) == ("1500", "1300")
     assert margin["calls"] == [{"method": "POST", "path": "/v1/position_margin", "query": None,
-                                "body": {"symbol": BTC, "amount": "200", "type": "REDUCE"}}]
+                                "body": {"symbol": BTC, "amount": "200", "type": "REDUCE"},
+                                "effects": [{"symbol": BTC, "field": "isolated_margin", "margin_mode": "isolated",
+                                             "side": None, "value": None, "move": "-200", "coin": "USDC"}]}]
     sol = next(c for c in plan["changes"] if c["id"] == "ol/PERP_SOL_USDC/leverage/isolated")
     assert sol["depends_on"] == ["ol/PERP_SOL_USDC/margin_mode"]
     assert sol["calls"][0]["body"] == {"symbol": SOL, "leverage": 8, "margin_mode": "ISOLATED"}

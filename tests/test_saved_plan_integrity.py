@@ -219,7 +219,9 @@ def test_a_plan_without_its_file_asks_for_config(sims, saved, cli, tmp_path):
 def test_the_plan_holds_no_connection_or_credential(saved):
     _, plan_path, plan = saved
     text = plan_path.read_text()
-    assert plan["accounts"] == {"bg": {"venue": "bitget", "environment": "sim"}}
+    assert plan["accounts"] == {"bg": {"venue": "bitget", "environment": "sim",
+                                       "identity": plan["accounts"]["bg"]["identity"]}}
+    assert plan["accounts"]["bg"]["identity"].startswith("bitget-")  # a fingerprint: no key, no address
     for secret in (KEY["secret"], KEY["passphrase"], KEY["api_key"], "base_url", "127.0.0.1"):
         assert secret not in text
 

@@ -80,6 +80,10 @@ class Backend(ABC):
         """The run's journal (async `intent` and `outcome`), or None when this backend keeps none for it."""
 
     @abstractmethod
+    def intents(self):
+        """The record of margin moves in flight (reconciler.intents.IntentStore) every runner this backend serves sees."""
+
+    @abstractmethod
     async def start_run(self, run: RunRecord) -> None:
         ...
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from ..intents import LocalIntents
 from ..journal import DEFAULT_JOURNAL, Journal
 from ..lock import AccountLocks, lock_dir
 from ..pacing import SharedWindow
@@ -32,6 +33,9 @@ class LocalBackend(Backend):
 
     def window(self, key: str, count: int, seconds: float) -> SharedWindow:
         return SharedWindow(self.rates, key, count, seconds)
+
+    def intents(self) -> LocalIntents:
+        return LocalIntents(self.directory / "intents")
 
     def journal(self, run_id: str):
         return Journal(self.journal_path, run_id) if self.journal_path else None

@@ -9,6 +9,7 @@ import time
 import uuid
 from contextlib import asynccontextmanager
 
+from ..intents import Intent, IntentStore, IntentStoreError
 from ..journal import JournalError
 from ..lock import holder_description
 from ..pacing import POLL, STALE_IN_FLIGHT
@@ -153,6 +154,9 @@ class PostgresBackend(Backend):
     def journal(self, run_id: str) -> "PostgresJournal":
         return PostgresJournal(self, run_id)
 
+    def intents(self) -> "PostgresIntents":
+        return PostgresIntents(self)
+
     async def start_run(self, run: RunRecord) -> None:
         await self._all("INSERT INTO reconciler_runs (run_id, command, user_name, host, started_at, config_path, "
                         "config_sha256, plan_id, accounts) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -259,6 +263,43 @@ class PostgresWindow(Window):
             "SELECT md5(random()::text || clock_timestamp()::text || n), %s, pg_backend_pid(), "
             "extract(epoch FROM clock_timestamp()), extract(epoch FROM clock_timestamp()) "
             "FROM generate_series(1, %s) AS n", (self.key, self.count), "pacing")
+
+
+class PostgresIntents(IntentStore):
+    """Margin moves in flight in one table, seen by every runner on this database."""
+
+    def __init__(self, backend: PostgresBackend):
+        self.backend = backend
+
+    async def record(self, intent: Intent) -> None:
+        await self._write(intent, f"recording the margin move on {intent.symbol} before sending it")
+
+    async def settle(self, intent: Intent, state: str) -> None:
+        intent.state = state
+        await self._write(intent, f"recording the answer to the margin move on {intent.symbol}")
+
+    async def _write(self, intent: Intent, what: str) -> None:
+        try:
+            await self.backend._all(
+                "INSERT INTO reconciler_intents (id, identity, symbol, side, move, coin, account, run_id, signed_at, "
+                "expires_at, state) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (id) DO UPDATE SET state = excluded.state",
+                (intent.id, intent.identity, intent.symbol, intent.side, intent.move, intent.coin, intent.account,
+                 intent.run_id, intent.signed_at, intent.expires_at, intent.state), what)
+        except BackendError as exc:
+            raise IntentStoreError(f"{exc}; no margin was moved") from None
+
+    async def of_identity(self, identity: str, since: float) -> list[Intent]:
+        try:
+            rows = await self.backend._all(
+                "SELECT id, identity, symbol, side, move, coin, account, run_id, signed_at, expires_at, state "
+                "FROM reconciler_intents WHERE identity = %s AND signed_at >= %s", (identity, since),
+                "reading the margin moves in flight")
+        except BackendError as exc:
+            raise IntentStoreError(f"{exc}; no margin was moved") from None
+        return [Intent(id=row[0], identity=row[1], symbol=row[2], side=row[3], move=str(row[4]), coin=row[5],
+                       account=row[6], run_id=row[7], signed_at=row[8], expires_at=row[9], state=row[10])
+                for row in rows]
 
 
 class PostgresJournal:

@@ -61,6 +61,22 @@ MIGRATIONS: list[list[str]] = [
             since timestamptz NOT NULL DEFAULT now()
         )""",
     ],
+    [  # 2: margin moves in flight, so a runner that died leaves its unanswered move where every other one looks
+        """CREATE TABLE reconciler_intents (
+            id text PRIMARY KEY,
+            identity text NOT NULL,
+            symbol text NOT NULL,
+            side text,
+            move numeric NOT NULL,
+            coin text,
+            account text NOT NULL,
+            run_id text NOT NULL,
+            signed_at double precision NOT NULL,
+            expires_at double precision NOT NULL,
+            state text NOT NULL
+        )""",
+        "CREATE INDEX reconciler_intents_identity ON reconciler_intents (identity, signed_at DESC)",
+    ],
 ]
 
 LATEST = len(MIGRATIONS)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from fnmatch import fnmatchcase
 
 from ..plan import Change, Plan
-from ..venues.base import decimal_text
+from ..venues.base import decimal_text, effect
 from ..venues.registry import adapter_class, supported_venues
 from . import windows as clock
 from .load import Bound, Policy
@@ -14,10 +14,15 @@ from .load import Bound, Policy
 STRICTER = {"max_leverage": min, "max_margin_move": min, "max_margin_moved": min,
             "min_leverage": max, "min_liquidation_distance": max}
 STRICTER_KEY = {"allowed_margin_modes": len}  # fewer modes allowed is stricter
+MOVED_WINDOW_HOURS = 24  # max_margin_moved counts every run's moves in the last 24 hours
 
 
-def check(plan: Plan, policy: Policy) -> None:
-    """Deny in `plan` every change, and every in-sync value, that breaks a rule; dependants then wait."""
+def check(plan: Plan, policy: Policy, reassign=None) -> None:
+    """Deny in `plan` every change, and every in-sync value, that breaks a rule; dependants then wait.
+
+    A change is judged by its own value and by every effect of its calls. `reassign(account)` gives an
+    account's remaining changes their calls again once some are denied (so a batch call is split).
+    """
     if not policy:
         return
     from ..diff import propagate_blocks
@@ -25,6 +30,14 @@ def check(plan: Plan, policy: Policy) -> None:
     for change in plan.changes:
         if change.status in ("change", "blocked"):
             broken = _broken(change, change.to, policy)
+            if broken:
+                _deny(change, *broken)
+    if reassign is not None:  # a denied change must not ride on another's call: the venue splits it
+        for account in dict.fromkeys(c.account for c in plan.changes if c.status == "denied"):
+            reassign(account)
+    for change in plan.changes:
+        if change.status == "change":
+            broken = _ridden(change, policy)
             if broken:
                 _deny(change, *broken)
     _check_margin_moved(plan, policy)
@@ -62,54 +75,80 @@ def _broken(change: Change, value: str | None, policy: Policy) -> tuple[str, str
     """(rule, why) for the first rule `value` of this setting breaks, or None."""
     if value is None:
         return None
+    own = effect(change.symbol, change.field, change.margin_mode, change.side, value)
+    if change.field == "isolated_margin":
+        own["value"] = None
+        if change.from_ is not None and change.status == "change":
+            own["move"] = decimal_text(Decimal(value) - Decimal(change.from_))
+            own["note"] = f"{change.from_} -> {value}"
+    return judge(policy, change.venue, own)
+
+
+def judge(policy: Policy, venue: str, change: dict) -> tuple[str, str] | None:
+    """(rule, why) for the first rule one effect (a setting a call changes, see Adapter.call_effects) breaks."""
     checks = []  # (bound, broken?, what the value is, said after the limit)
-    if change.field == "leverage":
-        number = Decimal(value)
-        checks += [(b, number > b.value, f"is below {value}")
-                   for b in bound(policy, "max_leverage", change.venue, change.symbol)]
-        checks += [(b, number < b.value, f"is above {value}")
-                   for b in bound(policy, "min_leverage", change.venue, change.symbol)]
-    mode = value if change.field == "margin_mode" else change.margin_mode
+    symbol, field, value = change["symbol"], change["field"], change.get("value")
+    made_live = f" (the leverage {change['note']})" if change.get("note") and field == "leverage" else ""
+    if field == "leverage":
+        limits = bound(policy, "max_leverage", venue, symbol) + bound(policy, "min_leverage", venue, symbol)
+        if value is None and limits:
+            return limits[0].rule, f"{limits[0].rule} cannot be checked for {symbol} {change.get('margin_mode')}" \
+                f"{made_live}: refused rather than unchecked"
+        if value is not None:
+            number = Decimal(value)
+            checks += [(b, number > b.value, f"is below {value}{made_live}")
+                       for b in bound(policy, "max_leverage", venue, symbol)]
+            checks += [(b, number < b.value, f"is above {value}{made_live}")
+                       for b in bound(policy, "min_leverage", venue, symbol)]
+    mode = value if field == "margin_mode" else change.get("margin_mode")
     if mode in ("cross", "isolated"):  # OKX keeps no mode per symbol: its leverage says which mode is used
         checks += [(b, mode not in b.value, f"does not allow {mode}")
-                   for b in bound(policy, "allowed_margin_modes", change.venue, change.symbol)]
-    if change.field == "isolated_margin" and change.from_ is not None and change.status == "change":
-        move = abs(Decimal(value) - Decimal(change.from_))
-        checks += [(b, move > b.value, f"is below this move of {decimal_text(move)} ({change.from_} -> {value})")
-                   for b in bound(policy, "max_margin_move", change.venue, change.symbol)]
+                   for b in bound(policy, "allowed_margin_modes", venue, symbol)]
+    if field == "isolated_margin" and change.get("move") is not None:
+        move = abs(Decimal(change["move"]))
+        shown = f" ({change['note']})" if change.get("note") else ""
+        checks += [(b, move > b.value, f"is below this move of {decimal_text(move)}{shown}")
+                   for b in bound(policy, "max_margin_move", venue, symbol)]
     for limit, breaks, said in checks:
         if breaks:
             return limit.rule, f"{limit.rule} {_shown(limit.value)} ({limit.where}, pattern {limit.pattern}) {said}"
     return None
 
 
+def _ridden(change: Change, policy: Policy) -> tuple[str, str] | None:
+    """(rule, why) when a call of `change` has an effect the policy denies (a batch call, a mode switch)."""
+    for call in change.calls:
+        for item in call.effects:
+            broken = judge(policy, change.venue, item)
+            if broken:
+                own = (item["symbol"], item["field"], item.get("margin_mode"), item.get("side")) == (
+                    change.symbol, change.field, change.margin_mode, change.side)
+                if own:
+                    return broken
+                where = f"{item['symbol']} {item['field']}" + (f" {item['margin_mode']}" if item.get("margin_mode") else "")
+                return broken[0], f"its call {call.method} {call.path} also sets {where}: {broken[1]}"
+    return None
+
+
 def _check_margin_moved(plan: Plan, policy: Policy) -> None:
-    """`max_margin_moved`: the run's margin moves in plan order, per account and margin coin; a move that
-    would take the total over the cap is denied (the ones before it still go)."""
+    """`max_margin_moved`: the run's margin moves in plan order, per venue account (whatever names the files give
+    it) and currency; a move that would take the total over the cap is denied (the ones before it still go).
+    The write gate counts earlier runs' moves too, at send time."""
     totals: dict[tuple, Decimal] = {}
     for change in plan.changes:
         if change.field != "isolated_margin" or change.status != "change" or change.from_ is None:
             continue
-        key = (change.account, _coin(change))
+        coin = next((item.get("coin") for call in change.calls for item in call.effects if item.get("coin")), None)
+        key = ((plan.accounts.get(change.account) or {}).get("identity") or change.account, coin)
         move = abs(Decimal(change.to) - Decimal(change.from_))
         for limit in bound(policy, "max_margin_moved", change.venue, change.symbol):
             if totals.get(key, Decimal(0)) + move > limit.value:
-                _deny(change, limit.rule, f"max_margin_moved {_shown(limit.value)} ({limit.where}) per run: "
-                      f"{decimal_text(totals.get(key, Decimal(0)))} already planned in {key[1] or key[0]}, "
-                      f"this move of {decimal_text(move)} would exceed it")
+                _deny(change, limit.rule, f"max_margin_moved {_shown(limit.value)} ({limit.where}) in "
+                      f"{MOVED_WINDOW_HOURS} h: {decimal_text(totals.get(key, Decimal(0)))} already planned in "
+                      f"{coin or change.account}, this move of {decimal_text(move)} would exceed it")
                 break
         else:
             totals[key] = totals.get(key, Decimal(0)) + move
-
-
-def _coin(change: Change) -> str | None:
-    """The margin coin a move is counted in: the one its call names (Bitget marginCoin, OKX ccy); else None
-    (the account's moves are then counted together: never less strict)."""
-    for call in change.calls:
-        for key in ("marginCoin", "ccy"):
-            if call.body and call.body.get(key):
-                return str(call.body[key]).upper()
-    return None
 
 
 def _check_liquidation(plan: Plan, policy: Policy) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-KINDS = ("venue_error", "delay", "http_500", "timeout", "reset_before", "reset_after", "rate_limit", "busy")
+KINDS = ("venue_error", "delay", "http_500", "timeout", "reset_before", "reset_after", "rate_limit", "busy",
+         "garbled")
 _KEYS = {"method", "path", "kind", "count", "seconds", "status", "code", "message", "after"}
 _VENUE_ERROR_KEYS = {"status", "code", "message", "after"}
 _CODE = re.compile(r"^-?\d+$")
@@ -19,7 +20,8 @@ class Fault:
     request is executed first), `delay` (hold the request `seconds` before the venue looks at it, then
     process it normally), `http_500` (a bare gateway 500 page), `timeout` (execute, hold the answer
     `seconds`, then drop the connection), `reset_before` / `reset_after` (drop the connection before /
-    after executing), `rate_limit` and `busy` (the venue's own answers, nothing executed).
+    after executing), `rate_limit` and `busy` (the venue's own answers, nothing executed), `garbled`
+    (execute, then answer HTTP 200 with a body cut short: an answer nobody can read).
     """
 
     method: str
@@ -35,7 +37,7 @@ class Fault:
     @property
     def executes_first(self) -> bool:
         """Whether the venue executes the request before the fault decides the answer."""
-        return self.kind in ("reset_after", "timeout") or (self.kind == "venue_error" and self.after)
+        return self.kind in ("reset_after", "timeout", "garbled") or (self.kind == "venue_error" and self.after)
 
     @classmethod
     def from_json(cls, item) -> "Fault":

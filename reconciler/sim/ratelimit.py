@@ -27,15 +27,20 @@ class SlidingWindow:
         self._hits: dict[tuple, deque] = defaultdict(deque)
 
     def allow(self, key: tuple, limit: tuple[int, float]) -> bool:
+        return SlidingWindow.take(self, key, limit)[0]
+
+    def take(self, key: tuple, limit: tuple[int, float]) -> tuple[bool, int, float]:
+        """(fits, requests left in the window after it, when the oldest counted request leaves the window);
+        a refused request is not counted."""
         count, window = limit
         now = self._clock()
         hits = self._hits[key]
         while hits and now - hits[0] >= window:
             hits.popleft()
         if len(hits) >= count:
-            return False
+            return False, 0, hits[0] + window
         hits.append(now)
-        return True
+        return True, count - len(hits), now
 
     def reset(self) -> None:
         self._hits.clear()

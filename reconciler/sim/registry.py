@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 
 SIMULATORS = {
+    "binance": "reconciler.sim.binance:BinanceSim",
     "bitget": "reconciler.sim.bitget:BitgetSim",
+    "bybit": "reconciler.sim.bybit:BybitSim",
     "okx": "reconciler.sim.okx:OkxSim",
     "orderly": "reconciler.sim.orderly:OrderlySim",
 }

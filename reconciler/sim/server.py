@@ -199,6 +199,8 @@ def _replacement(sim: VenueSim, fault: Fault, request: web.Request) -> web.Respo
         return sim.busy(request)
     if fault.kind == "http_500":
         return web.Response(status=500, text="Internal Server Error")  # a gateway's page, no venue code
+    if fault.kind == "garbled":
+        return web.Response(status=200, text='{"code": "0", "data": [{"', content_type="application/json")
     return None
 
 

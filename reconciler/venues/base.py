@@ -64,7 +64,7 @@ class Adapter(ABC):
         """
         secret_free = self._credentials.get(self.identity_credential) or self.account.credentials.get(
             self.identity_credential, "")
-        digest = hashlib.sha256(f"{self.venue}|{base_url.rstrip('/')}|{secret_free}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{self.venue}|{address_key(base_url)}|{secret_free}".encode()).hexdigest()
         return f"{self.venue}-{digest[:16]}"
 
     def base_url(self) -> str:
@@ -97,14 +97,21 @@ class Adapter(ABC):
             response.text.encode("utf-8")  # the transport keeps undecodable bytes as surrogates
             payload = _bounded_json(response.text)
         except UnicodeEncodeError:
-            raise self.error(None, f"HTTP {response.status}: the answer is not UTF-8 text", response,
-                             self.kind_of(None, response.status)) from None
+            raise self._unreadable(f"HTTP {response.status}: the answer is not UTF-8 text", response) from None
         except (ValueError, RecursionError):
             payload = None
         if not isinstance(payload, dict):
-            raise self.error(None, f"HTTP {response.status}: the answer is not a JSON object", response,
-                             self.kind_of(None, response.status))
+            raise self._unreadable(f"HTTP {response.status}: the answer is not a JSON object", response)
         return payload
+
+    def _unreadable(self, message: str, response: RawResponse) -> VenueError:
+        """An answer that cannot be read. A 2xx one came from the venue: the request was carried out or refused,
+        nobody can tell which from it (an unknown outcome, settled: it cannot execute later)."""
+        if 200 <= response.status < 300:
+            error = self.error(None, message, response, "unknown")
+            error.settled = True
+            return error
+        return self.error(None, message, response, self.kind_of(None, response.status))
 
     def kind_of(self, code: str | None, status: int) -> str:
         """How to treat an error: the venue's code decides, else the HTTP status."""
@@ -195,6 +202,54 @@ class Adapter(ABC):
     def margin_call(self, symbol: str, side: str | None, delta: Decimal) -> Call:
         ...
 
+    @abstractmethod
+    def move_of(self, call: Call) -> Decimal | None:
+        """The signed amount a margin-move call moves (None: `call` is no margin move of this venue)."""
+
+    def margin_currency(self, symbol: str, side: str | None) -> str | None:
+        """The currency an isolated margin move of this position is paid in (policy totals are kept per currency)."""
+        return None
+
+    def position_mode(self, live: AccountLive) -> str | None:
+        return self.account.settings.get("position_mode") or live.settings.get("position_mode")
+
+    # --- effects (what the write gate judges) -------------------------------------------------
+    def call_effects(self, call: Call, carried: list[Change], changes: list[Change], live: AccountLive) -> list[dict]:
+        """Every setting `call` changes: what the changes it carries set, and what they make live.
+
+        A margin-mode switch makes the leverage stored for the new mode live; unless the plan sets that
+        leverage right after the switch, the stored value is the effect (read with the plan).
+        """
+        effects = []
+        for change in carried:
+            if change.field == "isolated_margin":
+                effects.append(self.move_effect(change.symbol, change.side, self.move_of(call)))
+                continue
+            effects.append(effect(change.symbol, change.field, change.margin_mode, change.side, change.to))
+            if change.field == "margin_mode" and self.stores_margin_mode:
+                effects += self._leverage_made_live(change, changes, live)
+        return list({json.dumps(item, sort_keys=True): item for item in effects}.values())
+
+    def move_effect(self, symbol: str, side: str | None, move: Decimal | None) -> dict:
+        return {**effect(symbol, "isolated_margin", ISOLATED, side, None),
+                "move": None if move is None else decimal_text(move), "coin": self.margin_currency(symbol, side)}
+
+    def _leverage_made_live(self, switch: Change, changes: list[Change], live: AccountLive) -> list[dict]:
+        current = live.symbols.get(switch.symbol)
+        made = []
+        for side in self.leverage_sides(switch.to, self.position_mode(live)):
+            following = [c for c in changes if c.field == "leverage" and c.symbol == switch.symbol
+                         and c.margin_mode == switch.to and c.side in (side, None) and c.status == "change"]
+            if following:
+                value, note = following[0].to, f"set by {following[0].id} right after"
+            else:
+                stored = current.leverage.get((switch.to, side)) if current else None
+                value = None if stored is None else decimal_text(stored)
+                note = "stored for that mode, made live by the switch" if stored is not None else \
+                    "the venue did not report the leverage stored for that mode"
+            made.append({**effect(switch.symbol, "leverage", switch.to, side, value), "note": note})
+        return made
+
 
 JSON_DEPTH_LIMIT = 1000  # Python's default; a library may raise the interpreter's, the C decoder would then crash
 
@@ -209,6 +264,34 @@ def _bounded_json(text: str):
     finally:
         if raised > JSON_DEPTH_LIMIT:
             sys.setrecursionlimit(raised)
+
+
+def effect(symbol: str | None, field: str, margin_mode: str | None, side: str | None, value) -> dict:
+    """One setting a call changes, as plans show it and the write gate judges it."""
+    return {"symbol": symbol, "field": field, "margin_mode": margin_mode, "side": side,
+            "value": None if value is None else str(value)}
+
+
+LOOPBACK_NAMES = {"localhost", "localhost.", "::1", "[::1]", "ip6-localhost"}
+
+
+def address_key(base_url: str) -> str:
+    """A venue address as identities compare it: scheme, host and port, however the file spells them.
+
+    `https://WWW.OKX.com/` and `https://www.okx.com:443` are one address; `127.0.0.1`, `127.1.2.3`, `::1` and
+    `localhost` are one loopback host (the port still tells two local simulators apart).
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(base_url.strip())
+        host = (parts.hostname or "").lower().rstrip(".")
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme.lower(), 0)
+    except ValueError:
+        return base_url.strip().lower()
+    if host in LOOPBACK_NAMES or host.startswith("127.") or host == "0:0:0:0:0:0:0:1":
+        host = "loopback"
+    return f"{parts.scheme.lower()}://{host}:{port}{parts.path.rstrip('/')}"
 
 
 def describe_activity(positions: list[Position], orders: list[Order]) -> list[str]:

@@ -288,7 +288,7 @@ class BitgetAdapter(Adapter):
 
     def _leverage_call(self, symbol, mode, group: list[Change], live: AccountLive) -> Call:
         body = self._symbol_body(symbol)
-        hedge = self._position_mode(live) == "hedge"
+        hedge = self.position_mode(live) == "hedge"
         if mode == CROSS or not hedge:
             body["leverage"] = group[0].to  # one value: cross, or both isolated sides in one-way mode
             return Call("POST", "/api/v2/mix/account/set-leverage", body=body)
@@ -304,12 +304,17 @@ class BitgetAdapter(Adapter):
         body["leverage"], body["holdSide"] = group[0].to, group[0].side
         return Call("POST", "/api/v2/mix/account/set-leverage", body=body)
 
-    def _position_mode(self, live: AccountLive) -> str | None:
-        return self.account.settings.get("position_mode") or live.settings.get("position_mode")
-
     def margin_call(self, symbol, side, delta):
         return Call("POST", "/api/v2/mix/account/set-margin", body={
             **self._symbol_body(symbol), "amount": decimal_text(delta), "holdSide": side or LONG})
+
+    def move_of(self, call):
+        if call.path != "/api/v2/mix/account/set-margin" or not call.body:
+            return None
+        return venue_number(call.body.get("amount"))
+
+    def margin_currency(self, symbol, side):
+        return self._margin_coin(symbol)
 
     def _symbol_body(self, symbol: str) -> dict:
         return {"symbol": self.canonical_symbol(symbol), "productType": self.product_type,

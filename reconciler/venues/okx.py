@@ -650,6 +650,18 @@ class OkxAdapter(Adapter):
             body["ccy"] = self._margin_ccy[(symbol, side)]
         return Call("POST", "/api/v5/account/position/margin-balance", body=body)
 
+    def move_of(self, call):
+        if call.path != "/api/v5/account/position/margin-balance" or not call.body:
+            return None
+        amount = venue_number(call.body.get("amt"))
+        return None if amount is None else (amount if call.body.get("type") == "add" else -amount)
+
+    def margin_currency(self, symbol, side):
+        if (symbol, side) in self._margin_ccy:
+            return self._margin_ccy[(symbol, side)]
+        inst = self._instruments.get(symbol) or {}
+        return inst.get("settleCcy") or (symbol.split("-")[1] if symbol.count("-") >= 1 else None)
+
 
 def _infer_type(inst_id: str) -> str:
     """SWAP `X-Y-SWAP`, FUTURES `X-Y-YYMMDD`, MARGIN `X-Y` (okx.md 3); anything else we do not manage."""

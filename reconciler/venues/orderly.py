@@ -22,7 +22,7 @@ from ..liquidation.isolated import orderly_isolated, preview
 from ..model import CROSS, ISOLATED, AccountLive, Order, Position, SymbolLive
 from ..plan import Call, Change
 from ..transport import RawResponse
-from .base import Adapter, decimal_text, describe_activity, mode_name, venue_number
+from .base import Adapter, decimal_text, describe_activity, effect, mode_name, venue_number
 
 WIRE_MODES = {CROSS: "CROSS", ISOLATED: "ISOLATED"}
 # SPEC: leverage is an "Integer between 1 to 100"; the per-symbol maximum is floor(1 / base_imr) within it.
@@ -336,6 +336,23 @@ class OrderlyAdapter(Adapter):
         delta = Decimal(delta)
         return Call("POST", "/v1/position_margin", body={
             "symbol": symbol, "amount": decimal_text(abs(delta)), "type": "ADD" if delta > 0 else "REDUCE"})
+
+    def move_of(self, call):
+        if call.path != "/v1/position_margin" or not call.body:
+            return None
+        amount = venue_number(call.body.get("amount"))
+        return None if amount is None else (amount if call.body.get("type") == "ADD" else -amount)
+
+    def margin_currency(self, symbol, side):
+        return "USDC"  # orderly.md 7: isolated collateral is USDC only
+
+    def call_effects(self, call, carried, changes, live):
+        """The batch leverage call (no symbol) sets every symbol Orderly lists: each is an effect of it."""
+        if call.path != LEVERAGE_WRITE or not call.body or "symbol" in call.body:
+            return super().call_effects(call, carried, changes, live)
+        mode = {wire: name for name, wire in WIRE_MODES.items()}[call.body["margin_mode"]]
+        return [effect(symbol, "leverage", mode, None, decimal_text(Decimal(str(call.body["leverage"]))))
+                for symbol in sorted(self._listed)]
 
 
 def _content_type(method: str) -> str:

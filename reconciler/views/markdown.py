@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..plan import Change, Plan
-from .text import (LARGE, LONG_APPLY, account_counts, duration_text, liquidation_text, plural, summary_line,
-                   whole_run_text)
+from .text import (LARGE, LONG_APPLY, account_counts, bound_text, duration_text, liquidation_text, plural,
+                   summary_line, whole_run_text)
 
 STATUS = {"change": "change", "blocked": "**blocked**", "conflict": "**conflict**", "denied": "**denied**"}
 
@@ -20,8 +20,9 @@ def _status(change: Change) -> str:
     parts = [STATUS[change.status]]
     if change.source and change.source != change.symbol:
         parts.append(f"from `{_cell(change.source)}`")
-    if liquidation_text(change):
-        parts.append(liquidation_text(change))
+    for extra in (liquidation_text(change), bound_text(change)):
+        if extra:
+            parts.append(extra)
     return "<br>".join(parts)
 
 

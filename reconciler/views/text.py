@@ -52,6 +52,14 @@ def liquidation_text(change: Change) -> str | None:
     return f"liq ≈ {price_text(preview.get('from'))} → {price_text(preview.get('to'))}{mark}"
 
 
+def bound_text(change: Change) -> str | None:
+    """What a person must know of a margin move whose amount is known only at send time."""
+    if not change.move_bound:
+        return None
+    return (f"the amount is computed when it is sent (after the leverage change); it will move at most "
+            f"{price_text(change.move_bound)}, or nothing is sent")
+
+
 def account_counts(changes: list[Change]) -> str:
     """e.g. '240 leverage, 12 isolated_margin to change; 3 blocked; 1 denied' for an account's summary."""
     to_change = Counter(c.field for c in changes if c.status == "change")
@@ -103,8 +111,9 @@ def render_plan(plan: Plan, style: Style = Style(False), verbose: bool = False) 
             mark, colour = MARK[change.status]
             lines.append(style(f"  {mark} {setting_label(change)}: {change.from_ or 'unset'} -> {change.to}"
                                f"{status_text(change)}{source_text(change)}", colour))
-            if liquidation_text(change):
-                lines.append(f"      {liquidation_text(change)}")
+            for extra in (liquidation_text(change), bound_text(change)):
+                if extra:
+                    lines.append(f"      {extra}")
             if change.reason:
                 lines.append(f"      {change.status}: {change.reason}")
         if verbose:
@@ -193,7 +202,7 @@ def render_report(report, style: Style = Style(False)) -> str:
         change = changes[change_id]
         line = f"  {mark} {change.account} {setting_label(change)}: {change.from_ or 'unset'} -> {change.to}"
         lines.append(style(f"{line}  [{outcome.result}]", colour))
-        if outcome.message and outcome.result != "applied":
+        if outcome.message:  # for an applied change: what it found on the way (an earlier run's move, a re-read)
             lines.append(f"      {outcome.message}")
     counts = {result: 0 for result in symbols}
     for outcome in report.outcomes.values():

@@ -50,6 +50,14 @@ def orderly_headers(method: str, path: str, body: str) -> dict:
             "Content-Type": "application/json"}
 
 
+def bybit_headers(method: str, path: str, body: str) -> dict:
+    stamp = str(int(time.time() * 1000))
+    prehash = stamp + "k4" + "5000" + body  # the JSON body of a POST (DOCS guide.mdx)
+    return {"X-BAPI-API-KEY": "k4", "X-BAPI-TIMESTAMP": stamp, "X-BAPI-RECV-WINDOW": "5000",
+            "X-BAPI-SIGN": hmac.new(b"s4", prehash.encode(), hashlib.sha256).hexdigest(),
+            "Content-Type": "application/json"}
+
+
 @dataclass
 class Venue:
     name: str
@@ -59,7 +67,7 @@ class Venue:
     body: dict
     leverage: Callable[[dict], str]  # the leverage the write sets, read from the world section
     success_code: str | None  # the code the call log shows for a success
-    unknown_outcome: tuple[int, str, str]  # a 5xx the venue documents: status, code, documented text
+    unknown_outcome: tuple[int, str, str]  # an unknown outcome the venue documents: status, code, text
     expired: tuple[int, str]  # the venue's answer to a request past its timestamp window
 
     def error_body(self, code: str, message: str) -> dict:
@@ -68,7 +76,12 @@ class Venue:
             return {"code": code, "msg": message, "data": []}
         if self.name == "bitget":
             return {"code": code, "msg": message, "data": None}  # plus requestTime, checked apart
+        if self.name == "bybit":
+            return {"retCode": int(code), "retMsg": message, "result": {}, "retExtInfo": {}}  # plus time
         return {"success": False, "code": int(code), "message": message}
+
+    def code_of(self, body: dict) -> str:
+        return str(body["retCode"] if self.name == "bybit" else body["code"])
 
 
 VENUES = {
@@ -104,6 +117,16 @@ VENUES = {
         orderly_headers, "/v1/client/leverage", {"symbol": "PERP_BTC_USDC", "leverage": 7, "margin_mode": "CROSS"},
         lambda section: str(section["accounts"][0]["leverage"]["PERP_BTC_USDC"]["CROSS"]),
         None, (500, "-1000", "An unknown error occurred while processing the request."), (401, "-1001")),
+    "bybit": Venue(
+        "bybit",
+        {"instruments": [{"symbol": "BTCUSDT"}],
+         "accounts": [{"api_key": "k4", "secret": "s4", "uid": "4001", "balances": {"USDT": "1000"},
+                       "symbols": {"BTCUSDT": {"buyLeverage": "5", "sellLeverage": "5"}}}]},
+        bybit_headers, "/v5/position/set-leverage",
+        {"category": "linear", "symbol": "BTCUSDT", "buyLeverage": "7", "sellLeverage": "7"},
+        lambda section: section["accounts"][0]["symbols"]["BTCUSDT"]["buyLeverage"],
+        # bybit.md section 2: business answers, 10016 too, come with HTTP 200; 10002 past recv_window
+        "0", (200, "10016", "Server error."), (200, "10002")),
 }
 ALL = pytest.mark.parametrize("venue", list(VENUES.values()), ids=list(VENUES))
 
@@ -177,7 +200,7 @@ async def test_venue_error_after_makes_the_change_then_answers_the_error(venue):
 
 
 def _request_time(body: dict) -> dict:
-    return {"requestTime": body["requestTime"]} if "requestTime" in body else {}
+    return {key: body[key] for key in ("requestTime", "time") if key in body}  # Bitget's, Bybit's
 
 
 async def test_bitget_error_envelope_carries_its_request_time():
@@ -222,7 +245,7 @@ async def test_delay_past_a_short_timestamp_window_is_refused_with_the_venue_cod
     async with SimServer(world(venue, timestamp_windows={venue.name: 1})) as server:
         await inject(server, venue, kind="delay", seconds=1.5)
         got_status, body = await write(server, venue)
-        assert (got_status, str(body["code"])) == (status, code)
+        assert (got_status, venue.code_of(body)) == (status, code)
         assert leverage(server, venue) == "5"
         assert [answered(c) for c in await calls(server, venue)] == [("delay", status, code, None)]
 
@@ -259,7 +282,7 @@ async def test_every_fault_is_logged_with_the_answer_the_client_got(venue, kind,
             status, body = 0, None
         (entry,) = await calls(server, venue)
         assert entry["fault"] == kind and entry["status"] == status
-        assert entry["code"] == (None if body is None else str(body["code"]))
+        assert entry["code"] == (None if body is None else venue.code_of(body))
         assert ("venue_answer" in entry) == executed
         assert leverage(server, venue) == ("7" if executed else "5")
 
@@ -302,7 +325,8 @@ async def test_pending_faults_list_what_was_injected():
 def test_timestamp_windows_default_to_the_documented_ones_and_follow_the_world():
     defaults = SimServer({}).venues
     assert {name: sim.timestamp_window for name, sim in defaults.items()} == {
-        "okx": 30.0, "bitget": 30.0, "orderly": 300.0}
+        "okx": 30.0, "bitget": 30.0, "orderly": 300.0, "binance": 60.0,
+        "bybit": float("inf")}  # Bybit: no cap of its own; each request's recv_window is its window
     short = SimServer({"timestamp_windows": {"bitget": 3, "orderly": 2.5}}).venues
     assert (short["bitget"].timestamp_window, short["orderly"].timestamp_window) == (3.0, 2.5)
 

@@ -1,10 +1,11 @@
 """Progress of a plan or an apply on stderr: reads, writes and verification, with counts, rates and an ETA that
-counts the venues' rate windows (rich bars on a terminal, plain lines every few seconds otherwise)."""
+counts the venues' rate windows (rich bars on a terminal, plain lines every 10 s otherwise)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 
 PLAIN_EVERY = 10.0  # seconds between plain progress lines; a phase shorter than this prints none
 
@@ -37,7 +38,7 @@ class RunProgress:
     def applying(self, plan) -> None:
         self._begin("applying")
         self.accounts = list(plan.accounts)
-        self.writes_total = _per_account(c.account for c in plan.changes if c.status == "change")
+        self.writes_total = Counter(c.account for c in plan.changes if c.status == "change")
         estimates = {a: e for a, e in plan.estimates.items() if self.writes_total.get(a)}
         self.verify_expected = {a: e.get("verify_reads", 0) for a, e in estimates.items()}
         self.floors = {a: (e.get("write_seconds", 0.0), e.get("verify_seconds", 0.0)) for a, e in estimates.items()}
@@ -73,7 +74,6 @@ class RunProgress:
         account = next((a for a in self.accounts if what.startswith(f"{a}/")), what.split("/")[0])
         self.written[account] = self.written.get(account, 0) + 1
         self.moved["writing"] = self.clock()
-        self.last_change = what
         self._show()
 
     def waiting(self, account: str, endpoint: str, seconds: float) -> None:
@@ -144,7 +144,7 @@ class RunProgress:
         self.phase, self.started = phase, self.clock()
         self.reads, self.written, self.verified = {}, {}, {}
         self.moved: dict[str, float] = {}  # counter -> when it last moved
-        self.wait, self.last_change, self.last_line, self.printed = None, "", self.started, False
+        self.wait, self.last_line, self.printed = None, self.started, False
 
     def _start_output(self) -> None:
         if self.terminal:
@@ -183,10 +183,3 @@ def eta_text(seconds: float) -> str:
 def _left(done: int, total: int) -> float:
     """The share of `total` still to do."""
     return max(0.0, 1.0 - done / total) if total else 0.0
-
-
-def _per_account(accounts) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for account in accounts:
-        counts[account] = counts.get(account, 0) + 1
-    return counts

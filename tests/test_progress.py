@@ -94,6 +94,7 @@ def test_on_a_terminal_progress_is_drawn_with_bars(slow_sim, tmp_path):
     screen = seen.decode(errors="replace")
     assert "━" in screen and "writing" in screen and "verifying" in screen and "12/12" in screen
     assert " left" in screen or "almost done" in screen
+    assert "sent 12 changes and read " in screen  # the bars go, the phase's closing line stays
     assert "Verified: everything in the file now holds." in out and "━" not in out
 
 

@@ -52,10 +52,11 @@ class RunProgress:
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
-        if self._display is not None:
+        long = self.printed or self.clock() - self.started >= PLAIN_EVERY
+        if self._display is not None:  # the bars go; a long phase leaves its closing line
             self._display.close()
             self._display = None
-        elif completed and self.printed:
+        if completed and long:
             self._line(self.closing_text())
         self.phase = None
 

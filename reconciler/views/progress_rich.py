@@ -23,7 +23,7 @@ class RichDisplay:
         self.progress = progress
         self.bars = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
                              TextColumn("{task.fields[rate]:>8}"), _Live(self._notes),
-                             console=Console(file=stream), transient=False, refresh_per_second=8)
+                             console=Console(file=stream), transient=True, refresh_per_second=8)
         self.tasks = [self.bars.add_task(what, total=total, rate=rate)
                       for what, _, total, rate in progress.lines()]
         self.bars.start()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import Protocol
 
 from .config import load
-from .connections import Connections
 from .backends import Backend, RunRecord, backend_from_url
-from .errors import ReconcilerError, StalePlanError
+from .connections import Connections
+from .errors import ConfigError, ReconcilerError, StalePlanError, VenueError
 from .executor import ApplyReport, execute, plan_differences
 from .journal import DEFAULT_JOURNAL
 from .lock import HostLocks
@@ -20,10 +22,30 @@ from .planner import plan as _plan
 from .planner import select
 from .policy.rules import enforce_windows
 
+Names = Collection[str] | None  # accounts or symbols to narrow a run to; None: all of them
+
+
+class Progress(Protocol):
+    """What shows a long apply's progress (the CLI's is views.progress.RunProgress, which also has phases)."""
+
+    def step(self, done: int, total: int, what: str) -> None: ...
+
+    def waiting(self, account: str, endpoint: str, seconds: float) -> None: ...
+
+
+@dataclasses.dataclass
+class NotConfirmed(ApplyReport):
+    """reconcile()'s report when `confirm` said no: the plan it showed, nothing sent, exit code 1."""
+
+    @property
+    def exit_code(self) -> int:
+        return 1
+
 
 @asynccontextmanager
-async def open_run(state: DesiredState, accounts=None, *, lock: bool = True, lock_timeout: float = 0.0,
-                   journal_path: str | None = None, progress=None, backend=None, command: str = "apply"):
+async def open_run(state: DesiredState, accounts: Names = None, *, lock: bool = True, lock_timeout: float = 0.0,
+                   journal_path: str | None = None, progress: Progress | None = None,
+                   backend: Backend | str | None = None, command: str = "apply") -> AsyncIterator[Connections]:
     """Connections to the chosen accounts, holding their locks (keyed by venue identity) from first read to last write.
 
     `backend` is a Backend, a URL (`local`, `postgresql://...`) or None for this machine's files. It is
@@ -70,9 +92,9 @@ async def _unlocked():
 
 
 @contextmanager
-def _phase(progress, name: str, *what):
-    """Tell a progress display (views.progress.RunProgress) that a phase starts and ends; a display that only
-    counts steps and waits (the older interface) is told nothing."""
+def _phase(progress: Progress | None, name: str, *what: object) -> Iterator[None]:
+    """Tell a progress display with phases (views.progress.RunProgress) that one starts and ends; a display
+    that only counts steps and waits is told nothing more."""
     begin = getattr(progress, name, None)
     if begin is None:
         yield
@@ -81,12 +103,13 @@ def _phase(progress, name: str, *what):
     try:
         yield
     except BaseException:
-        progress.finish(completed=False)
+        progress.finish(completed=False)  # type: ignore[union-attr]  # it has phases, so it has finish
         raise
-    progress.finish()
+    progress.finish()  # type: ignore[union-attr]
 
 
-async def plan(state: DesiredState, *, accounts=None, symbols=None, progress=None, backend=None,
+async def plan(state: DesiredState, *, accounts: Names = None, symbols: Names = None,
+               progress: Progress | None = None, backend: Backend | str | None = None,
                parallelism: int | None = None) -> Plan:
     """Read live state (GET only, no lock) and compute the plan (at most `parallelism` accounts at once)."""
     async with open_run(state, accounts, lock=False, progress=progress, backend=backend,
@@ -99,8 +122,9 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, progress=Non
         return planned
 
 
-async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = DEFAULT_JOURNAL, progress=None,
-                lock_timeout: float = 0.0, backend=None, parallelism: int | None = None) -> ApplyReport:
+async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = DEFAULT_JOURNAL,
+                progress: Progress | None = None, lock_timeout: float = 0.0, backend: Backend | str | None = None,
+                parallelism: int | None = None) -> ApplyReport:
     """Apply a saved plan made from `state`: a claim to check, never an instruction.
 
     Under the accounts' locks the plan is made again from fresh live state; only if the fresh plan's
@@ -137,14 +161,17 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
         return report
 
 
-async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan=None, confirm=None,
-                    journal_path: str | None = DEFAULT_JOURNAL, progress=None,
-                    lock_timeout: float = 0.0, backend=None, parallelism: int | None = None) -> ApplyReport | None:
+async def reconcile(state: DesiredState, *, accounts: Names = None, symbols: Names = None,
+                    on_plan: Callable[[Plan], object] | None = None, confirm: Callable[[Plan], bool] | None = None,
+                    journal_path: str | None = DEFAULT_JOURNAL, progress: Progress | None = None,
+                    lock_timeout: float = 0.0, backend: Backend | str | None = None,
+                    parallelism: int | None = None) -> ApplyReport:
     """Plan and apply in one run, under the accounts' locks from the first read to the last write.
 
     `on_plan(plan)` sees the plan (to show it). `confirm(plan) -> bool` is asked when there is
     anything to send; after a yes the live state is read again and only what was shown is sent
-    (anything that moved while waiting refuses the apply). Returns None when not confirmed.
+    (anything that moved while waiting refuses the apply). When it says no, nothing is sent and the
+    report is a NotConfirmed (no outcomes, exit code 1).
     """
     async with open_run(state, accounts, lock_timeout=lock_timeout, journal_path=journal_path,
                         progress=progress, backend=backend) as connections:
@@ -158,7 +185,7 @@ async def reconcile(state: DesiredState, *, accounts=None, symbols=None, on_plan
         if confirm and any(c.status == "change" for c in planned.changes):
             if not confirm(planned):
                 connections.run.outcome = "cancelled at the prompt, nothing sent"
-                return None
+                return NotConfirmed(plan=planned)
             with _phase(progress, "reading", planned.estimates):
                 fresh = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
                                     parallelism=parallelism)
@@ -197,7 +224,7 @@ def _listed(differences: list[str]) -> str:
                                                                                  else "")
 
 
-def narrow(plan: Plan, *, accounts=None, symbols=None) -> Plan:
+def narrow(plan: Plan, *, accounts: Names = None, symbols: Names = None) -> Plan:
     """A saved plan cut down to some accounts or symbols (it never grows)."""
     if not accounts and not symbols:
         return plan
@@ -215,4 +242,5 @@ def narrow(plan: Plan, *, accounts=None, symbols=None) -> Plan:
     return dataclasses.replace(plan, changes=keep, accounts=kept_accounts, observed=observed, scope=scope)
 
 
-__all__ = ["load", "plan", "apply", "reconcile", "narrow", "open_run", "Plan", "ApplyReport"]
+__all__ = ["load", "plan", "apply", "reconcile", "narrow", "open_run", "Plan", "ApplyReport", "NotConfirmed",
+           "Progress", "ReconcilerError", "ConfigError", "VenueError", "StalePlanError"]

@@ -129,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--compact", action="store_true",
                           help="put the most common settings under defaults:, keep the file's patterns and "
                                "excludes, and write out only the symbols that differ")
+    importer.add_argument("--out", metavar="FILE", help="write the file here (paths in it are relative to it; "
+                          "default: stdout, paths relative to the working directory)")
+
+    _command(commands, "schema", "print the desired-state JSON Schema, for editors",
+             "reconciler schema > .reconciler.schema.json")
 
     _add_backend_commands(commands, plan, apply)
 
@@ -292,7 +297,7 @@ async def cmd_apply(args) -> int:
         _write_report(args, report_json.refusal_document(str(exc), started_at=started_at,
                                                          finished_at=report_json.now_text()))
         raise
-    if report is None:
+    if isinstance(report, _api().NotConfirmed):
         print("Apply cancelled; nothing was sent.", file=people)
         _write_report(args, report_json.refusal_document("apply cancelled; nothing was sent", started_at=started_at,
                                                          finished_at=report_json.now_text()))
@@ -304,7 +309,7 @@ async def cmd_apply(args) -> int:
 
 
 async def _applied(args, people):
-    """The ApplyReport of a saved plan or of a file (None when the person did not confirm)."""
+    """The ApplyReport of a saved plan or of a file (a NotConfirmed when the person said no)."""
     if _looks_like_plan(args.target):
         saved = _api().narrow(_planfile().read_plan(args.target), accounts=args.account, symbols=args.symbol)
         state = _load(args, _config_of(saved, args))
@@ -356,7 +361,18 @@ def _config_of(plan: Plan, args) -> str:
 async def cmd_import(args) -> int:
     from .importer import import_account
     state = _api().load(args.file)
-    sys.stdout.write(await import_account(state, args.account, args.symbol, compact=args.compact))
+    written_in = Path(args.out).resolve().parent if args.out else Path.cwd()
+    text = await import_account(state, args.account, args.symbol, compact=args.compact, written_in=written_in)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+async def cmd_schema(args) -> int:
+    from .schema import desired_state_schema
+    print(json.dumps(desired_state_schema(), indent=2, ensure_ascii=False))
     return EXIT_OK
 
 
@@ -464,7 +480,7 @@ def _progress_printer():
 
 
 COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "apply": cmd_apply, "show": cmd_show, "import": cmd_import,
-            "sim": cmd_sim, "history": cmd_history, "backend": cmd_backend}
+            "sim": cmd_sim, "history": cmd_history, "backend": cmd_backend, "schema": cmd_schema}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -15,6 +15,7 @@ from tenacity import AsyncRetrying, retry_if_exception
 
 from .errors import ReconcilerError, VenueError
 from .gate import outcome_state
+from .outgoing import Outgoing
 from .pacing import Pacer
 from .plan import Call
 from .transport import AiohttpTransport, Transport, TransportError
@@ -129,7 +130,7 @@ class VenueClient:
         if self.journal is not None and write:
             await self.journal.intent(account=account, venue=venue, call=call, attempt=attempt)
         # Signed as it leaves the pacer, so a long queue never sends an expired timestamp.
-        headers = self.adapter.sign(call.method, path, body or "") if signed else self.adapter.public_headers()
+        outgoing = self.adapter.authorize(Outgoing(call.method, path, body or ""), signed)
         signed_at = time.time()
         if ticket is not None:
             await self.gate.sending(ticket, signed_at, self._expiry(signed_at))
@@ -138,7 +139,8 @@ class VenueClient:
         try:
             self.sent += 1
             self.sent_per_endpoint[call.endpoint] += 1
-            raw = await self.transport.send(call.method, self.base_url + path, headers, body)
+            raw = await self.transport.send(outgoing.method, self.base_url + outgoing.path, outgoing.headers,
+                                            outgoing.body if body is not None else None)
             status = raw.status
             self._note_clock(raw.headers.get("Date"))
             data = self.adapter.parse(raw)

@@ -283,15 +283,15 @@ def pattern_symbol(account: AccountSpec, symbol: str, raw: dict, source: str) ->
 
 
 def _check_base_url(url: str, where: _Locator, problems: list[str]) -> None:
+    shape = "must be scheme://host[:port][/path] with a port from 1 to 65535 and no user, query or fragment"
     try:
         parts = urlsplit(url)
         port = parts.port
-    except ValueError as exc:
-        problems.append(f"{where('base_url')}: {exc} (got {url!r})")
+    except ValueError:  # a port that is no number, or out of range
+        problems.append(f"{where('base_url')}: {shape} (got {url!r})")
         return
     if not parts.hostname or parts.username or parts.password or parts.query or parts.fragment or port == 0:
-        problems.append(f"{where('base_url')}: must be scheme://host[:port][/path] with a port from 1 to 65535 "
-                        "and no user, query or fragment")
+        problems.append(f"{where('base_url')}: {shape}")
 
 
 def _check_rate_limits(limits: dict, where: _Locator, problems: list[str]) -> None:

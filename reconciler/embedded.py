@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
+from .errors import ReconcilerError
 from .sim.server import SimServer
 from .sim.world import load_world, save_world
 
 
 def state_path(config_path: str | Path) -> Path:
-    """Where the embedded simulator keeps its state between runs: `.NAME.sim-state.yaml` beside the file."""
+    """Where the embedded simulator keeps its state between runs: `.NAME.sim-state.yaml` beside the file,
+    or in RECONCILER_STATE_DIR when that is set."""
     config_path = Path(config_path)
-    return config_path.parent / f".{config_path.stem}.sim-state.yaml"
+    state_dir = os.environ.get("RECONCILER_STATE_DIR")
+    return (Path(state_dir) if state_dir else config_path.parent) / f".{config_path.stem}.sim-state.yaml"
 
 
 class EmbeddedSimulator:
@@ -23,6 +28,12 @@ class EmbeddedSimulator:
         self.server: SimServer | None = None
 
     async def start(self) -> str:
+        try:  # the state is saved when the run ends: find out now, before anything is sent, that it can be
+            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=self.state_file.parent).close()
+        except OSError as exc:
+            raise ReconcilerError(f"simulator state {self.state_file} cannot be written: {exc.strerror or exc}; "
+                                  "set RECONCILER_STATE_DIR to a directory this user can write") from None
         source = self.state_file if self.state_file.exists() else self.world_path
         world = load_world(source)
         self.server = SimServer(world)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 import yaml
 
@@ -14,17 +16,20 @@ from .connections import Connections
 from .errors import ConfigError
 from .model import CROSS, AccountSpec, DesiredState, SymbolSpec
 from .patterns import expand
+from .schema import EDITOR_SCHEMA_FILE
 from .serialize import account_to_dict, symbol_to_dict
 
 
 async def import_account(state: DesiredState, account: str, symbols: list[str] | None = None,
-                         compact: bool = False) -> str:
+                         compact: bool = False, written_in: Path | None = None) -> str:
     """The YAML of a desired-state file whose only account holds what `account` has live now.
 
     The connection block is kept as the file writes it (credential references stay references).
     Isolated margin is left out: it is a target a person chooses, not a setting the venue keeps.
     Without --symbol the file's patterns are matched against the venue's instruments, as `plan` does;
     `compact` writes the most common settings once under `defaults:` (see `_compact`).
+    Paths are written relative to `written_in`, the directory the file goes to (default: the working one):
+    the simulator's world, and the schema `reconciler schema` wrote to the working directory (first line).
     """
     from .planner import expand_patterns
 
@@ -46,7 +51,9 @@ async def import_account(state: DesiredState, account: str, symbols: list[str] |
     for name in names:
         current = live.symbols[name]
         written = spec.symbols.get(name)
-        mode = current.margin_mode or (written.margin_mode if written else None) or _mode_in_use(live, name)
+        # A venue that stores no mode per symbol (OKX) is in the mode its open positions and orders use:
+        # the file's mode would be a conflict with them, not what is live.
+        mode = current.margin_mode or _mode_in_use(live, name) or (written.margin_mode if written else None) or CROSS
         sides = adapter.leverage_sides(mode, position_mode)
         values = {side: current.leverage.get((mode, side)) for side in sides}
         if len(set(values.values())) == 1:
@@ -61,11 +68,21 @@ async def import_account(state: DesiredState, account: str, symbols: list[str] |
                                                           currencies=dict(live.currencies)))
     if compact:
         _compact(account_block, imported, state.accounts[account] if not symbols else None)
+    written_in = written_in or Path.cwd()
     document = {"version": 1}
     if state.simulator_world:
-        document["simulator"] = {"world": state.simulator_world}
+        document["simulator"] = {"world": _relative(state.simulator_world, written_in)}
     document["accounts"] = {account: account_block}
-    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+    header = f"# yaml-language-server: $schema={_relative(Path.cwd() / EDITOR_SCHEMA_FILE, written_in)}\n"
+    return header + yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+
+
+def _relative(path: str | Path, start: Path) -> str:
+    """`path` as seen from `start`, with forward slashes (a file that moves with its world keeps working)."""
+    try:
+        return Path(os.path.relpath(path, start)).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return Path(path).as_posix()
 
 
 def _compact(block: dict, imported: dict[str, SymbolSpec], written: AccountSpec | None) -> None:
@@ -106,9 +123,10 @@ def _most_common(entries: dict[str, dict]) -> dict:
     return next(e for e in entries.values() if json.dumps(e, sort_keys=True, default=str) == shown)
 
 
-def _mode_in_use(live, symbol: str) -> str:
+def _mode_in_use(live, symbol: str) -> str | None:
+    """The one margin mode the symbol's open positions and pending orders use, if there is exactly one."""
     modes = {p.margin_mode for p in live.positions_of(symbol)} | {o.margin_mode for o in live.orders_of(symbol)}
-    return modes.pop() if len(modes) == 1 else CROSS
+    return modes.pop() if len(modes) == 1 else None
 
 
 class _Dumper(yaml.SafeDumper):

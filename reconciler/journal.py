@@ -8,6 +8,7 @@ and `outcome` after, with the HTTP status and the venue code exactly as answered
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +16,8 @@ from pathlib import Path
 from .errors import ReconcilerError
 from .plan import Call
 
-DEFAULT_JOURNAL = ".reconciler/journal.jsonl"
+# RECONCILER_STATE_DIR (e.g. a container's state volume) holds the journal, the locks and the simulator's state.
+DEFAULT_JOURNAL = os.path.join(os.environ.get("RECONCILER_STATE_DIR") or ".reconciler", "journal.jsonl")
 
 
 class JournalError(ReconcilerError):
@@ -33,7 +35,7 @@ class Journal:
             self._file = self.path.open("a", encoding="utf-8")
         except OSError as exc:
             raise JournalError(f"journal {self.path} cannot be written: {exc.strerror or exc}; "
-                               "choose another with --journal") from None
+                               "choose another with --journal (or RECONCILER_STATE_DIR)") from None
 
     async def intent(self, *, account: str, venue: str, call: Call, attempt: int) -> None:
         self._write(_entry("intent", self.run_id, account, venue, call, attempt))

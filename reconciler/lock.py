@@ -16,8 +16,9 @@ from .errors import ReconcilerError
 
 
 def lock_dir() -> Path:
-    """One directory per machine and user; RECONCILER_LOCK_DIR moves it (tests, shared hosts)."""
-    default = Path(tempfile.gettempdir()) / f"reconciler-locks-{_user()}"
+    """One directory per machine and user; RECONCILER_LOCK_DIR (or RECONCILER_STATE_DIR) moves it."""
+    state = os.environ.get("RECONCILER_STATE_DIR")
+    default = Path(state) / "locks" if state else Path(tempfile.gettempdir()) / f"reconciler-locks-{_user()}"
     return Path(os.environ.get("RECONCILER_LOCK_DIR") or default)
 
 
@@ -38,8 +39,8 @@ class AccountLocks:
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
-            raise ReconcilerError(f"lock directory {self.directory} cannot be used: {exc.strerror or exc}; "
-                                  "set RECONCILER_LOCK_DIR to a directory this user can write") from None
+            raise ReconcilerError(f"lock directory {self.directory} cannot be used: {exc.strerror or exc}; set "
+                                  "RECONCILER_LOCK_DIR (or RECONCILER_STATE_DIR) to a writable directory") from None
         try:
             for identity, names in self.accounts.items():
                 self._take(identity, names)

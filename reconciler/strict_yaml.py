@@ -44,16 +44,20 @@ def read_text(path: Path) -> tuple[str, bytes]:
                           "save it as UTF-8") from None
 
 
-def parse_yaml(text: str, source: str) -> tuple[object, dict[tuple, int]]:
+def parse_yaml(text: str, source: str, loader=_LOADER) -> tuple[object, dict[tuple, int]]:
     """Plain data (floats as Decimal) and a map from key path to line number."""
     builder = _Builder(source)
     try:
-        for event in yaml.parse(text, Loader=_LOADER):
+        for event in yaml.parse(text, Loader=loader):
             builder.feed(event)
     except yaml.reader.ReaderError as exc:
         line = text[:exc.position].count("\n") + 1
         raise ConfigError(f"{source}:{line}: character U+{exc.character:04X} is not allowed in YAML") from None
     except yaml.YAMLError as exc:
+        if loader is not yaml.SafeLoader:
+            # libyaml refuses some files (nesting past its own limit) in its own words before the events reach
+            # the checks here; the pure-Python parser reads on, so the message is this reader's, or its error.
+            return parse_yaml(text, source, yaml.SafeLoader)
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)

@@ -1,8 +1,9 @@
-"""A real PostgreSQL server for the backend tests, started and stopped by the suite (initdb and pg_ctl)."""
+"""A real PostgreSQL server for the backend tests, started and stopped by the suite (the system's binaries or pip's)."""
 
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
@@ -17,14 +18,40 @@ USER, PASSWORD = "reconciler", "pg-secret-7c41e9"
 
 
 def _binaries() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    if initdb:
-        return Path(initdb).parent
-    pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql "
-                "(.ci/run does this on a fresh machine)")
+    """The system's server binaries when present, else those of the pip-installed `pgserver` (the test extra).
+
+    RECONCILER_TEST_PG=pip skips the system's (to prove a fresh machine works); =system refuses the pip ones.
+    """
+    choice = os.environ.get("RECONCILER_TEST_PG", "auto")
+    if choice not in ("auto", "system", "pip"):
+        pytest.fail(f"RECONCILER_TEST_PG={choice!r}: must be auto, system or pip")
+    if choice != "pip":
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+        if found:
+            return Path(found[-1]).parent
+        initdb = shutil.which("initdb")
+        if initdb:
+            return Path(initdb).parent
+    if choice != "system":
+        bundled = importlib.util.find_spec("pgserver")  # found, not imported: its own server code is not used
+        where = Path(bundled.origin).parent / "pginstall" / "bin" if bundled and bundled.origin else None
+        if where and (where / "initdb").exists():  # pgserver's POSTGRES_BIN_PATH
+            return where
+    pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not found: pip install -e '.[test]' brings them "
+                "(pgserver, on Linux and macOS, Python 3.11 and 3.12), or apt-get install postgresql")
+
+
+def _unprivileged_user() -> str | None:
+    """initdb refuses to run as root: then the cluster belongs to the system's postgres user, or to nobody."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    pytest.fail("running as root, and neither a postgres nor a nobody user exists to own the test cluster")
 
 
 def _free_port() -> int:
@@ -41,8 +68,7 @@ class PostgresServer:
         self.root = Path(tempfile.mkdtemp(prefix="reconciler-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
-        # initdb refuses to run as root: the cluster then belongs to the system's postgres user.
-        self._as = "postgres" if os.geteuid() == 0 else None
+        self._as = _unprivileged_user()
         (self.root / "password").write_text(PASSWORD + "\n")
         if self._as:
             entry = pwd.getpwnam(self._as)
@@ -53,8 +79,12 @@ class PostgresServer:
         self.start()
 
     def _pg(self, program: str, *args) -> None:
-        result = subprocess.run([str(self.bin / program), *map(str, args)], user=self._as, capture_output=True,
-                                text=True, timeout=120, cwd=self.root)
+        try:
+            result = subprocess.run([str(self.bin / program), *map(str, args)], user=self._as, capture_output=True,
+                                    text=True, timeout=120, cwd=self.root)
+        except PermissionError:
+            raise RuntimeError(f"{self.bin / program}: user {self._as} may not run it; every directory above it "
+                               "must be readable and searchable by all (chmod 755)") from None
         if result.returncode != 0:
             raise RuntimeError(f"{program} failed: {result.stdout}{result.stderr}")
 

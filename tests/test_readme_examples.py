@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import runpy
 import textwrap
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 import yaml
 
 import test_bitget_e2e as bitget
+from conftest import writes
 from reconciler.config import load
 from reconciler.sim.world import load_world
 
@@ -105,3 +107,56 @@ def test_each_documented_exit_code_is_what_the_program_returns(command, code, st
         path.write_text(path.read_text().replace("'1:20'", "1:20"))
     args = [extra, path] if isinstance(extra, str) else [command, path, *extra]
     assert cli(*args)[0] == code
+
+
+PYTHON_API = fenced("python")[0]
+
+
+def run_readme_job(directory: Path, monkeypatch) -> int:
+    monkeypatch.chdir(directory)
+    job = directory / "premarket.py"
+    job.write_text(PYTHON_API)
+    with pytest.raises(SystemExit) as finished:
+        runpy.run_path(str(job), run_name="__main__")
+    return finished.value.code
+
+
+def test_the_readme_python_job_applies_and_exits_as_apply_does(start_sim, tmp_path, monkeypatch, capsys):
+    sim = start_sim(bitget.world())
+    bitget.config(tmp_path, sim.url)  # desired.yaml, as the example reads
+    monkeypatch.setenv("RECONCILER_LOCK_DIR", str(tmp_path / "locks"))
+    assert run_readme_job(tmp_path, monkeypatch) == 3  # BTCUSDT's margin mode stays blocked by an open position
+    assert "bg/BTCUSDT/margin_mode blocked" in capsys.readouterr().out
+    assert writes(sim.calls("bitget"))  # the rest was applied
+
+
+def test_the_readme_python_job_reports_a_bad_file_in_one_line_and_returns_1(tmp_path, monkeypatch, capsys):
+    bitget.config(tmp_path, "http://127.0.0.1:1", symbols=BROKEN)
+    (tmp_path / "desired.yaml").write_text((tmp_path / "desired.yaml").read_text().replace("'1:20'", "1:20"))
+    assert run_readme_job(tmp_path, monkeypatch) == 1
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert len(printed) == 1 and "desired.yaml:" in printed[0] and "YAML 1.1" in printed[0]
+
+
+def test_the_readme_python_job_passes_mypy_strict(tmp_path):
+    from test_typed_api import mypy_strict
+    job = tmp_path / "premarket.py"
+    job.write_text(PYTHON_API)
+    result = mypy_strict(job, tmp_path / "cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_reconcile_answers_not_confirmed_with_a_report_and_sends_nothing(start_sim, tmp_path, monkeypatch):
+    import asyncio
+
+    import reconciler
+    sim = start_sim(bitget.world())
+    monkeypatch.setenv("RECONCILER_LOCK_DIR", str(tmp_path / "locks"))
+    state = reconciler.load(bitget.config(tmp_path, sim.url))
+    sim.clear_calls("bitget")
+    asked = []
+    report = asyncio.run(reconciler.reconcile(state, confirm=lambda plan: asked.append(plan) or False,
+                                              journal_path=str(tmp_path / "journal.jsonl")))
+    assert isinstance(report, reconciler.NotConfirmed) and isinstance(report, reconciler.ApplyReport)
+    assert report.plan is asked[0] and report.outcomes == {} and report.exit_code == 1
+    assert writes(sim.calls("bitget")) == []

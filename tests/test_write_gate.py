@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -294,16 +295,17 @@ def test_a_margin_move_whose_amount_is_known_at_send_time_stays_within_the_shown
     code, out, err = cli("apply", path, "--auto-approve")
     assert code == 0, out + err
     moves = [c for c in writes(sim.calls("okx")) if c["path"] == MARGIN_WRITES["okx"]]
-    assert len(moves) == 1 and abs(float(moves[0]["body"]["amt"])) <= float(margin["move_bound"])
+    # The plan showed +100 (300 -> 400); the leverage change 10x -> 20x released 30 first, so 130 was needed.
+    assert margin["calls"][0]["body"]["amt"] == "100"
+    assert [m["body"]["amt"] for m in moves] == ["130"] and Decimal("130") <= Decimal(margin["move_bound"])
 
-    # the same move with a cap the send-time amount breaks: refused at send time, the report names it
+    # max_margin_move 110 allows the plan's 100 but not the 130 needed at send time: not sent, and said so
     sim2 = start_sim(okx.world())
-    path = with_policy(okx.config(tmp_path, sim2.url, symbols=symbols), {"max_margin_move": 100})
+    path = with_policy(okx.config(tmp_path, sim2.url, symbols=symbols), {"max_margin_move": 110})
     code, out, err = cli("apply", path, "--auto-approve")
-    sent = [c for c in writes(sim2.calls("okx")) if c["path"] == MARGIN_WRITES["okx"]]
-    if moves[0]["body"]["amt"] != "100":
-        assert not sent and "max_margin_move" in out, out + err
-        assert code == 3
+    assert code == 3, out + err
+    assert not [c for c in writes(sim2.calls("okx")) if c["path"] == MARGIN_WRITES["okx"]]
+    assert "max_margin_move 110" in out and "130" in out, out
 
 
 @pytest.mark.parametrize("venue", ["okx", "bitget", "orderly"])

@@ -114,8 +114,19 @@ def _where(source: str, lines: dict, path: tuple) -> str:
 
 
 def _message(error) -> str:
+    """The schema's own hint, else the problem in this tool's words (jsonschema's wording is not ours to show)."""
     hint = error.schema.get("x-error") if isinstance(error.schema, dict) else None
-    return hint or error.message
+    if hint:
+        return hint
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        unknown = ", ".join(repr(key) for key in error.instance if key not in allowed)
+        return f"unknown key {unknown} (expected one of: {', '.join(sorted(allowed))})"
+    if error.validator == "enum":
+        return f"{error.instance!r} is not allowed here (expected one of: {', '.join(map(str, error.validator_value))})"
+    if error.validator == "const":
+        return f"must be {error.validator_value} (got {error.instance!r})"
+    return error.message
 
 
 def _is_number(checker, instance) -> bool:

@@ -7,10 +7,12 @@ from abc import ABC, abstractmethod
 import hashlib
 import json
 import sys
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from ..errors import ConfigError, VenueError
 from ..model import CROSS, ISOLATED, LONG, SHORT, AccountLive, AccountSpec, Order, Position
+from ..outgoing import Outgoing
 from ..plan import Call, Change
 from ..transport import RawResponse
 
@@ -79,9 +81,15 @@ class Adapter(ABC):
                           "needs base_url (or a simulator: block in the file)")
 
     # --- HTTP hooks ---------------------------------------------------------------------------
-    @abstractmethod
+    def authorize(self, request: Outgoing, signed: bool) -> Outgoing:
+        """The request as it is sent, signed as it leaves the pacer. A venue that signs in the header (most)
+        implements `sign`; one that signs the query or the body (Binance's `&signature=`) overrides this."""
+        added = self.sign(request.method, request.path, request.body) if signed else self.public_headers()
+        return replace(request, headers={**request.headers, **added})
+
     def sign(self, method: str, path_with_query: str, body: str) -> dict[str, str]:
-        ...
+        """The headers that sign one request (see `authorize`)."""
+        raise NotImplementedError(f"{self.venue} signs requests in authorize()")
 
     def public_headers(self) -> dict[str, str]:
         return {}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Collection
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Collection, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Protocol
 
 from .config import load
@@ -26,7 +26,7 @@ Names = Collection[str] | None  # accounts or symbols to narrow a run to; None: 
 
 
 class Progress(Protocol):
-    """What shows a long apply's progress (the CLI's ProgressLine on a terminal)."""
+    """What shows a long apply's progress (the CLI's is views.progress.RunProgress, which also has phases)."""
 
     def step(self, done: int, total: int, what: str) -> None: ...
 
@@ -65,6 +65,7 @@ async def open_run(state: DesiredState, accounts: Names = None, *, lock: bool = 
             connections.run = run
             if progress is not None:
                 connections.on_wait = progress.waiting
+                connections.on_request = getattr(progress, "answered", None)
             holders: dict[str, list[str]] = {}
             for spec in select(state, accounts).values():
                 holders.setdefault(connections.identity(spec), []).append(spec.name)
@@ -90,14 +91,32 @@ async def _unlocked():
     yield
 
 
+@contextmanager
+def _phase(progress: Progress | None, name: str, *what: object) -> Iterator[None]:
+    """Tell a progress display with phases (views.progress.RunProgress) that one starts and ends; a display
+    that only counts steps and waits is told nothing more."""
+    begin = getattr(progress, name, None)
+    if begin is None:
+        yield
+        return
+    begin(*what)
+    try:
+        yield
+    except BaseException:
+        progress.finish(completed=False)  # type: ignore[union-attr]  # it has phases, so it has finish
+        raise
+    progress.finish()  # type: ignore[union-attr]
+
+
 async def plan(state: DesiredState, *, accounts: Names = None, symbols: Names = None,
                progress: Progress | None = None, backend: Backend | str | None = None,
                parallelism: int | None = None) -> Plan:
     """Read live state (GET only, no lock) and compute the plan (at most `parallelism` accounts at once)."""
     async with open_run(state, accounts, lock=False, progress=progress, backend=backend,
                         command="plan") as connections:
-        planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
-                              parallelism=parallelism)
+        with _phase(progress, "reading"):
+            planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
+                                  parallelism=parallelism)
         connections.run.plan_id = planned.plan_id
         connections.run.outcome = _plan_summary(planned)
         return planned
@@ -119,8 +138,9 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
     async with open_run(state, scope.get("accounts"), lock_timeout=lock_timeout, journal_path=journal_path,
                         progress=progress, backend=backend, command="apply saved plan") as connections:
         connections.run.plan_id = plan.plan_id
-        fresh = await _plan(state, accounts=scope.get("accounts"), symbols=scope.get("symbols"),
-                            connections=connections, parallelism=parallelism)
+        with _phase(progress, "reading", plan.estimates):
+            fresh = await _plan(state, accounts=scope.get("accounts"), symbols=scope.get("symbols"),
+                                connections=connections, parallelism=parallelism)
         others = [name for name, block in fresh.accounts.items()
                   if (plan.accounts.get(name) or {}).get("identity") != block.get("identity")]
         if others:
@@ -128,13 +148,15 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
                                  f"{state.path} now (another key or address), nothing was sent; run plan again")
         differences = plan_differences(plan, fresh)
         if differences:
-            raise StalePlanError(f"plan is stale, nothing was sent: {_listed(differences)}; run plan again")
+            raise StalePlanError("plan is stale, nothing was sent; run plan again. What changed since it was made:"
+                                 + _listed(differences))
         enforce_windows(fresh, state.policy)  # outside the change windows nothing is sent, and the plan stays unused
         if any(c.status == "change" for c in fresh.changes) and not await connections.backend.claim_plan(
                 plan.plan_id, connections.run.run_id):
             raise StalePlanError(f"plan {plan.plan_id} was applied already and is applied at most once, nothing "
                                  "was sent; run plan again")
-        report = await execute(fresh, state, connections, progress, parallelism)
+        with _phase(progress, "applying", fresh):
+            report = await execute(fresh, state, connections, progress, parallelism)
         connections.run.outcome = _report_summary(report)
         return report
 
@@ -153,8 +175,9 @@ async def reconcile(state: DesiredState, *, accounts: Names = None, symbols: Nam
     """
     async with open_run(state, accounts, lock_timeout=lock_timeout, journal_path=journal_path,
                         progress=progress, backend=backend) as connections:
-        planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
-                              parallelism=parallelism)
+        with _phase(progress, "reading"):
+            planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
+                                  parallelism=parallelism)
         enforce_windows(planned, state.policy)  # outside the change windows: nothing to ask, nothing to send
         connections.run.plan_id = planned.plan_id
         if on_plan:
@@ -163,15 +186,17 @@ async def reconcile(state: DesiredState, *, accounts: Names = None, symbols: Nam
             if not confirm(planned):
                 connections.run.outcome = "cancelled at the prompt, nothing sent"
                 return NotConfirmed(plan=planned)
-            fresh = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
-                                parallelism=parallelism)
+            with _phase(progress, "reading", planned.estimates):
+                fresh = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
+                                    parallelism=parallelism)
             differences = plan_differences(planned, fresh)
             if differences:
-                raise StalePlanError("the live state changed while the plan waited for an answer, nothing was sent: "
-                                     + _listed(differences) + "; run apply again")
+                raise StalePlanError("the live state changed while the plan waited for an answer, nothing was sent; "
+                                     "run apply again. What changed:" + _listed(differences))
             planned = fresh
             enforce_windows(planned, state.policy)  # a prompt left open may have crossed a window's end
-        report = await execute(planned, state, connections, progress, parallelism)
+        with _phase(progress, "applying", planned):
+            report = await execute(planned, state, connections, progress, parallelism)
         connections.run.outcome = _report_summary(report)
         return report
 
@@ -189,9 +214,14 @@ def _report_summary(report: ApplyReport) -> str:
     return f"exit {report.exit_code}: {shown}{errors}"
 
 
+SHOWN_DIFFERENCES = 10  # lines of a stale plan's refusal before "and N more"
+
+
 def _listed(differences: list[str]) -> str:
-    more = len(differences) - 10
-    return "; ".join(differences[:10]) + (f"; and {more} more" if more > 0 else "")
+    """One indented line per difference, a long list cut with `and N more`."""
+    more = len(differences) - SHOWN_DIFFERENCES
+    return "".join(f"\n  {line}" for line in differences[:SHOWN_DIFFERENCES]) + (f"\n  and {more} more" if more > 0
+                                                                                 else "")
 
 
 def narrow(plan: Plan, *, accounts: Names = None, symbols: Names = None) -> Plan:

@@ -92,7 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--report", metavar="FILE", help="also write the plan JSON to FILE")
     _add_parallelism(plan)
     plan.add_argument("--detailed-exitcode", action="store_true",
-                      help="exit 0 when nothing is to do, 2 when changes, blocked, conflicting or denied items exist")
+                      help="exit 0 when nothing is to do, 2 when changes, blocked, conflicting or denied items exist, "
+                           "or a symbol pattern matches no instrument")
+    plan.add_argument("--allow-empty-patterns", action="store_true",
+                      help="with --detailed-exitcode: a pattern that matches no instrument does not count as work")
     plan.add_argument("-v", "--verbose", action="store_true", help="also list settings in sync and n/a")
     _add_targets(plan)
 
@@ -274,7 +277,7 @@ async def cmd_plan(args) -> int:
             named = message.startswith(account) or f"account {account}" in message
             print(f"error: {message}" if named else f"error: {account}: {message}", file=sys.stderr)
         return EXIT_ERROR
-    if args.detailed_exitcode and plan.has_work:
+    if args.detailed_exitcode and (plan.has_work or (plan.empty_patterns and not args.allow_empty_patterns)):
         return EXIT_CHANGES
     return EXIT_OK
 
@@ -401,6 +404,9 @@ def _add_backend_commands(commands, plan, apply) -> None:
     history.add_argument("--account", metavar="A", help="only runs and calls on this account")
     history.add_argument("--symbol", metavar="S", help="only calls about this symbol")
     history.add_argument("--since", metavar="TIME", help="an ISO time (2026-11-21T08:00Z) or an age (30m, 12h, 7d)")
+    history.add_argument("--writes", action="store_true",
+                         help="one line per write: time, user@host, run, plan, account, symbol, setting, values "
+                              "sent, venue code")
     history.add_argument("--format", choices=("text", "json"), default="text")
     history.add_argument("--backend", metavar="URL", help=backend_help)
     history.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"local journal (default {DEFAULT_JOURNAL})")
@@ -421,7 +427,7 @@ def _backend(args):
 
 async def cmd_history(args) -> int:
     import json
-    from .backends.history import parse_time, render_text
+    from .backends.history import parse_time, render_text, render_writes, writes
     since = parse_time(args.since) if args.since else None
     backend = _backend(args)
     await backend.open()
@@ -429,7 +435,11 @@ async def cmd_history(args) -> int:
         runs = await backend.history(account=args.account, symbol=args.symbol, since=since)
     finally:
         await backend.close()
-    if args.format == "json":
+    if args.writes and args.format == "json":
+        sys.stdout.write(json.dumps({"backend": backend.name, "writes": writes(runs)}, indent=2, default=str) + "\n")
+    elif args.writes:
+        sys.stdout.write(render_writes(writes(runs)))
+    elif args.format == "json":
         sys.stdout.write(json.dumps({"backend": backend.name, "runs": runs}, indent=2, default=str) + "\n")
     else:
         sys.stdout.write(render_text(runs))
@@ -535,8 +545,9 @@ def _print_plan(plan: Plan, fmt: str, verbose: bool) -> None:
 
 
 def _progress_printer():
-    from .views.progress import ProgressLine
-    return ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    """Progress on stderr: rich bars on a terminal, plain lines (no control characters) otherwise."""
+    from .views.progress import RunProgress
+    return RunProgress(sys.stderr)
 
 
 COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "apply": cmd_apply, "show": cmd_show, "import": cmd_import,

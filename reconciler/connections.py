@@ -43,6 +43,7 @@ class Connections:
         self._public_cache: dict = {}  # public answers, read once per run for every account
         self.simulator_url: str | None = None
         self.on_wait = None  # callback(account, endpoint, seconds), for progress displays
+        self.on_request = None  # callback(account, method) after each request, for progress displays
         self.gate = None  # the run's write gate (reconciler.gate): set by the executor; without it no write leaves
 
     async def __aenter__(self):
@@ -67,7 +68,8 @@ class Connections:
                                  public_key=f"{spec.venue} {address_key(base_url)} per IP", backend=self.backend)
             if self.on_wait:
                 pacer.on_wait = lambda endpoint, delay, name=spec.name: self.on_wait(name, endpoint, delay)
-            client = VenueClient(adapter, base_url, pacer=pacer, transport=AiohttpTransport(self._timeout),
+            answered = (lambda method, name=spec.name: self.on_request(name, method)) if self.on_request else None
+            client = VenueClient(adapter, base_url, pacer=pacer, transport=AiohttpTransport(self._timeout, answered),
                                  journal=self._journal, public_cache=self._public_cache, identity=identity)
             client.gate = self.gate
             self._open[spec.name] = (adapter, client)

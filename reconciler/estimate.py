@@ -21,26 +21,47 @@ def unique_calls(changes: list[Change]):
 
 def estimate(changes: list[Change], pacer: Pacer, venue: str, reads: dict[str, int] | None = None,
              symbols: int = 0) -> dict:
-    """The floor the limits allow for an apply: its writes, then the reads that verify them.
+    """How long an apply of these changes takes at least: the plan it makes again, its writes, then the reads
+    that verify them.
 
-    Per endpoint, every `count` calls beyond the first wait a window; the writes go first, then the
-    verification reads what was written to: an endpoint the plan read once per symbol (`reads`, over
-    `symbols` symbols) is read again for the touched symbols only, a list endpoint as often as the plan
-    read it. Returns {"seconds": s, "why": "..."}; `why` names the limits that take longest (empty when
-    none waits).
+    Apply plans again under the lock (from a saved plan, and after the yes of `apply FILE`), so the plan's
+    reads (`reads`: calls per endpoint, over `symbols` symbols) come first; then the writes; then
+    verification reads what was written to: an endpoint read once per symbol is read again for the
+    touched symbols only, a list endpoint as often as the plan read it. Per endpoint, every `count` calls
+    beyond the first wait a window; phases follow each other. Returns {"seconds", "why"} (`why` names the
+    limits that take longest; empty when none waits) and, for progress displays, each phase's seconds
+    and calls: "plan_seconds", "write_seconds", "verify_seconds", "plan_reads", "writes", "verify_reads".
     """
     writes: dict[str, int] = {}
     for call in unique_calls(changes):
         writes[call.endpoint] = writes.get(call.endpoint, 0) + 1
     if not writes:
         return {"seconds": 0.0, "why": ""}
+    reads = reads or {}
     touched = touched_symbols(changes)
     share = 1.0 if touched is None or not symbols else len(touched) / symbols
     verifying = {endpoint: math.ceil(count * share) if symbols and count >= symbols else count
-                 for endpoint, count in (reads or {}).items()}
+                 for endpoint, count in reads.items()}
+    plan_floor, plan_why = _slowest(reads, pacer, venue, "planning again reads")
     write_floor, write_why = _slowest(writes, pacer, venue, "this plan sends")
     read_floor, read_why = _slowest(verifying, pacer, venue, "verifying reads")
-    return {"seconds": write_floor + read_floor, "why": " and ".join(why for why in (write_why, read_why) if why)}
+    return {"seconds": plan_floor + write_floor + read_floor,
+            "why": "; then ".join(why for why in (plan_why, write_why, read_why) if why),
+            "plan_seconds": plan_floor, "write_seconds": write_floor, "verify_seconds": read_floor,
+            "plan_reads": sum(reads.values()), "writes": sum(writes.values()), "verify_reads": sum(verifying.values())}
+
+
+def whole_run(estimates: dict[str, dict]) -> dict:
+    """How long applying every account of a plan takes at least: all accounts are planned before any writes
+    (the slowest plan), then each writes and verifies on its own (the slowest of those).
+
+    Returns {"seconds", "planning": (account, seconds), "applying": (account, seconds)}.
+    """
+    planning = max(((a, e.get("plan_seconds", 0.0)) for a, e in estimates.items() if e.get("seconds")),
+                   key=lambda item: item[1], default=(None, 0.0))
+    applying = max(((a, e.get("write_seconds", 0.0) + e.get("verify_seconds", 0.0)) for a, e in estimates.items()
+                    if e.get("seconds")), key=lambda item: item[1], default=(None, 0.0))
+    return {"seconds": planning[1] + applying[1], "planning": planning, "applying": applying}
 
 
 def _slowest(calls_per_endpoint: dict[str, int], pacer: Pacer, venue: str, what: str) -> tuple[float, str]:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 import uuid
+import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -126,30 +127,48 @@ def _with_untouched(fresh: Plan, before: Plan, touched: list[str]) -> Plan:
 
 
 def plan_differences(saved: Plan, fresh: Plan) -> list[str]:
-    """What a fresh plan (same file, same scope, live state now) says that the saved plan does not."""
+    """What a fresh plan (same file, same scope, live state now) says that the saved plan does not, one line
+    each in words: `bg: ETHUSDT cross leverage was 10, is now 9`."""
     if fresh.errors:
         return [f"{name} could not be read to check the plan: {message}" for name, message in fresh.errors.items()]
-    differences = []
+    differences, moved = [], set()
+    for account in sorted(set(saved.observed) | set(fresh.observed)):
+        was, new = saved.observed.get(account, {}), fresh.observed.get(account, {})
+        for setting_id in sorted(set(was) | set(new)):
+            where = f"{account}: {setting_words(account, setting_id)}"
+            if setting_id not in was:
+                differences.append(f"{where} reads {_value(new[setting_id])} now; the saved plan did not read it")
+            elif setting_id not in new:
+                differences.append(f"{where} was {_value(was[setting_id])}, is no longer read")
+            elif was[setting_id] != new[setting_id]:
+                differences.append(f"{where} was {_value(was[setting_id])}, is now {_value(new[setting_id])}")
+            else:
+                continue
+            moved.add(setting_id)
     before = {change.id: change for change in saved.changes}
     now = {change.id: change for change in fresh.changes}
     for change_id in sorted(set(before) | set(now)):
         was, new = before.get(change_id), now.get(change_id)
+        change = new or was
+        where = f"{change.account}: {setting_words(change.account, change_id)}"
         if was is None:
-            differences.append(f"{change_id} is now needed ({_shown(new)}) and the saved plan lacks it")
+            differences.append(f"{where} now needs {_planned(new)}, which the saved plan lacks")
         elif new is None:
-            differences.append(f"{change_id} ({_shown(was)}) is no longer needed")
+            if change_id not in moved:
+                differences.append(f"{where} no longer needs the saved plan's {_planned(was)}")
         elif _essence(was) != _essence(new):
-            differences.append(f"{change_id}: saved {_shown(was)}, now {_shown(new)}")
-    for account in sorted(set(saved.observed) | set(fresh.observed)):
-        was, new = saved.observed.get(account, {}), fresh.observed.get(account, {})
-        for setting_id in sorted(set(was) | set(new)):
-            if setting_id not in was:
-                differences.append(f"{setting_id} reads {new[setting_id]}, and the saved plan has no observed value")
-            elif setting_id not in new:
-                differences.append(f"{setting_id} was {was[setting_id]}, is now absent")
-            elif was[setting_id] != new[setting_id]:
-                differences.append(f"{setting_id} was {was[setting_id]}, is now {new[setting_id]}")
+            differences += [f"{where} {text}" for text in _changed(was, new, from_moved=change_id in moved)]
     return differences
+
+
+def setting_words(account: str, setting_id: str) -> str:
+    """A setting id in words: `bg/ETHUSDT/leverage/isolated/long` -> `ETHUSDT isolated long leverage`."""
+    parts = setting_id.removeprefix(f"{account}/").split("/")
+    if len(parts) == 1:
+        return parts[0].replace("_", " ")
+    if parts[0] == "currency" and len(parts) >= 3:
+        return " ".join([parts[1], *parts[3:], parts[2].replace("_", " "), "(currency)"])
+    return " ".join([parts[0], *parts[2:], parts[1].replace("_", " ")])
 
 
 def _essence(change: Change) -> tuple:
@@ -158,9 +177,48 @@ def _essence(change: Change) -> tuple:
             [json.dumps(call.effects, sort_keys=True) for call in change.calls], change.move_bound)
 
 
-def _shown(change: Change) -> str:
-    calls = ", ".join(f"{call.method} {call.path} {call.body or call.query or ''}".strip() for call in change.calls)
-    return f"{change.status} {change.from_} -> {change.to}" + (f" via {calls}" if calls else "")
+def _value(value) -> str:
+    return "unset" if value is None else str(value)
+
+
+def _planned(change: Change) -> str:
+    """e.g. `a change from 10 to 20` or `a blocked change from 10 to 20`."""
+    status = "" if change.status == "change" else f"{change.status} "
+    return f"a {status}change from {_value(change.from_)} to {_value(change.to)}"
+
+
+def _changed(was: Change, new: Change, from_moved: bool) -> list[str]:
+    """How one change differs between the saved plan and the fresh one (nothing when only its live value
+    moved, which the observed values already said)."""
+    lines = []
+    if was.status != new.status:
+        lines.append(f"is now {new.status}, the saved plan had it as {was.status}"
+                     + (f" ({new.reason})" if new.reason else ""))
+    if was.to != new.to:
+        lines.append(f"is now to become {_value(new.to)}, the saved plan said {_value(was.to)}")
+    if was.from_ != new.from_ and not from_moved:
+        lines.append(f"now starts from {_value(new.from_)}, the saved plan from {_value(was.from_)}")
+    if [call.key() for call in was.calls] != [call.key() for call in new.calls]:
+        lines.append(f"would now send {_calls_words(new)}; the saved plan sends {_calls_words(was)}")
+    if was.move_bound != new.move_bound:
+        lines.append(f"now moves margin within {_value(new.move_bound)}, the saved plan within {_value(was.move_bound)}")
+    said = _essence(dataclasses.replace(was, from_=new.from_) if from_moved else was)
+    if not lines and said != _essence(new):  # whatever else _essence compares: the calls' effects, the order
+        lines.append("is now planned differently (the changes it waits on, or what its calls change)")
+    return lines
+
+
+def _calls_words(change: Change) -> str:
+    """`POST /api/v2/mix/account/set-leverage symbol=ETHUSDT leverage=20`, or `nothing`."""
+    if not change.calls:
+        return "nothing"
+    return ", ".join(" ".join([call.method, call.path, *(f"{key}={_field(value)}" for key, value in
+                                                         {**(call.query or {}), **(call.body or {})}.items())])
+                     for call in change.calls)
+
+
+def _field(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
 
 
 async def _apply_account(connections: Connections, spec, changes: list[Change], report: ApplyReport, tracker):

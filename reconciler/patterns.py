@@ -36,18 +36,17 @@ def expand(spec: AccountSpec, instrument_ids: list[str], build) -> tuple[Account
 
     An explicit key wins over every pattern. Patterns naming one symbol add up their values; two that set
     one field to different values are an error. `build(symbol, raw values, source)` makes the SymbolSpec.
-    Returns the account and warnings (a pattern that names nothing).
+    Returns the account and the patterns that name nothing (see `unmatched_text`).
     """
     listed = [s for s in instrument_ids if not any(fnmatchcase(s, x) for x in spec.exclude)]
     if spec.narrowed_to is not None:
         listed = [s for s in listed if s in spec.narrowed_to]
     matched: dict[str, list[PatternSpec]] = {}
-    warnings = []
+    unmatched = []
     for pattern in spec.patterns:
         hits = [s for s in listed if fnmatchcase(s, pattern.pattern)]
         if not hits and spec.narrowed_to is None:
-            warnings.append(f"pattern {pattern.written!r} ({pattern.where}) matches no instrument "
-                            f"{spec.venue} lists for this account" + (" after exclude" if spec.exclude else ""))
+            unmatched.append(pattern)
         for symbol in hits:
             if symbol not in spec.symbols:
                 matched.setdefault(symbol, []).append(pattern)
@@ -70,7 +69,13 @@ def expand(spec: AccountSpec, instrument_ids: list[str], build) -> tuple[Account
                            f"({spec.patterns[first].where}) and {spec.patterns[second].written!r} both match "
                            f"{_some(hit)} and set {key} to different values; write the symbol out, or narrow a "
                            "pattern, or exclude it" for (first, second, key), hit in clashes.items()])
-    return dataclasses.replace(spec, symbols=symbols, patterns=[]), warnings
+    return dataclasses.replace(spec, symbols=symbols, patterns=[]), unmatched
+
+
+def unmatched_text(spec: AccountSpec, pattern: PatternSpec) -> str:
+    """What the plan notes about a pattern that names no instrument."""
+    return (f"pattern {pattern.written!r} ({pattern.where}) matches no instrument {spec.venue} lists for this "
+            "account" + (" after exclude" if spec.exclude else ""))
 
 
 def _some(symbols: list[str]) -> str:

@@ -109,7 +109,18 @@ class Plan:
         for change in self.changes:
             counts[change.status] += 1
         counts["in_sync"] = len(self.in_sync)
+        if self.empty_patterns:  # only then, so that a plan without patterns keeps its summary
+            counts["empty_patterns"] = self.empty_patterns
         return counts
+
+    @property
+    def empty_patterns(self) -> list[dict]:
+        """The file's patterns that matched no instrument: {"account", "pattern", "where"} each.
+
+        A drift check fails on them (plan --detailed-exitcode), since a typo in a pattern manages nothing.
+        """
+        return [{"account": note["account"], "pattern": note["pattern"], "where": note.get("where")}
+                for note in self.notes if note.get("pattern")]
 
     def absorb(self, other: "Plan") -> None:
         """Add another plan's accounts (made from the same file) to this one."""

@@ -15,7 +15,7 @@ from .diff import diff_account
 from .errors import ConfigError, ReconcilerError, VenueError
 from .estimate import estimate
 from .model import AccountSpec, DesiredState
-from .patterns import expand, names
+from .patterns import expand, names, unmatched_text
 from .plan import Plan
 from .policy.rules import check as check_policy
 from .venues.base import decimal_text
@@ -116,7 +116,8 @@ async def _plan_account(connections: Connections, spec: AccountSpec, planned_sym
     """The plan of one account (its `accounts` block is added by the caller)."""
     adapter, client = connections.open(spec)
     before = dict(client.sent_per_endpoint)
-    spec, warnings = await expand_patterns(adapter, client, spec)
+    written = spec
+    spec, unmatched = await expand_patterns(adapter, client, spec)
     if planned_symbols is not None:
         planned_symbols.update(spec.symbols)
     read_at = time.time()
@@ -136,12 +137,15 @@ async def _plan_account(connections: Connections, spec: AccountSpec, planned_sym
     await adapter.preview_liquidation(client, diff.changes, live)
     return Plan(changes=diff.changes, observed={spec.name: diff.observed}, in_sync=diff.in_sync,
                 not_applicable=diff.not_applicable,
-                notes=[{"account": spec.name, "text": text} for text in warnings + adapter.notes(live)],
+                notes=[{"account": spec.name, "text": unmatched_text(written, pattern), "pattern": pattern.written,
+                        "where": pattern.where} for pattern in unmatched]
+                + [{"account": spec.name, "text": text} for text in adapter.notes(live)],
                 estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue, read_counts, len(spec.symbols))})
 
 
-async def expand_patterns(adapter, client, spec: AccountSpec) -> tuple[AccountSpec, list[str]]:
-    """The account with its symbol patterns matched against the instruments the venue lists now."""
+async def expand_patterns(adapter, client, spec: AccountSpec) -> tuple[AccountSpec, list]:
+    """The account with its symbol patterns matched against the instruments the venue lists now, and the
+    patterns that matched none."""
     if not spec.patterns:
         return spec, []
     listed = await _read(spec, client, adapter.instrument_ids)

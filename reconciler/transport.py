@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import urllib.request
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,33 +36,76 @@ class Transport(Protocol):
 class AiohttpTransport:
     """Real HTTP with aiohttp; the URL is sent exactly as signed (no re-encoding), and no redirect is followed."""
 
-    def __init__(self, timeout: float = 10.0):
+    def __init__(self, timeout: float = 10.0, on_answer=None):
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
+        self._on_answer = on_answer  # callback(method) once each request has ended, for progress displays
 
     async def send(self, method, url, headers, body):
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
+        host = _host(url)
         try:
             async with self._session.request(method, URL(url, encoded=True), headers=headers,
                                              data=body.encode() if body is not None else None,
-                                             allow_redirects=False) as response:
+                                             allow_redirects=False, proxy=proxy_for(url)) as response:
                 # Undecodable bytes survive as surrogates, for the adapter to refuse (Adapter.payload).
                 text = (await response.read()).decode("utf-8", errors="surrogateescape")
                 return RawResponse(response.status, text, dict(response.headers))
         except TimeoutError:
-            raise TransportError(f"no answer within {self._timeout.total:g} s", sent=True, timeout=True) from None
+            raise TransportError(f"no answer from {host} within {self._timeout.total:g} s", sent=True,
+                                 timeout=True) from None
+        except aiohttp.ClientProxyConnectionError as exc:
+            raise TransportError(f"cannot connect to the proxy {exc.host}:{exc.port} (for {host}): "
+                                 f"{_reason(exc)}", sent=False) from None
         except aiohttp.ClientConnectorError as exc:
-            raise TransportError(f"cannot connect: {exc.os_error or exc}", sent=False) from None
+            raise TransportError(f"cannot connect to {host}: {_reason(exc)}", sent=False) from None
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, aiohttp.ClientPayloadError) as exc:
-            raise TransportError(f"connection dropped: {exc}", sent=True) from None
+            raise TransportError(f"{host} dropped the connection: {exc}", sent=True) from None
         except aiohttp.ClientResponseError as exc:  # e.g. a port that does not speak HTTP
-            raise TransportError(f"the answer is not HTTP ({' '.join(str(exc.message).split())}); "
+            raise TransportError(f"the answer from {host} is not HTTP ({' '.join(str(exc.message).split())}); "
                                  "is base_url right?", sent=True) from None
         except (aiohttp.ClientError, ValueError) as exc:  # an address aiohttp cannot use
             raise TransportError(f"cannot send to {url.split('?')[0]}: {exc}", sent=False) from None
+        finally:
+            if self._on_answer is not None:
+                self._on_answer(method)
 
     async def close(self):
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy the environment names for `url` (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, any case), or None when
+    there is none or NO_PROXY exempts its host. Read at each request; no ~/.netrc, so no header is added."""
+    parsed = URL(url)
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(parsed.scheme) or proxies.get("all")
+    if not proxy or not parsed.host or urllib.request.proxy_bypass_environment(parsed.host, proxies):
+        return None
+    return proxy
+
+
+def _host(url: str) -> str:
+    """'www.okx.com', or 'host:port' when the URL names a port: what a network error names."""
+    try:
+        parsed = URL(url)
+    except ValueError:
+        return url
+    if not parsed.host:
+        return url
+    return f"{parsed.host}:{parsed.port}" if parsed.explicit_port else parsed.host
+
+
+def _reason(exc: aiohttp.ClientConnectorError) -> str:
+    """Why a connection failed, in words: 'connection refused', 'the name does not resolve', ..."""
+    error = exc.os_error
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(error, socket.gaierror) or isinstance(exc, getattr(aiohttp, "ClientConnectorDNSError", ())):
+        return "the name does not resolve (DNS)"
+    if isinstance(error, TimeoutError):
+        return "no connection within the timeout"
+    return (getattr(error, "strerror", None) or str(error) or type(error).__name__).lower()

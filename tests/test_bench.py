@@ -68,3 +68,18 @@ def test_the_floor_is_the_documented_limit_and_the_account_override():
                            drift, world, round_trip=0.0)
     assert faster["write_floor_seconds"] == 0.0
     assert Counter(item["kind"] for item in drift.items) == {"lev_cross": 12}
+
+
+def test_the_estimate_case_measures_both_cases_against_a_real_apply(tmp_path):
+    run = subprocess.run([sys.executable, str(BENCH.parent / "estimate.py"), "--symbols", "12", "--mixed", "4"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                         env={**os.environ, "RECONCILER_LOCK_DIR": str(tmp_path / "locks")})
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert set(result) == {"bitget", "mixed"}
+    assert result["bitget"]["changes"] == 12 and result["bitget"]["exit_code"] == 0
+    # bitget.md: 12 account reads at 10/1s (1 s), 12 set-leverage writes at 5/1s (2 s), 12 reads back (1 s)
+    assert result["bitget"]["estimate_seconds"] == 4.0 and result["bitget"]["apply_seconds"] > 0
+    assert result["mixed"]["exit_code"] == 0 and set(result["mixed"]["per_account_estimate_seconds"]) == {
+        "bg", "ox", "ol"}
+    assert all(case["rate_limited"] == 0 for case in result.values())

@@ -133,7 +133,7 @@ def test_a_late_margin_move_is_waited_out_before_anything_else_is_sent(start_sim
     margin = [c for c in sim.calls(venue) if c["path"] == MARGIN_WRITES[venue]]
     assert len(margin) == 1 and margin[0]["fault"] == "delay" and margin[0]["status"] == 200
     journal = (tmp_path / ".reconciler" / "journal.jsonl").read_text()
-    assert '"event": "intent"' in journal and '"error": "no answer within' in journal
+    assert '"event": "intent"' in journal and '"error": "no answer from ' in journal
 
 
 def test_an_apply_killed_half_way_converges_when_run_again(start_sim, tmp_path):

@@ -54,7 +54,7 @@ def test_stale_plan_is_refused_before_anything_is_sent(sim, cli, tmp_path, live_
     sim.clear_calls("bitget")
     code, out, err = cli("apply", plan_path)
     assert code == 1
-    assert "plan is stale, nothing was sent" in err and "bg/SOLUSDT/leverage/cross was 10, is now 9" in err
+    assert "plan is stale, nothing was sent" in err and "error:   bg: SOLUSDT cross leverage was 10, is now 9\n" in err
     assert "run plan again" in err
     assert writes(sim.calls("bitget")) == []
 

@@ -11,7 +11,7 @@ import yaml
 import test_bitget_e2e as bitget
 from reconciler.errors import ConfigError
 from reconciler.model import AccountSpec, PatternSpec, SymbolSpec
-from reconciler.patterns import expand, syntax_problem
+from reconciler.patterns import expand, syntax_problem, unmatched_text
 from test_readme_examples import fenced
 
 KEY = bitget.KEY
@@ -169,14 +169,15 @@ def build(symbol, raw, source):
 
 
 def test_expand_adds_matches_keeps_explicit_keys_and_applies_defaults():
-    spec, warnings = expand(account({"*-SWAP": {"leverage": 3}, "X*": {}}, symbols=["BTC-USDT-SWAP"],
-                                    defaults={"margin_mode": "cross"}, exclude=["DOGE*"]),
-                            ["BTC-USDT-SWAP", "ETH-USDT-SWAP", "DOGE-USDT-SWAP", "BTC-USDT"], build)
+    original = account({"*-SWAP": {"leverage": 3}, "X*": {}}, symbols=["BTC-USDT-SWAP"],
+                       defaults={"margin_mode": "cross"}, exclude=["DOGE*"])
+    spec, unmatched = expand(original, ["BTC-USDT-SWAP", "ETH-USDT-SWAP", "DOGE-USDT-SWAP", "BTC-USDT"], build)
     assert list(spec.symbols) == ["BTC-USDT-SWAP", "ETH-USDT-SWAP"]
     assert spec.symbols["BTC-USDT-SWAP"].leverage is None  # the explicit key, untouched
     eth = spec.symbols["ETH-USDT-SWAP"]
     assert (eth.leverage, eth.margin_mode, eth.source) == (3, "cross", "*-SWAP")
-    assert warnings == ["pattern 'X*' (f.yaml:2) matches no instrument okx lists for this account after exclude"]
+    assert [unmatched_text(original, p) for p in unmatched] == [
+        "pattern 'X*' (f.yaml:2) matches no instrument okx lists for this account after exclude"]
     assert spec.patterns == []
 
 

@@ -1,4 +1,4 @@
-"""Views for people: colour only on a terminal and never with NO_COLOR; the progress line of a long apply."""
+"""Views for people: colour only on a terminal and never with NO_COLOR (progress: tests/test_progress.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import io
 from reconciler.executor import ApplyReport, Outcome
 from reconciler.plan import Change, Plan
 from reconciler.views.markdown import render_markdown
-from reconciler.views.progress import ProgressLine
 from reconciler.views.style import Style
 from reconciler.views.text import render_plan, render_report
 
@@ -35,18 +34,6 @@ def test_plan_text_says_how_long_a_rate_limited_apply_takes():
     text = render_plan(plan())
     assert "~ BTCUSDT leverage (cross): 5 -> 10" in text
     assert "applying will take about 3 min: orderly accepts 5 POST /v1/client/leverages calls per 60 s" in text
-
-
-def test_progress_line_shows_done_total_and_what_a_limit_holds_back():
-    screen = Terminal()
-    progress = ProgressLine(screen)
-    progress.step(1, 3, "a/BTCUSDT/leverage/cross")
-    progress.waiting("a", "POST /v1/client/leverages", 42.0)
-    progress.step(3, 3, "a/ETHUSDT/leverage/cross")
-    text = screen.getvalue()
-    assert "[1/3] a/BTCUSDT/leverage/cross" in text
-    assert "waiting 42 s: a rate limit on POST /v1/client/leverages" in text
-    assert text.endswith("[3/3] a/ETHUSDT/leverage/cross\n")
 
 
 def test_an_empty_no_color_does_not_turn_colour_off(monkeypatch):

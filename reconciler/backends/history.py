@@ -1,4 +1,5 @@
-"""What `history` answers from every backend alike: runs and calls that touched an account or symbol, newest first."""
+"""What `history` answers from every backend alike: runs and calls that touched an account or symbol, newest first,
+or (`--writes`) one line per write."""
 
 from __future__ import annotations
 
@@ -59,10 +60,12 @@ def render_text(runs: list[dict]) -> str:
     for run in runs:
         who = f"{run.get('user') or '?'}@{run.get('host') or '?'}"
         sha = (run.get("config_sha256") or "")[:12]
+        outcome = (run.get("outcome") or "unfinished").splitlines() or ["unfinished"]
         lines.append(f"{_shown_time(run.get('started'))}  run {run.get('run')}  {run.get('command') or '?'}  by {who}"
                      f"  {run.get('config') or ''}{' sha256 ' + sha if sha else ''}"
                      f"{'  plan ' + run['plan_id'] if run.get('plan_id') else ''}"
-                     f"  -> {run.get('outcome') or 'unfinished'}")
+                     f"  -> {outcome[0]}")
+        lines += [f"      {line.strip()}" for line in outcome[1:]]  # e.g. what made a saved plan stale
         for call in run.get("calls", []):
             answer = (f"HTTP {call['status']} code {call.get('code')}" if call.get("status") is not None
                       else call.get("error") or "no answer")
@@ -71,6 +74,46 @@ def render_text(runs: list[dict]) -> str:
             lines.append(f"    {_shown_time(call.get('time'))}  {call.get('account')} ({call.get('venue')})  "
                          f"{call.get('method')} {call.get('path')} {body}  -> {answer}{duration}"
                          f"  attempt {call.get('attempt')}")
+    return "\n".join(lines) + "\n"
+
+
+SYMBOL_KEYS = ("symbol", "instId", "instFamily", "ccy")  # where the venues' write bodies name what they change
+
+
+def writes(runs: list[dict]) -> list[dict]:
+    """Every write of these runs, newest first: who (user, host, run, plan), where (account, symbol), what
+    (the setting, as the endpoint names it, and the values sent) and the venue's answer."""
+    found = []
+    for run in runs:
+        for call in run.get("calls", []):
+            if call.get("method") == "GET":
+                continue
+            sent = {**(call.get("query") or {}), **(call.get("body") or {})}
+            named_by = next((key for key in SYMBOL_KEYS if sent.get(key) is not None), None)
+            symbol = str(sent.pop(named_by)) if named_by else None
+            setting = call.get("path", "").rstrip("/").rsplit("/", 1)[-1].removeprefix("set-").replace("-", " ")
+            found.append({"time": call.get("time"), "user": run.get("user"), "host": run.get("host"),
+                          "run": run.get("run"), "plan_id": run.get("plan_id"), "account": call.get("account"),
+                          "venue": call.get("venue"), "symbol": symbol, "setting": setting.replace("_", " "),
+                          "sent": sent,
+                          "method": call.get("method"), "path": call.get("path"), "status": call.get("status"),
+                          "code": call.get("code"), "error": call.get("error")})
+    return sorted(found, key=lambda write: _when(write["time"]), reverse=True)
+
+
+def render_writes(found: list[dict]) -> str:
+    """One line per write: time, user@host, run, plan, account, symbol, setting, values sent, venue code."""
+    if not found:
+        return "No writes match.\n"
+    lines = []
+    for write in found:
+        sent = " ".join(f"{key}={value if isinstance(value, str) else json.dumps(value, default=str)}"
+                        for key, value in write["sent"].items())
+        answer = (f"code {write['code']}" if write.get("code") is not None else
+                  f"HTTP {write['status']}" if write.get("status") is not None else write.get("error") or "no answer")
+        lines.append(f"{_shown_time(write['time'])}  {write.get('user') or '?'}@{write.get('host') or '?'}  "
+                     f"run {write['run']}  plan {write.get('plan_id') or '-'}  {write['account']}  "
+                     f"{write['symbol'] or '-'}  {write['setting']}  {sent or '-'}  -> {answer}")
     return "\n".join(lines) + "\n"
 
 

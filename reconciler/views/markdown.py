@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..plan import Change, Plan
-from .text import LARGE, LONG_APPLY, account_counts, bound_text, duration_text, liquidation_text, plural, summary_line
+from .text import (LARGE, LONG_APPLY, account_counts, bound_text, duration_text, liquidation_text, plural,
+                   summary_line, whole_run_text)
 
 STATUS = {"change": "change", "blocked": "**blocked**", "conflict": "**conflict**", "denied": "**denied**"}
 
@@ -37,6 +38,8 @@ def render_markdown(plan: Plan) -> str:
                   f"{'its' if len(plan.errors) == 1 else 'their'} settings; this plan does not cover "
                   f"{'it' if len(plan.errors) == 1 else 'them'}.", ""]
     lines += [summary_line(plan), ""]
+    if whole_run_text(plan):
+        lines += [whole_run_text(plan), ""]
     by_account: dict[str, list[Change]] = {name: [] for name in plan.accounts}
     for change in plan.changes:
         by_account.setdefault(change.account, []).append(change)

@@ -130,19 +130,66 @@ def render_plan(plan: Plan, style: Style = Style(False), verbose: bool = False) 
             lines.append(style(f"  applying will take about {duration_text(expected['seconds'])}: "
                                f"{expected['why']}", "cyan"))
         lines.append("")
+    if whole_run_text(plan):
+        lines += [style(whole_run_text(plan), "cyan"), ""]
     lines.append(summary_line(plan))
     return "\n".join(lines) + "\n"
+
+
+def whole_run_text(plan: Plan) -> str:
+    """For a plan of several slow accounts: how long applying all of them takes (they are all read first)."""
+    from ..estimate import whole_run
+    slow = [a for a, e in plan.estimates.items() if e.get("seconds")]
+    run = whole_run(plan.estimates)
+    if len(slow) < 2 or run["seconds"] < LONG_APPLY:
+        return ""
+    (reader, read), (writer, write) = run["planning"], run["applying"]
+    return (f"Applying all of it will take about {duration_text(run['seconds'])}: every account is read again "
+            f"first ({reader}: {duration_text(read)}), then each writes and verifies on its own "
+            f"({writer}: {duration_text(write)}).")
 
 
 def summary_line(plan: Plan) -> str:
     s = plan.summary
     unread = (f" {plural(len(plan.errors), 'account')} could not be read: nothing is known about "
               f"{'it' if len(plan.errors) == 1 else 'them'}.") if plan.errors else ""
+    empty = empty_patterns_text(plan.empty_patterns)
     if not plan.changes and not plan.errors:
+        if empty:
+            return f"No changes to what the patterns matched ({s['in_sync']} settings in sync), but {empty}"
+        if scope_text(plan.scope):
+            return (f"No changes. Everything {scope_text(plan.scope)} chose holds ({s['in_sync']} settings in sync); "
+                    "the rest of the file was not read.")
         return f"No changes. Everything in the file holds ({s['in_sync']} settings in sync)."
     denied = f"{s['denied']} denied, " if s.get("denied") else ""
     return (f"Plan: {s['change']} to change, {s['blocked']} blocked, {plural(s['conflict'], 'conflict')}, "
-            f"{denied}{s['in_sync']} in sync{' in the accounts read' if plan.errors else ''}.{unread}")
+            f"{denied}{s['in_sync']} in sync{' in the accounts read' if plan.errors else ''}.{unread}"
+            + (f" And {empty}" if empty else ""))
+
+
+def empty_patterns_text(patterns: list[dict]) -> str:
+    """'1 pattern matches no instrument: '*USDX' (bg, desired.yaml:12).' or ''."""
+    if not patterns:
+        return ""
+    named = ", ".join(f"{p['pattern']!r} ({p['account']}{', ' + p['where'] if p.get('where') else ''})"
+                      for p in patterns)
+    verb = "matches" if len(patterns) == 1 else "match"
+    return f"{plural(len(patterns), 'pattern')} {verb} no instrument: {named}."
+
+
+def scope_text(scope: dict | None) -> str:
+    """'--account bg --symbol BTCUSDT' for a run narrowed by those flags; '' for the whole file."""
+    scope = scope or {}
+    return " ".join([f"--account {name}" for name in scope.get("accounts") or []]
+                    + [f"--symbol {name}" for name in scope.get("symbols") or []])
+
+
+def verified_part(plan: Plan) -> str:
+    """What a narrowed apply read back, e.g. 'bg: BTCUSDT and its account settings'."""
+    symbols = (plan.scope or {}).get("symbols")
+    part = f": {', '.join(symbols)} and {'its' if len(plan.accounts) == 1 else 'their'} account settings" \
+        if symbols else ", every symbol"
+    return f"{', '.join(plan.accounts)}{part}"
 
 
 def render_report(report, style: Style = Style(False)) -> str:
@@ -169,7 +216,11 @@ def render_report(report, style: Style = Style(False)) -> str:
                  + ".")
     if report.after is not None:
         remaining = report.after.summary
-        if report.exit_code == 0:
+        if report.exit_code == 0 and scope_text(report.plan.scope):
+            lines.append(f"Verified: everything {scope_text(report.plan.scope)} chose now holds "
+                         f"({verified_part(report.plan)}). The rest of the file was not looked at; "
+                         "plan the whole file to check it.")
+        elif report.exit_code == 0:
             lines.append("Verified: everything in the file now holds.")
         elif remaining["blocked"] or remaining["conflict"] or remaining.get("denied"):
             denied = f", {remaining['denied']} denied by policy" if remaining.get("denied") else ""

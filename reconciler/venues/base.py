@@ -51,6 +51,17 @@ class Adapter(ABC):
         if account.request_lifetime is not None:
             self.request_lifetime = float(account.request_lifetime)
 
+    # What the loader asks offline, for values this venue can never hold (None: nothing wrong, or not known
+    # without the venue). The messages say what the venue accepts.
+    @classmethod
+    def product_type_problem(cls, product_type: str) -> str | None:
+        return None
+
+    @classmethod
+    def margin_coin_problem(cls, product_type: str | None, symbol: str | None, coin: str) -> str | None:
+        """`symbol` is None for a pattern entry (its symbols are checked once matched, at plan time)."""
+        return None
+
     @classmethod
     def canonical_symbol(cls, symbol: str) -> str:
         """The venue's own spelling of a symbol id (Bitget ids are case-insensitive: upper case)."""

@@ -29,6 +29,10 @@ ORDER_SPAN_MS = 90 * 24 * 3600 * 1000
 ORDER_LOOKBACK_SPANS = 3
 MARGIN_COINS = {"USDT-FUTURES": "USDT", "USDC-FUTURES": "USDC", "SUSDT-FUTURES": "SUSDT",
                 "SUSDC-FUTURES": "SUSDC"}  # COIN-FUTURES margin in the contract's base coin
+# bitget.md 4: the product types (the S- ones are demo coins); COIN lines margin in the symbol's base coin
+# (BTCUSD in BTC, demo SBTCSUSD in SBTC).
+PRODUCT_TYPES = ("USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES", "SUSDT-FUTURES", "SUSDC-FUTURES", "SCOIN-FUTURES")
+COIN_QUOTES = {"COIN-FUTURES": "USD", "SCOIN-FUTURES": "SUSD"}
 
 AUTH_HELP = ("check the api_key, secret and passphrase of this account (a Bitget key is bound to its "
              "passphrase), that the key has futures read/write permission and that this machine's IP is "
@@ -97,6 +101,23 @@ class BitgetAdapter(Adapter):
         super().__init__(account, credentials)
         self._base_coins: dict[str, str] = {}  # contract symbol -> base coin (GET market/contracts)
         self._contract_coins: list[str] | None = None  # every margin coin of the product line's contracts
+
+    @classmethod
+    def product_type_problem(cls, product_type):
+        if product_type.upper() not in PRODUCT_TYPES:
+            return f"Bitget has no product type {product_type!r} (it has: {', '.join(PRODUCT_TYPES)})"
+        return None
+
+    @classmethod
+    def margin_coin_problem(cls, product_type, symbol, coin):
+        product_type, coin = (product_type or "").upper(), coin.upper()
+        if product_type in MARGIN_COINS and coin != MARGIN_COINS[product_type]:
+            return f"{product_type} contracts margin in {MARGIN_COINS[product_type]} only (got {coin!r})"
+        quote = COIN_QUOTES.get(product_type)
+        if quote and symbol is not None and not cls.canonical_symbol(symbol).startswith(coin + quote):
+            return (f"{product_type} contracts margin in their base coin ({cls.canonical_symbol(symbol)} is not a "
+                    f"{coin}{quote} contract; got {coin!r})")
+        return None
 
     @classmethod
     def canonical_symbol(cls, symbol):

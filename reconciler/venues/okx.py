@@ -86,6 +86,9 @@ class OkxAdapter(Adapter):
     request_lifetime = max(EXP_TIME_MS / 1000, TIMESTAMP_WINDOW_S)
     credential_names = ("api_key", "secret", "passphrase")
     stores_margin_mode = False
+    # okx.md 8: lever is a decimal from 0.01; Unconfirmed: the step. Two decimals (0.01) is the finest value
+    # OKX documents; anything finer is refused offline rather than rounded by the venue.
+    leverage_decimals = 2
     # okx.md 1: one REST host for live and demo; demo differs only by the x-simulated-trading header.
     base_urls = {"live": "https://www.okx.com", "demo": "https://www.okx.com"}
     success_code = "0"

@@ -67,6 +67,15 @@ class Adapter(ABC):
         """The venue's own spelling of a symbol id (Bitget ids are case-insensitive: upper case)."""
         return symbol
 
+    def origin(self, symbol: str) -> str:
+        """Where the file asks for `symbol` ("file:line: key path"), for a problem only the venue's listing shows."""
+        spec = self.account.symbols.get(symbol)
+        return spec.origin if spec is not None and spec.origin else f"account {self.account.name}: {symbol}"
+
+    def unlisted(self, symbols: list[str], problem: str) -> ConfigError:
+        """A mistake in the file that only the venue's listing shows: one line per symbol, at its entry."""
+        return ConfigError([f"{self.origin(symbol)}: {symbol} {problem}" for symbol in symbols])
+
     def identity(self, base_url: str) -> str:
         """A stable name of the venue account behind these credentials, safe for file names and logs.
 

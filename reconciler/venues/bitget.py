@@ -6,7 +6,6 @@ import asyncio
 import time
 from decimal import Decimal
 
-from ..errors import ConfigError
 from ..liquidation.isolated import linear_isolated, preview
 from ..model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
 from ..plan import Call, Change
@@ -115,8 +114,8 @@ class BitgetAdapter(Adapter):
             return f"{product_type} contracts margin in {MARGIN_COINS[product_type]} only (got {coin!r})"
         quote = COIN_QUOTES.get(product_type)
         if quote and symbol is not None and not cls.canonical_symbol(symbol).startswith(coin + quote):
-            return (f"{product_type} contracts margin in their base coin ({cls.canonical_symbol(symbol)} is not a "
-                    f"{coin}{quote} contract; got {coin!r})")
+            return (f"{product_type} contracts margin in their base coin, the one {cls.canonical_symbol(symbol)} "
+                    f"starts with (got {coin!r})")
         return None
 
     @classmethod
@@ -182,8 +181,7 @@ class BitgetAdapter(Adapter):
         contracts = await self._contracts(client)
         unknown = [s for s in symbols if self.canonical_symbol(s) not in contracts]
         if unknown:
-            raise ConfigError(f"account {self.account.name}: {', '.join(unknown)} "
-                              f"{'is' if len(unknown) == 1 else 'are'} not a {self.product_type} contract on Bitget")
+            raise self.unlisted(unknown, f"is not a {self.product_type} contract on Bitget")
         probe = symbols or ([next(iter(contracts))] if "position_mode" in self.account.settings else [])
         answers = await client.request_all([Call("GET", "/api/v2/mix/account/account", {
             "symbol": self.canonical_symbol(symbol), "productType": self.product_type,

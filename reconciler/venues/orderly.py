@@ -179,9 +179,7 @@ class OrderlyAdapter(Adapter):
         self._listed = {row["symbol"]: row for row in (info or {}).get("rows") or []}
         unknown = [s for s in symbols if s not in self._listed]
         if unknown:
-            raise ConfigError(f"account {self.account.name}: {', '.join(unknown)} "
-                              f"{'is' if len(unknown) == 1 else 'are'} not a symbol Orderly lists "
-                              "(symbols look like PERP_BTC_USDC)")
+            raise self.unlisted(unknown, "is not a symbol Orderly lists (symbols look like PERP_BTC_USDC)")
         modes, leverages = modes or {}, leverages or {}
         default_modes = {row["symbol"]: mode_name(row.get("default_margin_mode")) for row in modes.get("rows") or []}
         per_mode: dict[str, dict] = {}

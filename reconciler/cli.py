@@ -15,7 +15,7 @@ from pathlib import Path
 from .errors import ConfigError, ReconcilerError
 from .journal import DEFAULT_JOURNAL
 from .plan import Plan
-from .strict_yaml import read_text
+from .strict_yaml import check_regular_file, read_text
 from .views.style import Style
 from .views.text import render_plan, render_report
 
@@ -183,6 +183,9 @@ def _preflight(args) -> None:
         _check_output_file(args.report, "--report")
     if getattr(args, "journal", DEFAULT_JOURNAL) != DEFAULT_JOURNAL:
         _check_output_file(args.journal, "--journal")
+    if getattr(args, "journal", None) and Path(args.journal).exists() and not Path(args.journal).is_file():
+        raise UsageError(f"--journal {args.journal}: is not a regular file; the journal must keep every call "
+                         "an apply sends (name a file)")
     if (args.command == "apply" and not args.auto_approve and not sys.stdin.isatty()
             and not _looks_like_plan(args.target)):
         raise ReconcilerError("apply needs a confirmation and there is no terminal: pass --auto-approve, "
@@ -226,11 +229,24 @@ def _add_policy(parser) -> None:
 
 def _load(args, path: str):
     """The desired state at `path`, with every --policy FILE added to its own policy."""
-    state = _api().load(path)
-    if getattr(args, "policy", None):
+    problems = []
+    try:
+        state = _api().load(path)
+    except ConfigError as exc:
+        state, problems = None, exc.messages
+    if getattr(args, "policy", None):  # the policy files' problems are reported with the file's own
         from .policy.load import Policy, load_file
         for policy_path in args.policy:
-            state.policy = (state.policy or Policy()).merged(load_file(policy_path))
+            try:
+                check_regular_file(Path(policy_path))
+                policy = load_file(policy_path)
+            except ConfigError as exc:
+                problems += exc.messages
+                continue
+            if state is not None:
+                state.policy = (state.policy or Policy()).merged(policy)
+    if problems:
+        raise ConfigError(problems)
     return state
 
 
@@ -261,7 +277,7 @@ async def cmd_plan(args) -> int:
     if args.out:
         _planfile().write_plan(plan, args.out)
     if args.report:
-        Path(args.report).write_text(plan.dumps())
+        _planfile().write_output(plan.dumps(), args.report, "--report")
     _print_plan(plan, args.format, getattr(args, "verbose", False))
     if plan.errors:
         for account, message in plan.errors.items():
@@ -283,6 +299,10 @@ async def cmd_apply(args) -> int:
     started_at = report_json.now_text()
     # With --format json stdout carries the report alone: the plan, the question and refusals go to stderr.
     people = sys.stderr if args.format == "json" else sys.stdout
+    if args.report:  # a report that cannot be written is found out before anything is sent
+        _planfile().write_output(report_json.dumps(report_json.refusal_document(
+            "the apply did not finish: this report was written as it started; the journal says what was sent",
+            started_at=started_at, finished_at=started_at)), args.report, "--report")
     try:
         report = await _applied(args, people)
     except ReconcilerError as exc:
@@ -303,7 +323,9 @@ async def cmd_apply(args) -> int:
 async def _applied(args, people):
     """The ApplyReport of a saved plan or of a file (None when the person did not confirm)."""
     if _looks_like_plan(args.target):
-        saved = _api().narrow(_planfile().read_plan(args.target), accounts=args.account, symbols=args.symbol)
+        saved = _planfile().read_plan(args.target)
+        _check_within(saved, args)
+        saved = _api().narrow(saved, accounts=args.account, symbols=args.symbol)
         state = _load(args, _config_of(saved, args))
         return await _api().apply(saved, state, journal_path=args.journal, progress=_progress_printer(),
                                   lock_timeout=args.lock_timeout, parallelism=args.parallelism,
@@ -318,13 +340,25 @@ async def _applied(args, people):
                                                                     people))
 
 
+def _check_within(saved: Plan, args) -> None:
+    """--account / --symbol on a saved plan may only narrow it: naming what it does not cover is a mistake."""
+    outside = [f"--account {name}" for name in args.account or [] if name not in saved.accounts]
+    covered = {change.symbol for change in saved.changes if change.symbol} | {
+        setting.split("/")[1] for values in saved.observed.values() for setting in values if setting.count("/") >= 2}
+    outside += [f"--symbol {symbol}" for symbol in args.symbol or [] if symbol not in covered]
+    if outside:
+        raise UsageError(f"{args.target}: {', '.join(outside)}: not in this plan, which covers "
+                         f"{len(saved.accounts)} accounts and {len(covered)} symbols (see `show {args.target}`); "
+                         "nothing was sent")
+
+
 def _write_report(args, document: dict) -> None:
     """The apply report to stdout (--format json) and to --report FILE."""
     from .views.report_json import dumps
     if args.format == "json":
         sys.stdout.write(dumps(document))
     if args.report:
-        Path(args.report).write_text(dumps(document))
+        _planfile().write_output(dumps(document), args.report, "--report")
 
 
 def _api():
@@ -360,6 +394,7 @@ async def cmd_import(args) -> int:
 async def cmd_sim(args) -> int:
     from .sim.server import serve_forever
     from .sim.world import WorldError, load_world
+    check_regular_file(Path(args.world))
     try:
         world = load_world(args.world)
     except WorldError as exc:
@@ -432,7 +467,7 @@ def _looks_like_plan(target: str) -> bool:
     A .json file that cannot be read as JSON is taken for a (broken) plan, so that its error says so."""
     try:
         document = json.loads(read_text(Path(target))[0])
-    except (ReconcilerError, ValueError):
+    except (ReconcilerError, ValueError, RecursionError):
         return target.endswith(".json")
     return isinstance(document, dict) and "format_version" in document and "changes" in document
 

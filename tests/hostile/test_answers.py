@@ -14,7 +14,7 @@ import test_bitget_e2e as bitget
 import test_okx_e2e as okx
 import test_orderly_e2e as orderly
 from conftest import writes
-from test_hostile_files import assert_one_clear_line
+from hostile.refusal import assert_one_clear_line
 
 VENUES = {"bitget": (bitget, "bg"), "okx": (okx, "ox"), "orderly": (orderly, "ol")}
 READS = {

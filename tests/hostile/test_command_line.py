@@ -12,7 +12,7 @@ import pytest
 
 import test_bitget_e2e as bitget
 from terminal import at_the_prompt, finish
-from test_hostile_files import assert_one_clear_line
+from hostile.refusal import assert_one_clear_line
 
 WORLD = "world.yaml"
 

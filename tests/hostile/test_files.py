@@ -8,6 +8,7 @@ import gzip
 import pytest
 
 from reconciler.venues.bitget import BitgetAdapter
+from hostile.edits import replace
 from hostile.refusal import assert_one_clear_line, assert_refused
 from test_bitget_e2e import world
 
@@ -45,13 +46,6 @@ ORDERLY = """\
     symbols:
       PERP_BTC_USDC: {{margin_mode: cross, leverage: 3.5}}
 """
-
-
-def replace(old: str, new: str):
-    def edit(text: str) -> str:
-        assert old in text, old
-        return text.replace(old, new, 1)
-    return edit
 
 
 def leverage(value: str):
@@ -238,9 +232,9 @@ def test_a_hostile_file_is_refused_before_anything_is_sent(case, sim, cli, tmp_p
     path = tmp_path / "desired.yaml"
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     sim.clear_calls("bitget")
-    code, out, err = cli("plan", path)
-    assert_one_clear_line(code, err, *expected)
-    assert out == ""
+    result = cli("plan", path)
+    assert_refused(result, *expected, sims=[sim])
+    assert result[1] == ""
     assert sim.calls("bitget") == []
 
 

@@ -186,10 +186,21 @@ def _preflight(args) -> None:
     if getattr(args, "journal", None) and Path(args.journal).exists() and not Path(args.journal).is_file():
         raise UsageError(f"--journal {args.journal}: is not a regular file; the journal must keep every call "
                          "an apply sends (name a file)")
+    if args.command in ("plan", "apply", "import") and os.environ.get("RECONCILER_LOCK_DIR"):
+        _check_lock_dir(os.environ["RECONCILER_LOCK_DIR"])
     if (args.command == "apply" and not args.auto_approve and not sys.stdin.isatty()
             and not _looks_like_plan(args.target)):
         raise ReconcilerError("apply needs a confirmation and there is no terminal: pass --auto-approve, "
                               "or apply a saved plan (plan --out PLAN.json, then apply PLAN.json)")
+
+
+def _check_lock_dir(path: str) -> None:
+    """The directory of locks and rate windows must be one (else plan would fail deep in its first read)."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"RECONCILER_LOCK_DIR {path}: cannot be used as a directory ({exc.strerror}); "
+                         "set it to a directory this user can write") from None
 
 
 def _check_output_file(path: str, flag: str) -> None:
@@ -280,9 +291,7 @@ async def cmd_plan(args) -> int:
         _planfile().write_output(plan.dumps(), args.report, "--report")
     _print_plan(plan, args.format, getattr(args, "verbose", False))
     if plan.errors:
-        for account, message in plan.errors.items():
-            named = message.startswith(account) or f"account {account}" in message
-            print(f"error: {message}" if named else f"error: {account}: {message}", file=sys.stderr)
+        _print_account_errors(plan.errors)
         return EXIT_ERROR
     if args.detailed_exitcode and plan.has_work:
         return EXIT_CHANGES
@@ -317,7 +326,15 @@ async def cmd_apply(args) -> int:
     _write_report(args, report_json.report_document(report, started_at=started_at, finished_at=report_json.now_text()))
     if args.format == "text":
         print(render_report(report, Style.for_stream(sys.stdout)), end="")
+    _print_account_errors(report.account_errors)
     return report.exit_code
+
+
+def _print_account_errors(errors: dict[str, str]) -> None:
+    """One line on stderr per account that could not be read or applied, naming it."""
+    for account, message in errors.items():
+        named = message.startswith(account) or f"account {account}" in message
+        print(f"error: {message}" if named else f"error: {account}: {message}", file=sys.stderr)
 
 
 async def _applied(args, people):

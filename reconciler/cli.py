@@ -249,7 +249,8 @@ def _load(args, path: str):
         from .policy.load import Policy, load_file
         for policy_path in args.policy:
             try:
-                check_regular_file(Path(policy_path))
+                if Path(policy_path).exists():  # a missing one is named as such by load_file
+                    check_regular_file(Path(policy_path))
                 policy = load_file(policy_path)
             except ConfigError as exc:
                 problems += exc.messages

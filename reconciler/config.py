@@ -19,6 +19,7 @@ from .strict_yaml import dotted, parse_yaml, read_text
 from .model import ACCOUNT_SETTINGS, ENV_REFERENCE, AccountSpec, Band, DesiredState, PatternSpec, SymbolSpec
 from .patterns import is_pattern, syntax_problem
 from .policy.load import from_block as policy_from_block
+from .schema_words import in_our_words
 from .venues.registry import adapter_class, supported_venues
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "desired-state.schema.json"
@@ -109,8 +110,8 @@ def _schema_problems(document, lines: dict, source: str) -> tuple[list[str], set
 
 def _part(path: tuple) -> tuple:
     """The part of the file a problem at `path` makes unusable: its symbol entry, its account, or a top-level key."""
-    if path[:1] == ("accounts",) and len(path) >= 4 and path[2] == "symbols":
-        return path[:4]
+    if path[:1] == ("accounts",) and len(path) >= 4 and path[2] in ("symbols", "credentials"):
+        return path[:4]  # a wrong symbol entry or credential value: the rest of the account is checked
     if path[:1] == ("accounts",) and len(path) >= 2:
         return path[:2]
     return path[:1]
@@ -136,34 +137,7 @@ def _describe(error, lines: dict, source: str, prefix: tuple = ()) -> list[str]:
     hint = error.schema.get("x-error") if isinstance(error.schema, dict) else None
     # A credential's value is never shown, not even a wrong one.
     got = "" if "credentials" in path[:3] else f" (got {_shown(error.instance)})"
-    return [f"{_where(source, lines, path)}: {hint or _in_our_words(error)}{got}"]
-
-
-_KINDS = {"object": "a mapping", "array": "a list", "string": "text", "number": "a number",
-          "integer": "a whole number", "boolean": "true or false", "null": "nothing"}
-
-
-def _in_our_words(error) -> str:
-    """What a schema rule without an `x-error` asks, in this project's words (never the library's)."""
-    kind, value = error.validator, error.validator_value
-    words = {
-        "type": lambda: "must be " + " or ".join(_KINDS.get(t, t) for t in ([value] if isinstance(value, str) else value)),
-        "enum": lambda: "must be one of: " + ", ".join(str(v) for v in value),
-        "const": lambda: f"must be {value}",
-        "minimum": lambda: f"must be at least {value}",
-        "exclusiveMinimum": lambda: f"must be above {value}",
-        "maximum": lambda: f"must be at most {value}",
-        "exclusiveMaximum": lambda: f"must be below {value}",
-        "minLength": lambda: f"must be at least {value} characters long",
-        "maxLength": lambda: f"must be at most {value} characters long",
-        "minItems": lambda: f"must list at least {value}",
-        "maxItems": lambda: f"must list at most {value}",
-        "minProperties": lambda: "must not be empty",
-        "maxProperties": lambda: "must be empty" if value == 0 else f"must have at most {value} entries",
-        "uniqueItems": lambda: "lists one value twice",
-        "pattern": lambda: "does not have the form this key takes",
-    }.get(kind)
-    return words() if words else "is not one of the forms this key takes"
+    return [f"{_where(source, lines, path)}: {hint or in_our_words(error)}{got}"]
 
 
 def _name_problem(error) -> str:
@@ -431,6 +405,8 @@ def _check_credentials(credentials: dict, adapter, environment: str, where, prob
     for key in adapter.credential_names:
         if key not in credentials:
             problems.append(f"{where('credentials')}: missing credential '{key}'")
+        elif not isinstance(credentials[key], str):
+            continue  # the schema has said so
         elif environment != "sim" and not ENV_REFERENCE.match(credentials[key]):
             problems.append(f"{where('credentials', key)}: a literal credential is allowed only with "
                             "environment: sim; write ${ENV_VAR} and set the variable")

@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 
 from ..errors import ConfigError
+from ..schema_words import in_our_words
 from ..strict_yaml import dotted, parse_yaml, read_text
 from . import windows as clock
 
@@ -68,7 +69,8 @@ def load_file(path: str | Path) -> Policy:
     document, lines = parse_yaml(text, str(path))
     schema = json.loads(SCHEMA_PATH.read_text())
     validator = _VALIDATOR({"$defs": schema["$defs"], "$ref": "#/$defs/policyFile"})
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(document), key=lambda e: (_number(lines, tuple(e.absolute_path)),
+                                                                     list(map(str, e.absolute_path))))
     if errors:
         raise ConfigError([f"{_where(str(path), lines, tuple(e.absolute_path))}: {_message(e)}" for e in errors])
     policy, problems = from_block(document, lines, str(path), prefix=())
@@ -103,10 +105,14 @@ def _rules(rules: dict, venue: str | None, prefix: tuple, lines: dict, source: s
 
 def _line(source: str, lines: dict, path: tuple) -> str:
     """'file:line' of a key path (or of the nearest key above it)."""
+    return f"{source}:{_number(lines, path)}"
+
+
+def _number(lines: dict, path: tuple) -> int:
     probe = tuple(path)
     while probe not in lines and probe:
         probe = probe[:-1]
-    return f"{source}:{lines.get(probe, 1)}"
+    return lines.get(probe, 1)
 
 
 def _where(source: str, lines: dict, path: tuple) -> str:
@@ -115,7 +121,8 @@ def _where(source: str, lines: dict, path: tuple) -> str:
 
 def _message(error) -> str:
     hint = error.schema.get("x-error") if isinstance(error.schema, dict) else None
-    return hint or error.message
+    got = f" (got {error.instance!r})" if isinstance(error.instance, str) and len(error.instance) <= 40 else ""
+    return (hint or in_our_words(error)) + got
 
 
 def _is_number(checker, instance) -> bool:

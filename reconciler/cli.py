@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import signal
 import sys
@@ -484,7 +483,7 @@ def _looks_like_plan(target: str) -> bool:
     """A saved plan is a JSON object with format_version and changes; other JSON and YAML are desired states.
     A .json file that cannot be read as JSON is taken for a (broken) plan, so that its error says so."""
     try:
-        document = json.loads(read_text(Path(target))[0])
+        document = _planfile().bounded_loads(read_text(Path(target))[0])
     except (ReconcilerError, ValueError, RecursionError):
         return target.endswith(".json")
     return isinstance(document, dict) and "format_version" in document and "changes" in document

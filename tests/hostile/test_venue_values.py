@@ -186,6 +186,12 @@ PLAN_TIME = {
                       ["accounts.ox.symbols.BTC-USD-261225-60000-C", "not an OKX SWAP, FUTURES or MARGIN"]),
     "orderly symbol not listed": (replace(f"{orderly.SOL}: {{margin", "PERP_NOPE_USDC: {margin"),
                                   ["accounts.ol.symbols.PERP_NOPE_USDC: PERP_NOPE_USDC is not a symbol Orderly lists"]),
+    "a cyrillic letter in a symbol": (replace("SOLUSDT: {margin", "SOLUSD\u0422: {margin"),
+                                      ["desired.yaml:11: accounts.bg.symbols.SOLUSD\u0422", "not a USDT-FUTURES contract"]),
+    "a zero-width space in a symbol": (replace("SOLUSDT: {margin", "SOL\u200bUSDT: {margin"),
+                                       ["desired.yaml:11:", "not a USDT-FUTURES contract"]),
+    "a symbol in NFD": (replace("ETH-USDT-SWAP: {margin", "E\u0301TH-USDT-SWAP: {margin"),
+                        ["accounts.ox.symbols.E\u0301TH-USDT-SWAP", "not an instrument OKX lists"]),
     "orderly symbol in bitget spelling": (replace(f"{orderly.SOL}: {{margin", "SOLUSDC: {margin"),
                                           ["accounts.ol.symbols.SOLUSDC", "not a symbol Orderly lists"]),
 }

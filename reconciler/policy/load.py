@@ -121,7 +121,8 @@ def _where(source: str, lines: dict, path: tuple) -> str:
 
 def _message(error) -> str:
     hint = error.schema.get("x-error") if isinstance(error.schema, dict) else None
-    got = f" (got {error.instance!r})" if isinstance(error.instance, str) and len(error.instance) <= 40 else ""
+    named = error.validator in ("enum", "const") and isinstance(error.instance, str) and len(error.instance) <= 40
+    got = f" (got {error.instance!r})" if named else ""  # a name; never a value (the file may not be a policy)
     return (hint or in_our_words(error)) + got
 
 

@@ -361,13 +361,15 @@ def _exclude(raw: list, adapter, where: _Locator, problems: list[str]) -> list[s
 def pattern_symbol(account: AccountSpec, symbol: str, raw: dict, source: str) -> SymbolSpec:
     """The entry a pattern makes for one matched symbol (raw: defaults and the patterns' values)."""
     problems: list[str] = []
-    where = next(p.where for p in account.patterns if p.pattern == source.split(" + ")[0])
+    pattern = next(p for p in account.patterns if p.pattern == source.split(" + ")[0])
+    where = pattern.where
     here = lambda *keys: f"{where}: {symbol} (matched by {source})" + "".join(f".{k}" for k in keys)  # noqa: E731
     spec = _symbol(symbol, raw, adapter_class(account.venue), _Context(account.settings, account.product_type),
                    here, problems)
     if problems:
         raise ConfigError(problems)
-    spec.source, spec.origin = source, here()
+    spec.source = source
+    spec.origin = f"{where}: accounts.{account.name}.symbols.{pattern.written} (matching {symbol})"
     return spec
 
 

@@ -174,6 +174,9 @@ PLAN_TIME = {
     "orderly leverage above the symbol's maximum": (replace(f"{orderly.SOL}: {{margin_mode: cross, leverage: 5}}",
                                                             f"{orderly.SOL}: {{margin_mode: cross, leverage: 500}}"),
                                                     [f"accounts.ol.symbols.{orderly.SOL}: leverage 500 is above"]),
+    "bitget leverage from a pattern above the cap": (replace("      SOLUSDT:", '      "X*": {margin_mode: cross, leverage: 150}\n      SOLUSDT:'),
+                                                     ["desired.yaml:11: accounts.bg.symbols.X* (matching XRPUSDT): "
+                                                      "leverage 150 is above XRPUSDT's maximum 100 on bitget"]),
     "bitget symbol not listed": (replace("SOLUSDT: {margin", "NOPEUSDT: {margin"),
                                  ["desired.yaml:11: accounts.bg.symbols.NOPEUSDT: NOPEUSDT is not a USDT-FUTURES contract"]),
     "bitget symbol of another product type": (replace("SOLUSDT: {margin", "BTCUSD: {margin"),

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from hostile.refusal import assert_refused
+from hostile.refusal import assert_no_secret, assert_refused
 from test_bitget_e2e import KEY, config, world, writes
 
 
@@ -181,7 +181,7 @@ def test_a_tampered_plan_sends_nothing_to_anyone(tamper, sims, saved, cli, tmp_p
     assert lines and lines[0].startswith("error: ") and "Traceback" not in err and "internal error" not in err
     assert writes(venue.calls("bitget")) == []
     assert other.calls("bitget") == []
-    assert "an-unrelated-secret" not in out + err
+    assert_no_secret(out + err)
 
 
 def test_an_untouched_plan_applies_once_and_is_stale_after(sims, saved, cli):

@@ -182,9 +182,11 @@ def _preflight(args) -> None:
         _check_output_file(args.report, "--report")
     if getattr(args, "journal", DEFAULT_JOURNAL) != DEFAULT_JOURNAL:
         _check_output_file(args.journal, "--journal")
-    if getattr(args, "journal", None) and Path(args.journal).exists() and not Path(args.journal).is_file():
-        raise UsageError(f"--journal {args.journal}: is not a regular file; the journal must keep every call "
-                         "an apply sends (name a file)")
+    if getattr(args, "journal", None) and Path(args.journal).exists():
+        try:
+            check_regular_file(Path(args.journal))
+        except ConfigError as exc:
+            raise UsageError(f"--journal {exc} (the journal keeps every call an apply sends: name a file)") from None
     if args.command in ("plan", "apply", "import") and os.environ.get("RECONCILER_LOCK_DIR"):
         _check_lock_dir(os.environ["RECONCILER_LOCK_DIR"])
     if (args.command == "apply" and not args.auto_approve and not sys.stdin.isatty()

@@ -23,6 +23,8 @@ READERS = {
     "plan --policy FILE": lambda x, f, p: ["plan", f, "--policy", x],
     "apply PLAN --config FILE": lambda x, f, p: ["apply", p, "--config", x],
     "sim --world FILE": lambda x, f, p: ["sim", "--world", x, "--port", "1"],
+    "history --journal FILE": lambda x, f, p: ["history", "--journal", x],
+    "apply --journal FILE": lambda x, f, p: ["apply", f, "--auto-approve", "--journal", x],
 }
 
 

@@ -438,6 +438,10 @@ def _symbol(symbol: str | None, raw: dict, adapter, context: _Context, here, pro
         problems.append(f"{here('leverage')}: {adapter.venue} keeps leverage per margin mode; "
                         "say which with margin_mode: cross | isolated")
     _check_decimals(leverage, adapter.leverage_decimals, "leverage", here, adapter.venue, problems)
+    values = leverage.values() if isinstance(leverage, dict) else [leverage] if leverage is not None else []
+    if adapter.leverage_limit is not None and any(value > adapter.leverage_limit for value in values):
+        problems.append(f"{here('leverage')}: {adapter.venue} accepts leverage up to "
+                        f"{adapter.leverage_limit} for any symbol (got {max(values)})")
     margin = raw.get("isolated_margin")
     if margin is not None and mode != "isolated":
         problems.append(f"{here('isolated_margin')}: isolated_margin needs margin_mode: isolated")

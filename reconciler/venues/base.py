@@ -38,6 +38,7 @@ class Adapter(ABC):
     # Decimals the venue accepts (0: whole numbers only); None: not checked at load time.
     leverage_decimals: int | None = None
     margin_decimals: int | None = None
+    leverage_limit: Decimal | None = None  # the highest leverage the venue documents at all (None: its listing says)
     # Seconds after it was signed during which a sent request may still be executed by the venue
     # (its timestamp window, or the expiry the adapter sends). After an unknown outcome, nothing more
     # is sent for that position until this has passed.

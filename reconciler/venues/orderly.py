@@ -47,6 +47,7 @@ class OrderlyAdapter(Adapter):
     # Orderly's success envelope carries no code ({"success": true, ...}); the journal writes "0" for it.
     success_code = "0"
     leverage_decimals = 0  # SPEC: leverage is an integer from 1 to 100
+    leverage_limit = Decimal(100)  # orderly.md 6: "Integer between 1 to 100"; each symbol's listing may say less
     request_lifetime = 300.0  # orderly.md 3: the timestamp must be within 300 s of server time
     identity_credential = "account_id"
     public_endpoints = ("GET /v1/public/info",)

@@ -107,6 +107,10 @@ OFFLINE = {
     "orderly leverage 2.5": (replace(f"{orderly.SOL}: {{margin_mode: cross, leverage: 5}}",
                                      f"{orderly.SOL}: {{margin_mode: cross, leverage: 2.5}}"),
                              [f"{OL}.symbols.{orderly.SOL}.leverage", "whole numbers only"]),
+    "orderly leverage above the documented 100": (replace(f"{orderly.SOL}: {{margin_mode: cross, leverage: 5}}",
+                                                          f"{orderly.SOL}: {{margin_mode: cross, leverage: 101}}"),
+                                                  [f"{OL}.symbols.{orderly.SOL}.leverage",
+                                                   "orderly accepts leverage up to 100 for any symbol (got 101)"]),
     # margin targets that would move everything out
     **{f"isolated margin {value}": (margin(value), [f"{BG}.symbols.ETHUSDT.isolated_margin", "must be a positive number"])
        for value in ["0", "0.0", "-0", "-5", "0E+3", "{long: 0, short: 5}", "{long: 5, short: -1}", "{min: 0, max: 0}",
@@ -172,8 +176,9 @@ PLAN_TIME = {
                                                           "ETH-USDT-SWAP: {margin_mode: isolated, leverage: {long: 80,"),
                                                   ["accounts.ox.symbols.ETH-USDT-SWAP: leverage 80 is above", "maximum 75"]),
     "orderly leverage above the symbol's maximum": (replace(f"{orderly.SOL}: {{margin_mode: cross, leverage: 5}}",
-                                                            f"{orderly.SOL}: {{margin_mode: cross, leverage: 500}}"),
-                                                    [f"accounts.ol.symbols.{orderly.SOL}: leverage 500 is above"]),
+                                                            f"{orderly.NEAR}: {{margin_mode: cross, leverage: 20}}"),
+                                                    [f"accounts.ol.symbols.{orderly.NEAR}: leverage 20 is above",
+                                                     "maximum 10"]),
     "bitget leverage from a pattern above the cap": (replace("      SOLUSDT:", '      "X*": {margin_mode: cross, leverage: 150}\n      SOLUSDT:'),
                                                      ["desired.yaml:11: accounts.bg.symbols.X* (matching XRPUSDT): "
                                                       "leverage 150 is above XRPUSDT's maximum 100 on bitget"]),

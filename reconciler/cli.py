@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import signal
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 from .errors import ConfigError, ReconcilerError
 from .journal import DEFAULT_JOURNAL
 from .plan import Plan
-from .strict_yaml import read_text
+from .strict_yaml import check_regular_file, read_text
 from .views.style import Style
 from .views.text import render_plan, render_report
 
@@ -192,10 +191,26 @@ def _preflight(args) -> None:
         _check_output_file(args.report, "--report")
     if getattr(args, "journal", DEFAULT_JOURNAL) != DEFAULT_JOURNAL:
         _check_output_file(args.journal, "--journal")
+    if getattr(args, "journal", None) and Path(args.journal).exists():
+        try:
+            check_regular_file(Path(args.journal))
+        except ConfigError as exc:
+            raise UsageError(f"--journal {exc} (the journal keeps every call an apply sends: name a file)") from None
+    if args.command in ("plan", "apply", "import") and os.environ.get("RECONCILER_LOCK_DIR"):
+        _check_lock_dir(os.environ["RECONCILER_LOCK_DIR"])
     if (args.command == "apply" and not args.auto_approve and not sys.stdin.isatty()
             and not _looks_like_plan(args.target)):
         raise ReconcilerError("apply needs a confirmation and there is no terminal: pass --auto-approve, "
                               "or apply a saved plan (plan --out PLAN.json, then apply PLAN.json)")
+
+
+def _check_lock_dir(path: str) -> None:
+    """The directory of locks and rate windows must be one (else plan would fail deep in its first read)."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"RECONCILER_LOCK_DIR {path}: cannot be used as a directory ({exc.strerror}); "
+                         "set it to a directory this user can write") from None
 
 
 def _check_output_file(path: str, flag: str) -> None:
@@ -235,11 +250,25 @@ def _add_policy(parser) -> None:
 
 def _load(args, path: str):
     """The desired state at `path`, with every --policy FILE added to its own policy."""
-    state = _api().load(path)
-    if getattr(args, "policy", None):
+    problems = []
+    try:
+        state = _api().load(path)
+    except ConfigError as exc:
+        state, problems = None, exc.messages
+    if getattr(args, "policy", None):  # the policy files' problems are reported with the file's own
         from .policy.load import Policy, load_file
         for policy_path in args.policy:
-            state.policy = (state.policy or Policy()).merged(load_file(policy_path))
+            try:
+                if Path(policy_path).exists():  # a missing one is named as such by load_file
+                    check_regular_file(Path(policy_path))
+                policy = load_file(policy_path)
+            except ConfigError as exc:
+                problems += exc.messages
+                continue
+            if state is not None:
+                state.policy = (state.policy or Policy()).merged(policy)
+    if problems:
+        raise ConfigError(problems)
     return state
 
 
@@ -270,12 +299,10 @@ async def cmd_plan(args) -> int:
     if args.out:
         _planfile().write_plan(plan, args.out)
     if args.report:
-        Path(args.report).write_text(plan.dumps())
+        _planfile().write_output(plan.dumps(), args.report, "--report")
     _print_plan(plan, args.format, getattr(args, "verbose", False))
     if plan.errors:
-        for account, message in plan.errors.items():
-            named = message.startswith(account) or f"account {account}" in message
-            print(f"error: {message}" if named else f"error: {account}: {message}", file=sys.stderr)
+        _print_account_errors(plan.errors)
         return EXIT_ERROR
     if args.detailed_exitcode and (plan.has_work or (plan.empty_patterns and not args.allow_empty_patterns)):
         return EXIT_CHANGES
@@ -292,6 +319,10 @@ async def cmd_apply(args) -> int:
     started_at = report_json.now_text()
     # With --format json stdout carries the report alone: the plan, the question and refusals go to stderr.
     people = sys.stderr if args.format == "json" else sys.stdout
+    if args.report:  # a report that cannot be written is found out before anything is sent
+        _planfile().write_output(report_json.dumps(report_json.refusal_document(
+            "the apply did not finish: this report was written as it started; the journal says what was sent",
+            started_at=started_at, finished_at=started_at)), args.report, "--report")
     try:
         report = await _applied(args, people)
     except ReconcilerError as exc:
@@ -306,13 +337,23 @@ async def cmd_apply(args) -> int:
     _write_report(args, report_json.report_document(report, started_at=started_at, finished_at=report_json.now_text()))
     if args.format == "text":
         print(render_report(report, Style.for_stream(sys.stdout)), end="")
+    _print_account_errors(report.account_errors)
     return report.exit_code
+
+
+def _print_account_errors(errors: dict[str, str]) -> None:
+    """One line on stderr per account that could not be read or applied, naming it."""
+    for account, message in errors.items():
+        named = message.startswith(account) or f"account {account}" in message
+        print(f"error: {message}" if named else f"error: {account}: {message}", file=sys.stderr)
 
 
 async def _applied(args, people):
     """The ApplyReport of a saved plan or of a file (a NotConfirmed when the person said no)."""
     if _looks_like_plan(args.target):
-        saved = _api().narrow(_planfile().read_plan(args.target), accounts=args.account, symbols=args.symbol)
+        saved = _planfile().read_plan(args.target)
+        _check_within(saved, args)
+        saved = _api().narrow(saved, accounts=args.account, symbols=args.symbol)
         state = _load(args, _config_of(saved, args))
         return await _api().apply(saved, state, journal_path=args.journal, progress=_progress_printer(),
                                   lock_timeout=args.lock_timeout, parallelism=args.parallelism,
@@ -327,13 +368,25 @@ async def _applied(args, people):
                                                                     people))
 
 
+def _check_within(saved: Plan, args) -> None:
+    """--account / --symbol on a saved plan may only narrow it: naming what it does not cover is a mistake."""
+    outside = [f"--account {name}" for name in args.account or [] if name not in saved.accounts]
+    covered = {change.symbol for change in saved.changes if change.symbol} | {
+        setting.split("/")[1] for values in saved.observed.values() for setting in values if setting.count("/") >= 2}
+    outside += [f"--symbol {symbol}" for symbol in args.symbol or [] if symbol not in covered]
+    if outside:
+        raise UsageError(f"{args.target}: {', '.join(outside)}: not in this plan, which covers "
+                         f"{len(saved.accounts)} accounts and {len(covered)} symbols (see `show {args.target}`); "
+                         "nothing was sent")
+
+
 def _write_report(args, document: dict) -> None:
     """The apply report to stdout (--format json) and to --report FILE."""
     from .views.report_json import dumps
     if args.format == "json":
         sys.stdout.write(dumps(document))
     if args.report:
-        Path(args.report).write_text(dumps(document))
+        _planfile().write_output(dumps(document), args.report, "--report")
 
 
 def _api():
@@ -380,6 +433,7 @@ async def cmd_schema(args) -> int:
 async def cmd_sim(args) -> int:
     from .sim.server import serve_forever
     from .sim.world import WorldError, load_world
+    check_regular_file(Path(args.world))
     try:
         world = load_world(args.world)
     except WorldError as exc:
@@ -528,8 +582,8 @@ def _looks_like_plan(target: str) -> bool:
     """A saved plan is a JSON object with format_version and changes; other JSON and YAML are desired states.
     A .json file that cannot be read as JSON is taken for a (broken) plan, so that its error says so."""
     try:
-        document = json.loads(read_text(Path(target))[0])
-    except (ReconcilerError, ValueError):
+        document = _planfile().bounded_loads(read_text(Path(target))[0])
+    except (ReconcilerError, ValueError, RecursionError):
         return target.endswith(".json")
     return isinstance(document, dict) and "format_version" in document and "changes" in document
 

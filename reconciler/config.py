@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from .strict_yaml import dotted, parse_yaml, read_text
 from .model import ACCOUNT_SETTINGS, ENV_REFERENCE, AccountSpec, Band, DesiredState, PatternSpec, SymbolSpec
 from .patterns import is_pattern, syntax_problem
 from .policy.load import from_block as policy_from_block
+from .schema_words import in_our_words
 from .venues.registry import adapter_class, supported_venues
 from .watch.settings import from_document as watch_from_document
 
@@ -29,18 +31,32 @@ def load(path: str | Path) -> DesiredState:
     path = Path(path)
     text, data = read_text(path)
     document, lines = parse_yaml(text, str(path))
-    _check_schema(document, lines, str(path))
-    problems: list[str] = []
-    state = _build(document, lines, path, hashlib.sha256(data).hexdigest(), problems)
+    _check_is_desired_state(document, str(path))
+    problems, broken = _schema_problems(document, lines, str(path))
+    # The venue rules run on every account the schema found sound, so one run reports every problem.
+    state = _build(document, lines, path, hashlib.sha256(data).hexdigest(), problems, broken)
     _add_currencies(state, document, lines, problems)
-    if "policy" in document:
+    if "policy" in document and ("policy",) not in broken:
         state.policy, policy_problems = policy_from_block(document["policy"], lines, str(path))
         problems += policy_problems
     state.watch, watch_problems = watch_from_document(document, lambda keys: _line(lines, keys), str(path))
     problems += watch_problems
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(sorted(dict.fromkeys(problems), key=_line_of))
     return state
+
+
+def _check_is_desired_state(document, source: str) -> None:
+    """Refuse a file that is not a desired-state file at all, naming none of its content (it may be a .env)."""
+    if isinstance(document, dict) and "format_version" in document and "changes" in document:
+        raise ConfigError(f"{source}:1: (top level): this is a saved plan, not a desired-state file "
+                          "(apply it with `apply PLAN.json`, or render it with `show`)")
+    if not isinstance(document, dict):
+        raise ConfigError(f"{source}:1: (top level): not a desired-state file: it holds {_shown_kind(document)}, "
+                          "not a mapping with version: and accounts:")
+    if "version" not in document and "accounts" not in document:
+        raise ConfigError(f"{source}:1: (top level): not a desired-state file: it has neither version: nor "
+                          "accounts: (nothing of it is shown, in case it holds secrets)")
 
 
 # --- locations ---------------------------------------------------------------------------------
@@ -74,8 +90,9 @@ _VALIDATOR = jsonschema.validators.extend(
 )
 
 
-def _check_schema(document, lines: dict, source: str) -> None:
-    """Check the file against the schema; each distinct symbol block is checked once (files of 100k symbols)."""
+def _schema_problems(document, lines: dict, source: str) -> tuple[list[str], set[tuple]]:
+    """The file's schema problems, and which parts have them (("accounts", name), ("policy",), ("simulator",)):
+    the loader's own rules skip those. Each distinct symbol block is checked once (files of 100k symbols)."""
     schema = _schema()
     symbol_schema = schema["$defs"]["account"]["properties"]["symbols"]
     whole = _VALIDATOR(schema)
@@ -95,8 +112,17 @@ def _check_schema(document, lines: dict, source: str) -> None:
     # things against the adapters with messages that say more.
     errors = [(prefix, error) for prefix, error in errors if "allOf" not in error.absolute_schema_path]
     problems = [problem for prefix, error in errors for problem in _describe(error, lines, source, prefix)]
-    if problems:
-        raise ConfigError(sorted(set(problems), key=_line_of))
+    broken = {_part(prefix + tuple(error.absolute_path)) for prefix, error in errors}
+    return problems, broken
+
+
+def _part(path: tuple) -> tuple:
+    """The part of the file a problem at `path` makes unusable: its symbol entry, its account, or a top-level key."""
+    if path[:1] == ("accounts",) and len(path) >= 4 and path[2] in ("symbols", "credentials"):
+        return path[:4]  # a wrong symbol entry or credential value: the rest of the account is checked
+    if path[:1] == ("accounts",) and len(path) >= 2:
+        return path[:2]
+    return path[:1]
 
 
 def _line_of(message: str) -> tuple:
@@ -117,10 +143,9 @@ def _describe(error, lines: dict, source: str, prefix: tuple = ()) -> list[str]:
     if len(error.relative_schema_path) > 1 and error.relative_schema_path[-2] == "propertyNames":
         return [f"{_where(source, lines, path + (error.instance,))}: {_name_problem(error)}"]
     hint = error.schema.get("x-error") if isinstance(error.schema, dict) else None
-    got = _shown(error.instance)
-    if hint:
-        return [f"{_where(source, lines, path)}: {hint} (got {got})"]
-    return [f"{_where(source, lines, path)}: {error.message}"]
+    # A credential's value is never shown, not even a wrong one.
+    got = "" if "credentials" in path[:3] else f" (got {_shown(error.instance)})"
+    return [f"{_where(source, lines, path)}: {hint or in_our_words(error)}{got}"]
 
 
 def _name_problem(error) -> str:
@@ -130,9 +155,14 @@ def _name_problem(error) -> str:
     return f"the name {name!r} may use only letters, digits, '.', '_' and '-'"
 
 
+def _shown_kind(value) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true or false"}.get(
+        type(value), "nothing" if value is None else "a number")
+
+
 def _shown(value) -> str:
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if len(value) <= 40 else repr(value[:40]) + "..."
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -144,16 +174,27 @@ def _shown(value) -> str:
 
 # --- building the model and the venue rules ----------------------------------------------------
 
-def _build(document: dict, lines: dict, path: Path, digest: str, problems: list[str]) -> DesiredState:
+def _build(document: dict, lines: dict, path: Path, digest: str, problems: list[str],
+           broken: set[tuple]) -> DesiredState:
     source = str(path)
     accounts = {}
-    for name, raw in document["accounts"].items():
-        accounts[name] = _account(name, raw, _Locator(source, lines, ("accounts", name)), problems)
+    raw_accounts = document.get("accounts") if ("accounts",) not in broken else None
+    simulated = "simulator" in document
+    for name, raw in (raw_accounts or {}).items():
+        if ("accounts", name) in broken:
+            continue
+        if isinstance(raw.get("symbols"), dict):  # entries the schema refused are not read further
+            raw = {**raw, "symbols": {key: spec for key, spec in raw["symbols"].items()
+                                      if ("accounts", name, "symbols", key) not in broken}}
+        accounts[name] = _account(name, raw, _Locator(source, lines, ("accounts", name)), simulated, problems)
     world = None
-    if "simulator" in document:
+    if simulated and ("simulator",) not in broken:
         world = str((path.parent / document["simulator"]["world"]).resolve())
-        if not Path(world).is_file():
-            problems.append(f"{_where(source, lines, ('simulator', 'world'))}: world file {world} does not exist")
+        where = _where(source, lines, ("simulator", "world"))
+        if not Path(world).exists():
+            problems.append(f"{where}: world file {world} does not exist")
+        elif not Path(world).is_file():
+            problems.append(f"{where}: world file {world} is not a regular file")
     return DesiredState(path=source, sha256=digest, accounts=accounts, simulator_world=world)
 
 
@@ -170,7 +211,7 @@ class _Locator:
         return self.lines.get(self.prefix + keys, 1)
 
 
-def _account(name: str, raw: dict, where: _Locator, problems: list[str]) -> AccountSpec:
+def _account(name: str, raw: dict, where: _Locator, simulated: bool, problems: list[str]) -> AccountSpec:
     venue = raw["venue"]
     if venue not in supported_venues():
         problems.append(f"{where('venue')}: venue {venue!r} is not supported "
@@ -186,24 +227,64 @@ def _account(name: str, raw: dict, where: _Locator, problems: list[str]) -> Acco
     product_type = raw.get("product_type")
     if product_type is not None and "product_type" not in adapter.account_options:
         problems.append(f"{where('product_type')}: 'product_type' is not a {venue} setting")
+        product_type = None
+    elif product_type is not None and adapter.product_type_problem(product_type):
+        problems.append(f"{where('product_type')}: {adapter.product_type_problem(product_type)}")
     if adapter.account_options.get("product_type") and product_type is None:
         problems.append(f"{where()}: missing key 'product_type' (required for {venue})")
-    if "base_url" in raw:
-        _check_base_url(raw["base_url"], where, problems)
+    _check_environment(raw, environment, simulated, where, problems)
     _check_credentials(raw["credentials"], adapter, environment, where, problems)
     _check_rate_limits(raw.get("rate_limits") or {}, where, problems)
+    context = _Context(settings, product_type)
     return AccountSpec(
         name=name, venue=venue, environment=environment, base_url=raw.get("base_url"),
         credentials=dict(raw["credentials"]), settings=settings,
-        symbols=_symbols(raw.get("symbols") or {}, raw.get("defaults") or {}, adapter, settings, where, problems),
+        symbols=_symbols(raw.get("symbols") or {}, raw.get("defaults") or {}, adapter, context, where, problems),
         defaults=dict(raw.get("defaults") or {}),
-        patterns=_patterns(raw.get("symbols") or {}, raw.get("defaults") or {}, adapter, settings, where, problems),
+        patterns=_patterns(raw.get("symbols") or {}, raw.get("defaults") or {}, adapter, context, where, problems),
         exclude=_exclude(raw.get("exclude") or [], adapter, where, problems),
         product_type=product_type.upper() if product_type else None,  # Bitget reads it in any case
         rate_limits=dict(raw.get("rate_limits") or {}),
         request_lifetime=_sim_only(raw, "request_lifetime", environment, where, problems),
         origins={key: where("credentials", key) for key in raw["credentials"]},
     )
+
+
+class _Context:
+    """What a symbol entry's rules depend on in its account: the settings and the product type."""
+
+    def __init__(self, settings: dict, product_type: str | None):
+        self.settings, self.product_type = settings, product_type
+
+
+def _check_environment(raw: dict, environment: str, simulated: bool, where, problems: list[str]) -> None:
+    """Where an account may send: a simulator only on this machine, a venue only over https."""
+    if simulated and environment != "sim":
+        problems.append(f"{where('environment')}: environment: {environment} in a file with a simulator: block; "
+                        "the simulator serves every account of the file, so they must all be environment: sim")
+    if "base_url" not in raw:
+        if environment == "sim" and not simulated:
+            problems.append(f"{where()}: environment: sim needs base_url (a simulator on this machine) or a "
+                            "simulator: block in the file")
+        return
+    host = _check_base_url(raw["base_url"], where, problems)
+    if host is None:
+        return
+    if environment == "sim" and not _is_loopback(host):
+        problems.append(f"{where('base_url')}: environment: sim sends only to a simulator on this machine: "
+                        f"base_url must be a loopback address (127.0.0.1, ::1 or localhost), not {host}")
+    if environment in ("live", "demo") and not raw["base_url"].lower().startswith("https://"):
+        problems.append(f"{where('base_url')}: environment: {environment} needs an https:// base_url "
+                        "(credentials are never sent in clear)")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _sim_only(raw: dict, key: str, environment: str, where, problems: list[str]):
@@ -214,8 +295,9 @@ def _sim_only(raw: dict, key: str, environment: str, where, problems: list[str])
 
 def _add_currencies(state: DesiredState, document: dict, lines: dict, problems: list[str]) -> None:
     """`currencies: {CCY: {leverage: N}}`: cross leverage kept per borrowed currency (OKX only)."""
-    for name, raw in document["accounts"].items():
-        if not raw.get("currencies") or name not in state.accounts:
+    for name in state.accounts:
+        raw = document["accounts"][name]
+        if not raw.get("currencies"):
             continue
         account = state.accounts[name]
         if account.venue in supported_venues() and not adapter_class(account.venue).currency_leverage:
@@ -228,9 +310,14 @@ def _add_currencies(state: DesiredState, document: dict, lines: dict, problems: 
                 problems.append(f"{where}: a currency is written as the venue's upper-case code, e.g. BTC")
             else:
                 account.currencies[currency] = Decimal(spec["leverage"])
+                here = lambda *keys, currency=currency: _where(  # noqa: E731
+                    state.path, lines, ("accounts", name, "currencies", currency, *keys))
+                adapter = adapter_class(account.venue)
+                _check_decimals(account.currencies[currency], adapter.leverage_decimals, "leverage", here,
+                                account.venue, problems)
 
 
-def _symbols(raw: dict, defaults: dict, adapter, settings: dict, where: _Locator,
+def _symbols(raw: dict, defaults: dict, adapter, context: _Context, where: _Locator,
              problems: list[str]) -> dict[str, SymbolSpec]:
     """The account's symbols under the venue's own spelling, each inheriting `defaults` where it says nothing;
     two keys naming one symbol are refused."""
@@ -247,12 +334,13 @@ def _symbols(raw: dict, defaults: dict, adapter, settings: dict, where: _Locator
             continue
         written_as[symbol] = key
         here = lambda *keys, key=key: where("symbols", key, *keys)  # noqa: E731
-        symbols[symbol] = _symbol(symbol, {**defaults, **(spec or {})}, adapter, settings, here, problems)
+        symbols[symbol] = _symbol(symbol, {**defaults, **(spec or {})}, adapter, context, here, problems)
         symbols[symbol].source = symbol  # the venue's spelling, as everywhere in a plan
+        symbols[symbol].origin = here()
     return symbols
 
 
-def _patterns(raw: dict, defaults: dict, adapter, settings: dict, where: _Locator,
+def _patterns(raw: dict, defaults: dict, adapter, context: _Context, where: _Locator,
               problems: list[str]) -> list[PatternSpec]:
     """The `symbols:` keys that are patterns, each checked as the symbol entry it will make."""
     patterns = []
@@ -264,7 +352,7 @@ def _patterns(raw: dict, defaults: dict, adapter, settings: dict, where: _Locato
         if unreadable:
             problems.append(f"{here()}: the pattern {key!r} has {unreadable}")
             continue
-        _symbol(key, {**defaults, **(spec or {})}, adapter, settings, here, problems)
+        _symbol(None, {**defaults, **(spec or {})}, adapter, context, here, problems)
         patterns.append(PatternSpec(pattern=adapter.canonical_symbol(key), written=key, values=dict(spec or {}),
                                     where=f"{where.source}:{where.line('symbols', key)}"))
     return patterns
@@ -281,25 +369,31 @@ def _exclude(raw: list, adapter, where: _Locator, problems: list[str]) -> list[s
 def pattern_symbol(account: AccountSpec, symbol: str, raw: dict, source: str) -> SymbolSpec:
     """The entry a pattern makes for one matched symbol (raw: defaults and the patterns' values)."""
     problems: list[str] = []
-    where = next(p.where for p in account.patterns if p.pattern == source.split(" + ")[0])
+    pattern = next(p for p in account.patterns if p.pattern == source.split(" + ")[0])
+    where = pattern.where
     here = lambda *keys: f"{where}: {symbol} (matched by {source})" + "".join(f".{k}" for k in keys)  # noqa: E731
-    spec = _symbol(symbol, raw, adapter_class(account.venue), account.settings, here, problems)
+    spec = _symbol(symbol, raw, adapter_class(account.venue), _Context(account.settings, account.product_type),
+                   here, problems)
     if problems:
         raise ConfigError(problems)
     spec.source = source
+    spec.origin = f"{where}: accounts.{account.name}.symbols.{pattern.written} (matching {symbol})"
     return spec
 
 
-def _check_base_url(url: str, where: _Locator, problems: list[str]) -> None:
-    shape = "must be scheme://host[:port][/path] with a port from 1 to 65535 and no user, query or fragment"
+def _check_base_url(url: str, where: _Locator, problems: list[str]) -> str | None:
+    """The URL's host, or None (and a problem) when it is not scheme://host[:port][/path]."""
     try:
         parts = urlsplit(url)
         port = parts.port
-    except ValueError:  # a port that is no number, or out of range
-        problems.append(f"{where('base_url')}: {shape} (got {url!r})")
-        return
-    if not parts.hostname or parts.username or parts.password or parts.query or parts.fragment or port == 0:
-        problems.append(f"{where('base_url')}: {shape}")
+    except ValueError:  # a port that is not a number or out of range
+        parts, port = None, None
+    if parts is None or not parts.hostname or parts.username or parts.password or parts.query or parts.fragment \
+            or port == 0:
+        problems.append(f"{where('base_url')}: must be scheme://host[:port][/path] with a port from 1 to 65535 "
+                        "and no user, query or fragment")
+        return None
+    return parts.hostname
 
 
 def _check_rate_limits(limits: dict, where: _Locator, problems: list[str]) -> None:
@@ -321,16 +415,23 @@ def _check_credentials(credentials: dict, adapter, environment: str, where, prob
     for key in adapter.credential_names:
         if key not in credentials:
             problems.append(f"{where('credentials')}: missing credential '{key}'")
+        elif not isinstance(credentials[key], str):
+            continue  # the schema has said so
         elif environment != "sim" and not ENV_REFERENCE.match(credentials[key]):
             problems.append(f"{where('credentials', key)}: a literal credential is allowed only with "
                             "environment: sim; write ${ENV_VAR} and set the variable")
 
 
-def _symbol(symbol: str, raw: dict, adapter, settings: dict, here, problems: list[str]) -> SymbolSpec:
+def _symbol(symbol: str | None, raw: dict, adapter, context: _Context, here, problems: list[str]) -> SymbolSpec:
+    """The entry of `symbol` (None: a pattern's entry, checked as far as it can be without its symbols)."""
     if "margin_coin" in raw and "margin_coin" not in adapter.symbol_options:
         problems.append(f"{here('margin_coin')}: 'margin_coin' is not a {adapter.venue} setting")
+    elif "margin_coin" in raw:
+        problem = adapter.margin_coin_problem(context.product_type, symbol, raw["margin_coin"])
+        if problem:
+            problems.append(f"{here('margin_coin')}: {problem}")
     mode = raw.get("margin_mode")
-    hedge = settings.get("position_mode") == "hedge"
+    hedge = context.settings.get("position_mode") == "hedge"
     leverage = raw.get("leverage")
     if isinstance(leverage, dict):
         if mode == "cross" or (mode is None and adapter.stores_margin_mode is False):
@@ -345,6 +446,10 @@ def _symbol(symbol: str, raw: dict, adapter, settings: dict, here, problems: lis
         problems.append(f"{here('leverage')}: {adapter.venue} keeps leverage per margin mode; "
                         "say which with margin_mode: cross | isolated")
     _check_decimals(leverage, adapter.leverage_decimals, "leverage", here, adapter.venue, problems)
+    values = leverage.values() if isinstance(leverage, dict) else [leverage] if leverage is not None else []
+    if adapter.leverage_limit is not None and any(value > adapter.leverage_limit for value in values):
+        problems.append(f"{here('leverage')}: {adapter.venue} accepts leverage up to "
+                        f"{adapter.leverage_limit} for any symbol (got {max(values)})")
     margin = raw.get("isolated_margin")
     if margin is not None and mode != "isolated":
         problems.append(f"{here('isolated_margin')}: isolated_margin needs margin_mode: isolated")
@@ -359,7 +464,7 @@ def _symbol(symbol: str, raw: dict, adapter, settings: dict, here, problems: lis
     elif margin is not None:
         margin = Decimal(margin)
     _check_decimals(margin, adapter.margin_decimals, "isolated_margin", here, adapter.venue, problems)
-    spec = SymbolSpec(symbol=symbol, margin_mode=mode, leverage=leverage, isolated_margin=margin,
+    spec = SymbolSpec(symbol=symbol or "", margin_mode=mode, leverage=leverage, isolated_margin=margin,
                       margin_coin=raw.get("margin_coin"))
     if "tolerance" in raw:
         spec.tolerance = Decimal(raw["tolerance"])

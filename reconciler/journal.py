@@ -57,7 +57,10 @@ class Journal:
                                "sending anything more") from None
 
     def close(self) -> None:
-        self._file.close()
+        try:
+            self._file.close()
+        except OSError:  # every line is flushed as written: a line that failed has raised JournalError already
+            pass
 
 
 def _entry(event: str, run_id: str, account: str, venue: str, call: Call, attempt: int) -> dict:

@@ -34,6 +34,7 @@ class SymbolSpec:
     tolerance: Decimal = Decimal("0.5")  # percent of the margin target
     margin_coin: str | None = None
     source: str | None = None  # the `symbols:` key that produced it, as written: the symbol or a pattern
+    origin: str | None = None  # "file:line: key path" of its entry, for problems found at plan time
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from .connections import Connections
 from .diff import diff_account
 from .errors import ConfigError, ReconcilerError, VenueError
 from .estimate import estimate
-from .model import AccountSpec, DesiredState
+from .model import AccountLive, AccountSpec, DesiredState
 from .patterns import expand, names, unmatched_text
 from .plan import Plan
 from .policy.rules import check as check_policy
@@ -122,6 +122,7 @@ async def _plan_account(connections: Connections, spec: AccountSpec, planned_sym
         planned_symbols.update(spec.symbols)
     read_at = time.time()
     live = await _read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols)))
+    check_listing(spec, live)
     read_counts = {endpoint: sent - before.get(endpoint, 0) for endpoint, sent in client.sent_per_endpoint.items()
              if sent > before.get(endpoint, 0) and endpoint not in adapter.public_endpoints}
     diff = diff_account(spec, live, adapter)
@@ -141,6 +142,28 @@ async def _plan_account(connections: Connections, spec: AccountSpec, planned_sym
                         "where": pattern.where} for pattern in unmatched]
                 + [{"account": spec.name, "text": text} for text in adapter.notes(live)],
                 estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue, read_counts, len(spec.symbols))})
+
+
+def check_listing(spec: AccountSpec, live: AccountLive) -> None:
+    """Leverage outside the bounds the venue lists for an instrument is a mistake in the file, refused at plan
+    time at the symbol's entry: a ConfigError from any account stops the whole plan, so nothing is sent."""
+    problems = []
+    for symbol, wanted in spec.symbols.items():
+        listed = live.symbols.get(symbol)
+        if wanted.leverage is None or listed is None:
+            continue
+        where = wanted.origin or f"account {spec.name}: {symbol}"
+        values = wanted.leverage.values() if isinstance(wanted.leverage, dict) else [wanted.leverage]
+        too_high = [v for v in values if listed.max_leverage is not None and v > listed.max_leverage]
+        too_low = [v for v in values if listed.min_leverage is not None and v < listed.min_leverage]
+        if too_high:
+            problems.append(f"{where}: leverage {decimal_text(max(too_high))} is above {symbol}'s maximum "
+                            f"{decimal_text(listed.max_leverage)} on {spec.venue}; lower it in the file")
+        elif too_low:
+            problems.append(f"{where}: leverage {decimal_text(min(too_low))} is below {symbol}'s minimum "
+                            f"{decimal_text(listed.min_leverage)} on {spec.venue}; raise it in the file")
+    if problems:
+        raise ConfigError(problems)
 
 
 async def expand_patterns(adapter, client, spec: AccountSpec) -> tuple[AccountSpec, list]:
@@ -184,20 +207,25 @@ MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, Arithm
 async def _read(spec: AccountSpec, client, read):
     """`read(client)`, an adapter's read; an answer of the wrong shape is a VenueError naming the account and
     the endpoint."""
-    answered = _Answered(client)
+    answered = _Answered(client, spec)
     try:
         return await read(answered)
     except MALFORMED as exc:
-        raise VenueError(spec.venue, None, f"{answered.suspects(exc)} has an unexpected shape "
-                         f"({type(exc).__name__}: {exc})", account=spec.name) from None
+        error = VenueError(spec.venue, None, f"{answered.suspects(exc)} has an unexpected shape "
+                           f"({type(exc).__name__}: {exc})", account=spec.name)
+    finally:
+        await answered.stop_others()  # no read of a failed account outlives it (into a closed journal)
+    raise error from None
 
 
 class _Answered:
     """The client, noting which task received which answer, to name the endpoint an adapter failed to read."""
 
-    def __init__(self, client):
-        self._client = client
+    def __init__(self, client, spec: AccountSpec):
+        self._client, self._spec = client, spec
         self._last: dict[asyncio.Task, str] = {}  # task -> endpoint of the last answer it received
+        self._tasks: set[asyncio.Task] = set()  # every task that sent a request through it
+        self._failed: VenueError | None = None  # the first refusal: after it, nothing more is sent
 
     def __getattr__(self, name):
         return getattr(self._client, name)
@@ -205,15 +233,31 @@ class _Answered:
     request_all = VenueClient.request_all  # so its requests go through `request` below
 
     async def request(self, call, **options):
+        if self._failed is not None:  # one answer failed the account (a wrong key): the other reads would too
+            raise self._failed
+        self._tasks.add(asyncio.current_task())
         try:
             data = await self._client.request(call, **options)
         except VenueError as exc:
+            if self._failed is not None:
+                raise self._failed from None
             if exc.code is None:  # no venue code to go by (no answer, or one that cannot be read): say where
                 exc.message = f"{exc.message} (reading {call.endpoint})"
+            elif exc.kind == "auth":
+                exc.message = (f"{exc.message}; also check that the key was made for environment "
+                               f"{self._spec.environment} at {self._client.base_url}")
+            self._failed = exc
             raise
         self._last.pop(asyncio.current_task(), None)
         self._last[asyncio.current_task()] = call.endpoint
         return data
+
+    async def stop_others(self) -> None:
+        """Cancel the reads still running (after one failed) and wait until they have stopped."""
+        others = [task for task in self._tasks if task is not asyncio.current_task() and not task.done()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
 
     def suspects(self, exc: BaseException) -> str:
         """The answer an exception came from: certain when the task that read it raised it, or when one task

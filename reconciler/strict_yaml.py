@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from .errors import ConfigError
 MAX_BYTES = 32 * 1024 * 1024  # a desired-state file of 100,000 symbols is a few MB
 MAX_DEPTH = 32  # the deepest key of a desired-state file is 6 levels down
 ALIAS_ALLOWANCE = 10_000  # nodes aliases may add beyond those written; past that, no more than written
+MAX_NUMBER_DIGITS = 40  # leverage and margin need a few; 5,000 digits would only exhaust int() and Decimal
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = yaml.resolver.Resolver()
@@ -23,7 +25,9 @@ _BOOLEANS = {"yes": True, "true": True, "on": True, "no": False, "false": False,
 
 
 def read_text(path: Path) -> tuple[str, bytes]:
-    """The file's text and bytes; a ConfigError for a directory, a huge file, UTF-16, binary or non-UTF-8."""
+    """The file's text and bytes; a ConfigError for anything but a regular file (a directory, a FIFO, a device),
+    a huge file, UTF-16, binary or non-UTF-8."""
+    check_regular_file(path)
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
@@ -44,6 +48,20 @@ def read_text(path: Path) -> tuple[str, bytes]:
                           "save it as UTF-8") from None
 
 
+def check_regular_file(path: Path) -> None:
+    """Refuse at once what is not a regular file: opening a FIFO waits for a writer, /dev/zero never ends."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise ConfigError(f"{path}: is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(
+            mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+        raise ConfigError(f"{path}: is {kind}, not a regular file; not read")
+
+
 def parse_yaml(text: str, source: str, loader=_LOADER) -> tuple[object, dict[tuple, int]]:
     """Plain data (floats as Decimal) and a map from key path to line number."""
     builder = _Builder(source)
@@ -60,14 +78,34 @@ def parse_yaml(text: str, source: str, loader=_LOADER) -> tuple[object, dict[tup
             return parse_yaml(text, source, yaml.SafeLoader)
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{source}{line}: not valid YAML: {problem}") from None
+        raise ConfigError(f"{source}{line}: not valid YAML: {_in_our_words(exc, mark, text)}") from None
     if builder.root is _NOTHING or builder.root is None:
         raise ConfigError(f"{source}:1: the file is empty")
     return builder.root, builder.lines
 
 
 _NOTHING = object()
+
+# libyaml's problems, said in this project's words (its own text names parser states, not what to fix).
+_PROBLEMS = (
+    ("nesting depth", f"nested more than {MAX_DEPTH} levels deep"),
+    ("expected ',' or ']'", "a list opened with [ is not closed with ]"),
+    ("expected ',' or '}'", "a mapping opened with { is not closed with }"),
+    ("mapping values are not allowed", "a ':' inside a value; quote a value that holds ': '"),
+    ("expected key", "the indentation does not line up with the keys above"),
+    ("'-' indicator", "the indentation does not line up with the list above"),
+    ("end of stream", "the file ends inside a quoted text or a bracket; close it"),
+    ("alphabetic or numeric", "an alias or anchor (* or &) without a name"),
+)
+
+
+def _in_our_words(exc, mark, text: str) -> str:
+    problem = str(getattr(exc, "problem", None) or "")
+    if "cannot start any token" in problem:
+        tab = mark is not None and text[mark.index:mark.index + 1] == "\t"
+        return "a tab character; indent with spaces" if tab else "a character that cannot start a value; quote it"
+    column = f" (column {mark.column + 1})" if mark is not None else ""
+    return next((words for fragment, words in _PROBLEMS if fragment in problem), "the structure breaks here") + column
 
 
 class _Frame:
@@ -190,6 +228,9 @@ class _Builder:
             return None
         if kind == "bool" and text.lower() in _BOOLEANS:
             return _BOOLEANS[text.lower()]
+        if kind in ("int", "float") and len(text.strip("+-").lstrip("0").replace(".", "")) > MAX_NUMBER_DIGITS:
+            self.fail(event, path, f"a number of {len(text)} characters; numbers here have at most "
+                                   f"{MAX_NUMBER_DIGITS} digits")
         if kind == "int":
             if not _PLAIN_INT.fullmatch(text):
                 self._refuse_yaml11_number(event, path, text, tag)
@@ -198,9 +239,12 @@ class _Builder:
             if "_" in text or ":" in text:
                 self._refuse_yaml11_number(event, path, text, tag)
             try:
-                return Decimal(text)
+                number = Decimal(text)
             except InvalidOperation:  # .inf, .nan: left as text, which is not a number
                 return text
+            if number.is_finite() and number and abs(number.adjusted()) > MAX_NUMBER_DIGITS:
+                self.fail(event, path, f"a number with an exponent beyond {MAX_NUMBER_DIGITS}; write it out")
+            return number
         self.fail(event, path, f"unknown tag !!{kind} for {text!r}; this file uses no tags")
 
     def _refuse_yaml11_number(self, event, path: tuple, text: str, tag: str) -> None:

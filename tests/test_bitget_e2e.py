@@ -184,11 +184,13 @@ def test_position_mode_applied_before_symbols_when_flat(start_sim, cli, tmp_path
                                                                                     "set-leverage"]
 
 
-def test_leverage_above_the_contract_cap_is_blocked_at_plan_time(sim, cli, tmp_path):
+def test_leverage_above_the_contract_cap_is_refused_at_plan_time_at_its_line(sim, cli, tmp_path):
     path = config(tmp_path, sim.url, symbols={"SOLUSDT": {"margin_mode": "cross", "leverage": 150}})
-    code, out, _ = cli("plan", path)
-    assert code == 0
-    assert "above SOLUSDT's maximum leverage 100x" in out
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 1 and out == ""
+    assert err.strip().endswith("desired.yaml:15: accounts.bg.symbols.SOLUSDT: leverage 150 is above SOLUSDT's "
+                                "maximum 100 on bitget; lower it in the file"), err
+    assert writes(sim.calls("bitget")) == []
 
 
 def test_unknown_symbol_is_a_clear_error(sim, cli, tmp_path):

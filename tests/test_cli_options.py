@@ -23,6 +23,7 @@ accounts:
   bg:
     venue: bitget
     environment: sim
+    base_url: http://127.0.0.1:1
     product_type: USDT-FUTURES
     credentials: {api_key: k, secret: s, passphrase: p}
     symbols:
@@ -55,8 +56,8 @@ def test_validate_json_lists_each_problem_with_file_line_and_key_path(cli, tmp_p
     assert code == 1
     problems = json.loads(out)
     by_path = {p["path"]: p for p in problems}
-    assert by_path["accounts.bg.symbols.BTCUSDT.margin_mode"]["line"] == 9
-    assert by_path["accounts.bg.symbols.ETHUSDT.leverage"]["line"] == 10
+    assert by_path["accounts.bg.symbols.BTCUSDT.margin_mode"]["line"] == 10
+    assert by_path["accounts.bg.symbols.ETHUSDT.leverage"]["line"] == 11
     assert all(p["file"] == str(path) and p["message"] for p in problems)
     assert "positive" in by_path["accounts.bg.symbols.ETHUSDT.leverage"]["message"]
 
@@ -72,7 +73,7 @@ def test_validate_github_prints_workflow_annotations(cli, tmp_path):
     code, out, _ = cli("validate", path, "--format", "github")
     lines = out.splitlines()
     assert code == 1 and len(lines) == 2
-    assert lines[1].startswith(f"::error file={path},line=10::accounts.bg.symbols.ETHUSDT.leverage: ")
+    assert lines[1].startswith(f"::error file={path},line=11::accounts.bg.symbols.ETHUSDT.leverage: ")
 
 
 def test_validate_github_of_an_unreadable_file_names_the_file_without_a_line(cli, tmp_path):

@@ -83,7 +83,8 @@ def test_unknown_venue(sim, cli, tmp_path):
 
 
 def test_literal_secret_outside_sim(sim, cli, tmp_path):
-    text = good(sim).replace("${BG_SECRET}", "hunter2").replace("environment: sim", "environment: live")
+    text = good(sim).replace("${BG_SECRET}", "hunter2").replace("environment: sim", "environment: live").replace(
+        "http://", "https://")
     message = run_broken(cli, sim, tmp_path, text)
     assert "desired.yaml:10: accounts.bg.credentials.secret: a literal credential is allowed only with " \
            "environment: sim" in message

@@ -135,11 +135,11 @@ def test_targeting_narrows_plan_and_apply(sim, cli, tmp_path):
     assert code == 1 and "no account named nope" in err
 
 
-def test_apply_of_a_saved_plan_narrowed_further_applies_only_what_it_holds(sim, cli, tmp_path):
+def test_apply_of_a_saved_plan_narrowed_to_a_symbol_it_does_not_hold_is_refused(sim, cli, tmp_path):
     path = config(tmp_path, sim.url)
     plan_path = tmp_path / "plan.json"
     cli("plan", path, "--symbol", "SOLUSDT", "--out", plan_path)
     sim.clear_calls("bitget")
     code, out, err = cli("apply", plan_path, "--symbol", "XRPUSDT")
-    assert code == 0, out + err
-    assert writes(sim.calls("bitget")) == []
+    assert code == 1 and "--symbol XRPUSDT: not in this plan" in err, out + err
+    assert sim.calls("bitget") == []

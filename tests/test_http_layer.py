@@ -64,7 +64,7 @@ def test_live_and_demo_refuse_plain_http(cli, tmp_path, monkeypatch):
         "credentials": {"api_key": "${BG_K}", "secret": "${BG_S}", "passphrase": "${BG_P}"},
         "symbols": {"BTCUSDT": {"margin_mode": "cross", "leverage": 5}}}}})
     code, _, err = cli("plan", path)
-    assert code == 1 and "base_url must start with https://" in err
+    assert code == 1 and "accounts.bg.base_url: environment: live needs an https:// base_url" in err
 
 
 def test_a_redirect_is_not_followed(start_sim, cli, tmp_path):

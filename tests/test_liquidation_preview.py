@@ -120,7 +120,7 @@ def test_a_bitget_margin_moves_preview_is_what_bitget_reports_after_it(symbol, s
     def desired(margin):
         return bitget.config(tmp_path, sim.url, symbols={symbol: {
             "margin_mode": "isolated", "leverage": leverage, "isolated_margin": {
-                "long": margin if side == "long" else 0, "short": margin if side == "short" else 0}}})
+                "long": margin, "short": margin}}})  # the side without a position is n/a
 
     change_id = f"bg/{symbol}/isolated_margin/{side}"
     planned = preview_of(cli, desired(target), change_id)

@@ -288,11 +288,11 @@ def test_a_pending_order_on_another_expiry_locks_the_family_cross_leverage(sim, 
     assert change["status"] == "blocked" and "order 333 BTC-USDT-270326" in change["reason"]
 
 
-def test_leverage_above_the_instrument_cap_is_blocked_at_plan_time(sim, cli, tmp_path):
+def test_leverage_above_the_instrument_cap_is_refused_at_plan_time(sim, cli, tmp_path):
     path = config(tmp_path, sim.url, symbols={FUT1: {"margin_mode": "cross", "leverage": 60}})
-    code, out, _ = cli("plan", path)
-    assert code == 0
-    assert f"above {FUT1}'s maximum leverage 50x" in out
+    code, out, err = cli("plan", path)
+    assert code == 1 and out == ""
+    assert f"accounts.ox.symbols.{FUT1}: leverage 60 is above {FUT1}'s maximum 50 on okx" in err
 
 
 def test_unknown_instrument_is_a_clear_error(sim, cli, tmp_path):
@@ -303,7 +303,7 @@ def test_unknown_instrument_is_a_clear_error(sim, cli, tmp_path):
     assert "Traceback" not in err
     path = config(tmp_path, sim.url, symbols={"NOPE-USDT-SWAP": {"margin_mode": "cross", "leverage": 3}})
     code, _, err = cli("plan", path)
-    assert code == 1 and "OKX has no instrument NOPE-USDT-SWAP" in err
+    assert code == 1 and "NOPE-USDT-SWAP is not an instrument OKX lists" in err
 
 
 def test_wrong_secret_gets_an_auth_message_naming_the_key_and_what_to_check(sim, cli, tmp_path, monkeypatch):

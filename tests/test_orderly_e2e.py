@@ -280,10 +280,10 @@ def test_pending_algo_orders_are_read_as_blockers(start_sim, cli, tmp_path):
     assert algo_reads == [{"status": "INCOMPLETE", "page": "1", "size": "500"}]
 
 
-def test_leverage_above_the_symbol_maximum_is_blocked_at_plan_time(sim, cli, tmp_path):
+def test_leverage_above_the_symbol_maximum_is_refused_at_plan_time(sim, cli, tmp_path):
     path = config(tmp_path, sim.url, symbols={NEAR: {"margin_mode": "cross", "leverage": 20}})
-    code, out, _ = cli("plan", path)
-    assert code == 0 and "above PERP_NEAR_USDC's maximum leverage 10x" in out  # floor(1 / 0.1)
+    code, out, err = cli("plan", path)
+    assert code == 1 and "leverage 20 is above PERP_NEAR_USDC's maximum 10 on orderly" in err  # floor(1 / 0.1)
 
 
 def test_a_key_not_registered_to_the_account_gets_an_auth_message(sim, cli, tmp_path, monkeypatch):

@@ -96,3 +96,13 @@ def test_the_loader_says_each_venue_mistake_once(cli, tmp_path):
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 2, err
     assert "unknown credential 'passphrase' for orderly" in err and "'margin_coin' is not a orderly setting" in err
+
+
+def test_the_schema_takes_exactly_the_product_types_the_bitget_adapter_declares():
+    from reconciler.venues.bitget import PRODUCT_TYPES, BitgetAdapter
+    for product_type in PRODUCT_TYPES:
+        assert editor_errors(document("bitget", product_type=product_type.lower())) == []
+        assert BitgetAdapter.product_type_problem(product_type.lower()) is None
+    for wrong in ("USDT-PERP", "COIN-M", "SUSD-FUTURES", "USDT-FUTURES "):
+        assert editor_errors(document("bitget", product_type=wrong))
+        assert BitgetAdapter.product_type_problem(wrong)

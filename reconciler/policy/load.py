@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 
 from ..errors import ConfigError
+from ..schema_words import in_our_words
 from ..strict_yaml import dotted, parse_yaml, read_text
 from . import windows as clock
 
@@ -70,7 +71,8 @@ def load_file(path: str | Path) -> Policy:
     document, lines = parse_yaml(text, str(path))
     schema = json.loads(SCHEMA_PATH.read_text())
     validator = _VALIDATOR({"$defs": schema["$defs"], "$ref": "#/$defs/policyFile"})
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(document), key=lambda e: (_number(lines, tuple(e.absolute_path)),
+                                                                     list(map(str, e.absolute_path))))
     if errors:
         raise ConfigError([f"{_where(str(path), lines, tuple(e.absolute_path))}: {_message(e)}" for e in errors])
     policy, problems = from_block(document, lines, str(path), prefix=())
@@ -112,10 +114,14 @@ def _window(item):
 
 def _line(source: str, lines: dict, path: tuple) -> str:
     """'file:line' of a key path (or of the nearest key above it)."""
+    return f"{source}:{_number(lines, path)}"
+
+
+def _number(lines: dict, path: tuple) -> int:
     probe = tuple(path)
     while probe not in lines and probe:
         probe = probe[:-1]
-    return f"{source}:{lines.get(probe, 1)}"
+    return lines.get(probe, 1)
 
 
 def _where(source: str, lines: dict, path: tuple) -> str:
@@ -125,17 +131,9 @@ def _where(source: str, lines: dict, path: tuple) -> str:
 def _message(error) -> str:
     """The schema's own hint, else the problem in this tool's words (jsonschema's wording is not ours to show)."""
     hint = error.schema.get("x-error") if isinstance(error.schema, dict) else None
-    if hint:
-        return hint
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = error.schema.get("properties", {})
-        unknown = ", ".join(repr(key) for key in error.instance if key not in allowed)
-        return f"unknown key {unknown} (expected one of: {', '.join(sorted(allowed))})"
-    if error.validator == "enum":
-        return f"{error.instance!r} is not allowed here (expected one of: {', '.join(map(str, error.validator_value))})"
-    if error.validator == "const":
-        return f"must be {error.validator_value} (got {error.instance!r})"
-    return error.message
+    named = error.validator in ("enum", "const") and isinstance(error.instance, str) and len(error.instance) <= 40
+    got = f" (got {error.instance!r})" if named else ""  # a name; never a value (the file may not be a policy)
+    return (hint or in_our_words(error)) + got
 
 
 def _is_number(checker, instance) -> bool:

@@ -19,10 +19,16 @@ def load_world(path: str | Path) -> dict:
         world = yaml.safe_load(path.read_text()) or {}
     except OSError as exc:
         raise WorldError(f"{path}: cannot read world file: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise WorldError(f"{path}: not valid YAML: {exc}") from None
+    except UnicodeDecodeError:
+        raise WorldError(f"{path}: not a world file: not UTF-8 text") from None
+    except yaml.YAMLError as exc:  # its text quotes the file, which may be anything (a .env): only the line
+        mark = getattr(exc, "problem_mark", None)
+        raise WorldError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML; not a world file") from None
     if not isinstance(world, dict):
         raise WorldError(f"{path}: a world file is a mapping with one section per venue")
+    if world and not set(world) & set(SIMULATORS) and not set(world) <= {"rate_limits", "timestamp_windows"}:
+        raise WorldError(f"{path}: not a world file: it has no venue section ({', '.join(SIMULATORS)}); "
+                         "a desired-state file is run with plan or apply, not sim")
     try:
         timestamp_windows(world)
     except WorldError as exc:

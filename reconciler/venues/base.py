@@ -40,6 +40,7 @@ class Adapter(ABC):
     # Decimals the venue accepts (0: whole numbers only); None: not checked at load time.
     leverage_decimals: int | None = None
     margin_decimals: int | None = None
+    leverage_limit: Decimal | None = None  # the highest leverage the venue documents at all (None: its listing says)
     # Seconds after it was signed during which a sent request may still be executed by the venue
     # (its timestamp window, or the expiry the adapter sends). After an unknown outcome, nothing more
     # is sent for that position until this has passed.
@@ -53,10 +54,30 @@ class Adapter(ABC):
         if account.request_lifetime is not None:
             self.request_lifetime = float(account.request_lifetime)
 
+    # What the loader asks offline, for values this venue can never hold (None: nothing wrong, or not known
+    # without the venue). The messages say what the venue accepts.
+    @classmethod
+    def product_type_problem(cls, product_type: str) -> str | None:
+        return None
+
+    @classmethod
+    def margin_coin_problem(cls, product_type: str | None, symbol: str | None, coin: str) -> str | None:
+        """`symbol` is None for a pattern entry (its symbols are checked once matched, at plan time)."""
+        return None
+
     @classmethod
     def canonical_symbol(cls, symbol: str) -> str:
         """The venue's own spelling of a symbol id (Bitget ids are case-insensitive: upper case)."""
         return symbol
+
+    def origin(self, symbol: str) -> str:
+        """Where the file asks for `symbol` ("file:line: key path"), for a problem only the venue's listing shows."""
+        spec = self.account.symbols.get(symbol)
+        return spec.origin if spec is not None and spec.origin else f"account {self.account.name}: {symbol}"
+
+    def unlisted(self, symbols: list[str], problem: str) -> ConfigError:
+        """A mistake in the file that only the venue's listing shows: one line per symbol, at its entry."""
+        return ConfigError([f"{self.origin(symbol)}: {symbol} {problem}" for symbol in symbols])
 
     def identity(self, base_url: str) -> str:
         """A stable name of the venue account behind these credentials, safe for file names and logs.

@@ -6,7 +6,6 @@ import asyncio
 import time
 from decimal import Decimal
 
-from ..errors import ConfigError
 from ..liquidation.isolated import linear_isolated, preview
 from ..model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
 from ..plan import Call, Change
@@ -29,6 +28,10 @@ ORDER_SPAN_MS = 90 * 24 * 3600 * 1000
 ORDER_LOOKBACK_SPANS = 3
 MARGIN_COINS = {"USDT-FUTURES": "USDT", "USDC-FUTURES": "USDC", "SUSDT-FUTURES": "SUSDT",
                 "SUSDC-FUTURES": "SUSDC"}  # COIN-FUTURES margin in the contract's base coin
+# bitget.md 4: the product types (the S- ones are demo coins); COIN lines margin in the symbol's base coin
+# (BTCUSD in BTC, demo SBTCSUSD in SBTC).
+PRODUCT_TYPES = ("USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES", "SUSDT-FUTURES", "SUSDC-FUTURES", "SCOIN-FUTURES")
+COIN_QUOTES = {"COIN-FUTURES": "USD", "SCOIN-FUTURES": "SUSD"}
 
 AUTH_HELP = ("check the api_key, secret and passphrase of this account (a Bitget key is bound to its "
              "passphrase), that the key has futures read/write permission and that this machine's IP is "
@@ -99,6 +102,23 @@ class BitgetAdapter(Adapter):
         self._contract_coins: list[str] | None = None  # every margin coin of the product line's contracts
 
     @classmethod
+    def product_type_problem(cls, product_type):
+        if product_type.upper() not in PRODUCT_TYPES:
+            return f"Bitget has no product type {product_type!r} (it has: {', '.join(PRODUCT_TYPES)})"
+        return None
+
+    @classmethod
+    def margin_coin_problem(cls, product_type, symbol, coin):
+        product_type, coin = (product_type or "").upper(), coin.upper()
+        if product_type in MARGIN_COINS and coin != MARGIN_COINS[product_type]:
+            return f"{product_type} contracts margin in {MARGIN_COINS[product_type]} only (got {coin!r})"
+        quote = COIN_QUOTES.get(product_type)
+        if quote and symbol is not None and not cls.canonical_symbol(symbol).startswith(coin + quote):
+            return (f"{product_type} contracts margin in their base coin, the one {cls.canonical_symbol(symbol)} "
+                    f"starts with (got {coin!r})")
+        return None
+
+    @classmethod
     def canonical_symbol(cls, symbol):
         return symbol.upper()  # Bitget ids are case-insensitive (its examples send btcusdt); it answers BTCUSDT
 
@@ -161,8 +181,7 @@ class BitgetAdapter(Adapter):
         contracts = await self._contracts(client)
         unknown = [s for s in symbols if self.canonical_symbol(s) not in contracts]
         if unknown:
-            raise ConfigError(f"account {self.account.name}: {', '.join(unknown)} "
-                              f"{'is' if len(unknown) == 1 else 'are'} not a {self.product_type} contract on Bitget")
+            raise self.unlisted(unknown, f"is not a {self.product_type} contract on Bitget")
         probe = symbols or ([next(iter(contracts))] if "position_mode" in self.account.settings else [])
         answers = await client.request_all([Call("GET", "/api/v2/mix/account/account", {
             "symbol": self.canonical_symbol(symbol), "productType": self.product_type,

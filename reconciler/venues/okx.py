@@ -86,6 +86,9 @@ class OkxAdapter(Adapter):
     request_lifetime = max(EXP_TIME_MS / 1000, TIMESTAMP_WINDOW_S)
     credential_names = ("api_key", "secret", "passphrase")
     stores_margin_mode = False
+    # okx.md 8: lever is a decimal from 0.01; Unconfirmed: the step. Two decimals (0.01) is the finest value
+    # OKX documents; anything finer is refused offline rather than rounded by the venue.
+    leverage_decimals = 2
     # okx.md 1: one REST host for live and demo; demo differs only by the x-simulated-trading header.
     base_urls = {"live": "https://www.okx.com", "demo": "https://www.okx.com"}
     success_code = "0"
@@ -324,9 +327,8 @@ class OkxAdapter(Adapter):
         kinds = {_infer_type(symbol) for symbol in symbols}
         unsupported = [s for s in symbols if _infer_type(s) not in LEVERAGE_TYPES]
         if unsupported:
-            raise ConfigError(f"account {self.account.name}: {', '.join(unsupported)} "
-                              f"{'is' if len(unsupported) == 1 else 'are'} not an OKX SWAP, FUTURES or MARGIN "
-                              "instrument id (e.g. BTC-USDT-SWAP, BTC-USDT-261225, BTC-USDT)")
+            raise self.unlisted(unsupported, "is not an OKX SWAP, FUTURES or MARGIN instrument id "
+                                             "(e.g. BTC-USDT-SWAP, BTC-USDT-261225, BTC-USDT)")
         # okx.md 4.5: instType is required; BTC-USDT is listed both as SPOT and as MARGIN, and only the
         # MARGIN listing has a leverage, so a pair is looked up among MARGIN instruments only.
         kinds = sorted(kinds & set(LEVERAGE_TYPES))
@@ -338,9 +340,8 @@ class OkxAdapter(Adapter):
                     self._instruments[item["instId"]] = item
         unknown = [s for s in symbols if s not in self._instruments]
         if unknown:
-            raise ConfigError(f"account {self.account.name}: OKX has no instrument "
-                              f"{', '.join(unknown)} (instrument ids are case-sensitive, e.g. BTC-USDT-SWAP; "
-                              "a pair must be listed for margin trading)")
+            raise self.unlisted(unknown, "is not an instrument OKX lists (instrument ids are case-sensitive, e.g. "
+                                         "BTC-USDT-SWAP; a pair must be listed for margin trading)")
 
     def _check_families(self, symbols: list[str]) -> None:
         """Seed scenario 6: cross leverage of FUTURES is one value per instFamily."""
@@ -353,7 +354,7 @@ class OkxAdapter(Adapter):
         for family, values in wanted.items():
             if len(set(values.values())) > 1:
                 listed = ", ".join(f"{s} {decimal_text(v)}x" for s, v in values.items())
-                raise ConfigError(f"account {self.account.name}: OKX keeps one cross leverage for all "
+                raise ConfigError(f"{self.origin(next(iter(values)))}: OKX keeps one cross leverage for all "
                                   f"{family} futures, but the file asks {listed}; give them one value")
 
     async def read_positions(self, client):

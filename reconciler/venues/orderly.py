@@ -47,6 +47,7 @@ class OrderlyAdapter(Adapter):
     # Orderly's success envelope carries no code ({"success": true, ...}); the journal writes "0" for it.
     success_code = "0"
     leverage_decimals = 0  # SPEC: leverage is an integer from 1 to 100
+    leverage_limit = Decimal(100)  # orderly.md 6: "Integer between 1 to 100"; each symbol's listing may say less
     request_lifetime = 300.0  # orderly.md 3: the timestamp must be within 300 s of server time
     identity_credential = "account_id"
     public_endpoints = ("GET /v1/public/info",)
@@ -179,9 +180,7 @@ class OrderlyAdapter(Adapter):
         self._listed = {row["symbol"]: row for row in (info or {}).get("rows") or []}
         unknown = [s for s in symbols if s not in self._listed]
         if unknown:
-            raise ConfigError(f"account {self.account.name}: {', '.join(unknown)} "
-                              f"{'is' if len(unknown) == 1 else 'are'} not a symbol Orderly lists "
-                              "(symbols look like PERP_BTC_USDC)")
+            raise self.unlisted(unknown, "is not a symbol Orderly lists (symbols look like PERP_BTC_USDC)")
         modes, leverages = modes or {}, leverages or {}
         default_modes = {row["symbol"]: mode_name(row.get("default_margin_mode")) for row in modes.get("rows") or []}
         per_mode: dict[str, dict] = {}

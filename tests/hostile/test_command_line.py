@@ -12,7 +12,7 @@ import pytest
 
 import test_bitget_e2e as bitget
 from terminal import at_the_prompt, finish
-from test_hostile_files import assert_one_clear_line
+from hostile.refusal import assert_one_clear_line, assert_refused
 
 WORLD = "world.yaml"
 
@@ -64,8 +64,7 @@ def test_a_hostile_command_line_is_refused_with_exit_1(case, sim, cli, tmp_path)
     build, expected = CASES[case]
     path = bitget.config(tmp_path, sim.url)
     sim.clear_calls("bitget")
-    code, out, err = cli(*build(path, tmp_path))
-    assert_one_clear_line(code, err, *expected)
+    assert_refused(cli(*build(path, tmp_path)), *expected, sims=[sim])
     assert sim.calls("bitget") == []
 
 
@@ -74,8 +73,7 @@ def test_a_bad_http_timeout_is_refused_before_any_request(value, sim, cli, tmp_p
     monkeypatch.setenv("RECONCILER_HTTP_TIMEOUT", value)
     path = bitget.config(tmp_path, sim.url)
     sim.clear_calls("bitget")
-    code, out, err = cli("plan", path)
-    assert_one_clear_line(code, err, "RECONCILER_HTTP_TIMEOUT: must be a number of seconds", repr(value))
+    assert_refused(cli("plan", path), "RECONCILER_HTTP_TIMEOUT: must be a number of seconds", repr(value), sims=[sim])
     assert sim.calls("bitget") == []
 
 

@@ -8,6 +8,8 @@ import gzip
 import pytest
 
 from reconciler.venues.bitget import BitgetAdapter
+from hostile.edits import replace
+from hostile.refusal import assert_one_clear_line, assert_refused
 from test_bitget_e2e import world
 
 GOOD = """\
@@ -44,24 +46,6 @@ ORDERLY = """\
     symbols:
       PERP_BTC_USDC: {{margin_mode: cross, leverage: 3.5}}
 """
-
-
-def assert_one_clear_line(code: int, err: str, *expected: str) -> str:
-    """Exit 1, exactly one line on stderr holding every expected fragment, no traceback, no internal error."""
-    assert code == 1, err
-    assert "Traceback" not in err and "internal error" not in err, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    for fragment in expected:
-        assert fragment in lines[0], err
-    return lines[0]
-
-
-def replace(old: str, new: str):
-    def edit(text: str) -> str:
-        assert old in text, old
-        return text.replace(old, new, 1)
-    return edit
 
 
 def leverage(value: str):
@@ -149,7 +133,7 @@ CASES = {
     "custom mapping tag": (replace("      SOLUSDT:\n", "      SOLUSDT: !spec\n"), ["accounts.bg.symbols.SOLUSDT", "unknown tag !spec"]),
     "omap tag": (replace("accounts:\n", "accounts: !!omap\n"), ["desired.yaml:2: accounts", "unknown tag"]),
     "two documents": (lambda text: text + "---\nversion: 1\n", ["desired.yaml:22:", "more than one YAML document"]),
-    "nesting ten thousand deep": (nested(10_000), ["desired.yaml:22: deep.0.0", "nested more than 32 levels"]),
+    "nesting ten thousand deep": (nested(10_000), ["desired.yaml:22:", "nested more than 32 levels"]),
     "nesting a million deep": (nested(1_000_000), ["desired.yaml:22:", "nested more than 32 levels"]),
     "billion laughs": (lambda text: text + BILLION_LAUGHS, ["desired.yaml:", "alias bomb"]),
     "recursive alias": (lambda text: text + "loop: &loop [*loop]\n", ["desired.yaml:22: loop.0", "alias *loop"]),
@@ -182,12 +166,12 @@ CASES = {
     "malformed rate limit": (add_account_key("rate_limits: {GET /api/v2/mix/account/accounts: 1/1.2.3s}"),
                              ["accounts.bg.rate_limits", "must look like 10/1s"]),
     "port above 65535": (replace("base_url: http://127.0.0.1:", "base_url: http://127.0.0.1:7"),
-                         ["desired.yaml:6: accounts.bg.base_url", "port from 1 to 65535", "got 'http://127.0.0.1:7"]),
+                         ["desired.yaml:6: accounts.bg.base_url", "port from 1 to 65535"]),
     "port zero": (lambda text: text.replace(text.split("base_url: ")[1].split("\n")[0], "http://127.0.0.1:0"),
                   ["desired.yaml:6: accounts.bg.base_url", "port from 1 to 65535"]),
     "port that is not a number": (lambda text: text.replace(text.split("base_url: ")[1].split("\n")[0],
                                                             "http://127.0.0.1:http"),
-                                  ["desired.yaml:6: accounts.bg.base_url", "port from 1 to 65535", ":http'"]),
+                                  ["desired.yaml:6: accounts.bg.base_url", "port from 1 to 65535"]),
     "user and password in base_url": (replace("base_url: http://", "base_url: http://user:pw@"),
                                       ["desired.yaml:6: accounts.bg.base_url", "no user"]),
     "query in base_url": (lambda text: text.replace("product_type:", "product_type:", 1).replace(
@@ -205,7 +189,7 @@ CASES = {
     "no accounts": (lambda text: "version: 1\naccounts: {}\n", ["desired.yaml:2: accounts"]),
     "accounts as a list": (lambda text: "version: 1\naccounts: [bg]\n", ["desired.yaml:2: accounts", "mapping"]),
     "literal credential outside sim": (
-        lambda text: text.replace("environment: sim", "environment: live").replace(
+        lambda text: text.replace("environment: sim", "environment: live").replace("http://", "https://").replace(
             "api_key: bk-7d2e", "api_key: ${BG_KEY}").replace("passphrase: bitget-pass-9c1e", "passphrase: ${BG_PASS}"),
         ["desired.yaml:10: accounts.bg.credentials.secret", "a literal credential is allowed only with environment: sim"]),
     "unknown credential": (replace("      passphrase: bitget-pass-9c1e\n", "      passphrase: p\n      token: t\n"),
@@ -223,6 +207,14 @@ CASES = {
                                 ["desired.yaml:20: accounts.bg.symbols.ETHUSDT.leverage", "only for isolated margin"]),
     "margin mode in capitals": (replace("margin_mode: cross", "margin_mode: CROSS"),
                                 ["desired.yaml:16: accounts.bg.symbols.SOLUSDT.margin_mode", "cross or isolated"]),
+    # unicode that looks like what it is not
+    "fullwidth digits as leverage": (leverage("\uff15"), [LEVERAGE, "must be a positive number"]),
+    "arabic-indic digits as leverage": (leverage("\u0665"), [LEVERAGE, "must be a positive number"]),
+    "right-to-left override in an account name": (replace("  bg:\n", "  b\u202eg:\n"), ["desired.yaml:3:", "may use only"]),
+    "emoji account name": (replace("  bg:\n", "  \U0001f680:\n"), ["desired.yaml:3:", "may use only"]),
+    "non-breaking space before a value": (replace("margin_mode: cross", "margin_mode:\u00a0cross"),
+                                          ["desired.yaml:"]),
+    "fullwidth colon": (replace("        leverage: 5\n", "        leverage\uff1a 5\n"), ["desired.yaml:"]),
     "symbol given as a list": (replace("      SOLUSDT:\n        margin_mode: cross\n        leverage: 5\n",
                                        "      SOLUSDT: [cross, 5]\n"),
                                ["desired.yaml:15: accounts.bg.symbols.SOLUSDT"]),
@@ -248,9 +240,9 @@ def test_a_hostile_file_is_refused_before_anything_is_sent(case, sim, cli, tmp_p
     path = tmp_path / "desired.yaml"
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     sim.clear_calls("bitget")
-    code, out, err = cli("plan", path)
-    assert_one_clear_line(code, err, *expected)
-    assert out == ""
+    result = cli("plan", path)
+    assert_refused(result, *expected, sims=[sim])
+    assert result[1] == ""
     assert sim.calls("bitget") == []
 
 

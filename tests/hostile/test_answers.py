@@ -14,7 +14,7 @@ import test_bitget_e2e as bitget
 import test_okx_e2e as okx
 import test_orderly_e2e as orderly
 from conftest import writes
-from test_hostile_files import assert_one_clear_line
+from hostile.refusal import assert_refused
 
 VENUES = {"bitget": (bitget, "bg"), "okx": (okx, "ox"), "orderly": (orderly, "ol")}
 READS = {
@@ -106,17 +106,14 @@ CASES = [(venue, path, name) for venue, paths in READS.items() for path in paths
 def test_a_malformed_answer_is_one_line_naming_account_and_endpoint(venue, path, answer, tamper, cli, tmp_path):
     module, account = VENUES[venue]
     sim, proxy = tamper(venue, path, ANSWERS[answer](venue))
-    code, out, err = cli("plan", module.config(tmp_path, proxy.url))
-    assert_one_clear_line(code, err, f"{account} ({venue})", f"GET {path}")
-    assert writes(sim.calls(venue)) == []
+    assert_refused(cli("plan", module.config(tmp_path, proxy.url)), f"{account} ({venue})", f"GET {path}", sims=[sim])
 
 
 @pytest.mark.parametrize("answer", list(EXTRA_ANSWERS))
 def test_an_answer_that_is_not_a_json_object_is_one_line(answer, tamper, cli, tmp_path):
     sim, proxy = tamper("bitget", "/api/v2/mix/account/account", EXTRA_ANSWERS[answer])
-    code, out, err = cli("plan", bitget.config(tmp_path, proxy.url))
-    assert_one_clear_line(code, err, "bg (bitget)", "GET /api/v2/mix/account/account")
-    assert writes(sim.calls("bitget")) == []
+    assert_refused(cli("plan", bitget.config(tmp_path, proxy.url)), "bg (bitget)", "GET /api/v2/mix/account/account",
+                   sims=[sim])
 
 
 class NotHttp:
@@ -155,7 +152,7 @@ def test_a_port_that_does_not_speak_http_fails_its_account_only(greeting, start_
         code, out, err = cli("plan", path)
     finally:
         other.stop()
-    assert_one_clear_line(code, err, "elsewhere (bitget)")
+    assert_refused((code, out, err), "elsewhere (bitget)")
     assert "bg (bitget)" in out and "~ SOLUSDT leverage (cross): 10 -> 20" in out  # the other account is planned
     assert "Could not read 1 account (elsewhere)" in out
     assert writes(sim.calls("bitget")) == []

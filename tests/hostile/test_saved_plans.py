@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from hostile.refusal import assert_no_secret, assert_refused
 from test_bitget_e2e import KEY, config, world, writes
 
 
@@ -180,7 +181,7 @@ def test_a_tampered_plan_sends_nothing_to_anyone(tamper, sims, saved, cli, tmp_p
     assert lines and lines[0].startswith("error: ") and "Traceback" not in err and "internal error" not in err
     assert writes(venue.calls("bitget")) == []
     assert other.calls("bitget") == []
-    assert "an-unrelated-secret" not in out + err
+    assert_no_secret(out + err)
 
 
 def test_an_untouched_plan_applies_once_and_is_stale_after(sims, saved, cli):
@@ -240,3 +241,82 @@ def test_the_python_api_follows_the_same_rule(sims, saved):
     with pytest.raises(StalePlanError):
         asyncio.run(api.apply(read_plan(plan_path), api.load(path), journal_path=None))
     assert writes(venue.calls("bitget")) == []
+
+
+# Every field of a change edited to each kind of value it must not hold (an edit equal to the saved value is
+# no edit and is left out): the plan is refused before anything is sent.
+CHANGE_FIELDS = ["id", "account", "venue", "symbol", "field", "side", "margin_mode", "from", "to", "status",
+                 "depends_on", "calls"]
+VALUES = {"nothing": None, "empty text": "", "300 characters": "x" * 300, "a number": 12345, "a list": [],
+          "a mapping": {}}
+FIELD_EDITS = [(field, value) for field in CHANGE_FIELDS for value in VALUES
+               if not (field == "side" and value == "nothing") and not (field == "depends_on" and value == "a list")]
+
+
+def refused_with_nothing_sent(sims, result) -> None:
+    venue, other = sims
+    assert_refused(result, "", sims=[venue])
+    assert other.calls("bitget") == []
+
+
+@pytest.mark.parametrize("field, value", FIELD_EDITS, ids=[f"{f}={v}" for f, v in FIELD_EDITS])
+def test_every_field_of_a_change_edited_is_refused(field, value, sims, saved, cli):
+    path, plan_path, plan = saved
+    _change(plan, "bg/SOLUSDT/leverage/cross")[field] = copy.deepcopy(VALUES[value])
+    plan_path.write_text(json.dumps(plan))
+    refused_with_nothing_sent(sims, cli("apply", plan_path))
+
+
+TOP_LEVEL = ["format_version", "plan_id", "created_at", "config_sha256", "changes", "observed", "summary", "in_sync",
+             "not_applicable", "notes", "accounts", "estimates", "errors", "scope", "config_path"]
+REMOVED = ["format_version", "plan_id", "created_at", "config_sha256", "changes", "observed", "summary", "config_path"]
+TOP_EDITS = [(key, "set to nothing") for key in TOP_LEVEL] + [(key, "removed") for key in REMOVED]
+
+
+@pytest.mark.parametrize("key, edit", TOP_EDITS, ids=[f"{k} {e}" for k, e in TOP_EDITS])
+def test_every_top_level_key_edited_is_refused(key, edit, sims, saved, cli):
+    path, plan_path, plan = saved
+    if edit == "removed":
+        del plan[key]
+    else:
+        plan[key] = None
+    plan_path.write_text(json.dumps(plan))
+    refused_with_nothing_sent(sims, cli("apply", plan_path))
+
+
+# The plan's JSON text itself made hostile.
+TEXT_EDITS = {
+    "nested a hundred thousand deep": lambda text: text.replace('"notes": [', '"notes": [' + "[" * 100_000 + "]" * 100_000 + ",", 1),
+    "a 5,000-digit number": lambda text: text.replace('"change": ', '"change": ' + "9" * 5000 + ", \"x\": ", 1),
+    "NaN": lambda text: text.replace('"change": ', '"change": NaN, "x": ', 1),
+    "Infinity": lambda text: text.replace('"change": ', '"change": Infinity, "x": ', 1),
+    "a duplicated key raising leverage": lambda text: text.replace('"to": "20"', '"to": "20", "to": "100"', 1),
+    "a byte order mark": lambda text: "\ufeff" + text,
+    "trailing garbage": lambda text: text + "\n{}",
+    "truncated": lambda text: text[: len(text) // 2],
+    "a JavaScript comment": lambda text: "// edited\n" + text,
+    "single quotes": lambda text: text.replace('"format_version"', "'format_version'", 1),
+}
+ENCODINGS = {"UTF-16": "utf-16", "UTF-32": "utf-32", "latin-1 text": "latin-1"}
+
+
+@pytest.mark.parametrize("case", list(TEXT_EDITS) + list(ENCODINGS))
+def test_a_plan_whose_json_is_hostile_is_one_line(case, sims, saved, cli):
+    path, plan_path, plan = saved
+    text = json.dumps(plan)
+    if case in ENCODINGS:
+        plan_path.write_bytes((text.replace('"bg"', '"b\u00e9g"', 1)).encode(ENCODINGS[case]))
+    else:
+        plan_path.write_text(TEXT_EDITS[case](text))
+    still_json = case == "a duplicated key raising leverage"  # a plan `show` renders, and apply refuses
+    for command in (["apply", plan_path], *([] if still_json else [["show", plan_path]])):
+        refused_with_nothing_sent(sims, cli(*command))
+
+
+@pytest.mark.parametrize("flags", [["--symbol", "NOPEUSDT"], ["--symbol", "SOLUSDT", "--symbol", "ADAUSDT"],
+                                   ["--account", "nobody"], ["--account", "bg", "--account", "elsewhere"]],
+                         ids=["unknown symbol", "one of two unknown", "unknown account", "one of two accounts unknown"])
+def test_apply_of_a_plan_narrowed_to_what_it_does_not_cover_is_refused(flags, sims, saved, cli):
+    path, plan_path, plan = saved
+    line = assert_refused(cli("apply", plan_path, *flags), "not in this plan", "nothing was sent", sims=[sims[0]])
+    assert flags[-1] in line

@@ -1,0 +1,46 @@
+"""What every hostile case asserts: exit 1, one clear line on stderr, no secret shown, nothing written anywhere."""
+
+from __future__ import annotations
+
+import test_bitget_e2e as bitget
+import test_okx_e2e as okx
+import test_orderly_e2e as orderly
+from conftest import writes
+
+PLANTED = "supersecret-9f8e7d"  # a secret a case hides in a file or a variable
+# Values that must never appear in any output: the test keys' secrets, and the planted ones.
+SECRETS = (bitget.KEY["secret"], bitget.KEY["passphrase"], okx.KEY["secret"], okx.KEY["passphrase"], orderly.SECRET,
+           "an-unrelated-secret", PLANTED)
+VENUES = ("bitget", "okx", "orderly")
+
+
+def assert_one_clear_line(code: int, err: str, *expected: str, exit_code: int = 1) -> str:
+    """Exit 1, exactly one line on stderr holding every expected fragment, no traceback, no internal error."""
+    assert code == exit_code, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    for fragment in expected:
+        assert fragment in lines[0], err
+    return lines[0]
+
+
+def assert_refused(result: tuple[int, str, str], *expected: str, sims=(), exit_code: int = 1) -> str:
+    """One clear line naming `expected`, no secret in stdout or stderr, and no write in any simulator's log."""
+    code, out, err = result
+    line = assert_one_clear_line(code, err, *expected, exit_code=exit_code)
+    assert_no_secret(out + err)
+    for sim in sims:
+        assert_nothing_written(sim)
+    return line
+
+
+def assert_no_secret(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text, (secret, text)
+
+
+def assert_nothing_written(sim) -> None:
+    """No request but GET in the call log of any venue the simulator serves."""
+    for venue in VENUES:
+        assert writes(sim.calls(venue)) == [], venue

@@ -425,6 +425,8 @@ async def cmd_import(args) -> int:
 
 
 async def cmd_schema(args) -> int:
+    import json
+
     from .schema import desired_state_schema
     print(json.dumps(desired_state_schema(), indent=2, ensure_ascii=False))
     return EXIT_OK

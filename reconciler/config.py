@@ -39,8 +39,12 @@ def load(path: str | Path) -> DesiredState:
     if "policy" in document and ("policy",) not in broken:
         state.policy, policy_problems = policy_from_block(document["policy"], lines, str(path))
         problems += policy_problems
-    state.watch, watch_problems = watch_from_document(document, lambda keys: _line(lines, keys), str(path))
-    problems += watch_problems
+    if ("watch",) not in broken and ("accounts",) not in broken:  # what the schema refused is said once, above
+        sound = {name: block for name, block in (document.get("accounts") or {}).items()
+                 if ("accounts", name) not in broken}
+        state.watch, watch_problems = watch_from_document({**document, "accounts": sound},
+                                                          lambda keys: _line(lines, keys), str(path))
+        problems += watch_problems
     if problems:
         raise ConfigError(sorted(dict.fromkeys(problems), key=_line_of))
     return state

@@ -58,14 +58,15 @@ def from_document(document: dict, line_of, source: str) -> tuple[WatchSettings, 
                              jitter=float(block.get("jitter", DEFAULT_JITTER)),
                              max_backoff=float(block.get("max_backoff", DEFAULT_MAX_BACKOFF)),
                              default=AccountWatch(**_keys(block), where=here))
-    names = list(document.get("accounts") or {})
+    accounts = document.get("accounts") if isinstance(document.get("accounts"), dict) else {}  # the schema says the rest
+    names = list(accounts)
     for pattern, keys in (block.get("accounts") or {}).items():
         where = f"{source}:{line_of(('watch', 'accounts', pattern))}"
         if not any(fnmatchcase(name, pattern) for name in names):
             problems.append(f"{where}: watch.accounts.{pattern}: names no account of the file "
                             f"(accounts: {', '.join(names)})")
         settings.patterns.append((pattern, _keys(keys or {}), where))
-    for name, account in (document.get("accounts") or {}).items():
+    for name, account in accounts.items():
         if isinstance(account, dict) and "watch" in account:
             where = f"{source}:{line_of(('accounts', name, 'watch'))}"
             settings.accounts[name] = (_keys(account["watch"] or {}), where)

@@ -160,3 +160,58 @@ def test_reconcile_answers_not_confirmed_with_a_report_and_sends_nothing(start_s
     assert isinstance(report, reconciler.NotConfirmed) and isinstance(report, reconciler.ApplyReport)
     assert report.plan is asked[0] and report.outcomes == {} and report.exit_code == 1
     assert writes(sim.calls("bitget")) == []
+
+
+def readme_commands() -> list[list[str]]:
+    """Every `reconciler ...` invocation in the README's shell blocks, as argument lists (after `reconciler`)."""
+    import shlex
+
+    commands = []
+    for block in fenced("bash") + fenced("sh"):
+        text = block.replace("\\\n", " ")
+        for line in text.splitlines():
+            line = line.split(" #", 1)[0]
+            for part in re.split(r"&&|\|\||;|\|", line):
+                words = shlex.split(part.replace("$(", "").replace(")\"", "\""))
+                for place, word in enumerate(words):
+                    if word.endswith("reconciler") and word.rsplit("/", 1)[-1] == "reconciler" and place + 1 < len(words) \
+                            and words[place - 1:place] not in (["register-python-argcomplete"], ["-t"]):
+                        args = words[place + 1:]
+                        commands.append([a for a in args if a not in (">",) and not a.startswith(".reconciler.")])
+                        break
+    return commands
+
+
+def test_every_reconciler_command_line_in_the_readme_is_one_the_cli_takes():
+    import contextlib
+    import io
+
+    from reconciler.cli import build_parser
+
+    commands = readme_commands()
+    assert len(commands) >= 8, commands
+    for args in commands:
+        if args == ["--version"]:
+            continue
+        with contextlib.redirect_stderr(io.StringIO()) as err:
+            try:
+                build_parser().parse_args(args)
+            except SystemExit as exc:
+                raise AssertionError(f"README: reconciler {' '.join(args)} is refused: {err.getvalue()}") from exc
+
+
+def test_the_readme_commands_that_need_no_account_run(cli, tmp_path):
+    import shutil
+
+    for name in ("quickstart.yaml", "quickstart-world.yaml"):  # a copy: the embedded simulator keeps state beside it
+        shutil.copy(ROOT / "examples" / name, tmp_path / name)
+    runnable = [args for args in readme_commands() if args in (["--version"], ["schema"])
+                or args[:2] == ["plan", "examples/quickstart.yaml"]]
+    assert ["schema"] in runnable and ["--version"] in runnable
+    for args in runnable:
+        args = [str(tmp_path / a.split("/", 1)[1]) if a.startswith("examples/") else a for a in args]
+        try:
+            code, out, err = cli(*args)
+        except SystemExit as exc:  # --version prints and exits, as argparse does
+            code, out, err = exc.code, "", ""
+        assert code == 0, (args, err)

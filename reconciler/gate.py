@@ -22,7 +22,7 @@ from .errors import ReconcilerError
 from .intents import DONE, REFUSED, UNKNOWN, Intent, IntentStore
 from .plan import Call, Change, Plan
 from .policy import windows as clock
-from .policy.rules import MOVED_WINDOW_HOURS, bound, closed_windows, judge
+from .policy.rules import MOVED_WINDOW_HOURS, bound, judge, window_refusal
 from .venues.base import decimal_text
 
 
@@ -72,9 +72,9 @@ class Gate:
         adapter = client.adapter
         account = adapter.account.name
         if self.policy:
-            closed = closed_windows(self.policy, clock.now())
-            if closed:
-                raise GateRefusal(closed, "change_windows")
+            refusal = window_refusal(self.policy, clock.now())  # change windows and deny windows, now
+            if refusal:
+                raise GateRefusal(refusal[1], refusal[0])
         move = adapter.move_of(call)
         reviewed = self._calls.get(account, {}).get(call.key())
         if move is None:

@@ -354,7 +354,7 @@ class Watcher:
             return
         refusal = window_refusal(state.policy, clock.now()) if state.policy else None
         if refusal:
-            if self._once(memory, refusal[1]):
+            if self._once(memory, refusal[1].rsplit(";", 1)[0]):  # said once: not again as its "closes in" moves
                 self.metrics.heals_total.labels(name, "waiting").inc()
                 log.info("%s: heal waits: %s", name, refusal[1])
             return

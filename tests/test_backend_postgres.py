@@ -11,6 +11,7 @@ import time
 
 import test_bitget_e2e as bitget
 from conftest import writes
+from reconciler.backends.schema import LATEST
 from pg import PASSWORD, PostgresServer, pg_server, pg_url  # noqa: F401  (pg_server, pg_url: fixtures)
 from test_concurrency_e2e import SLOW, margin_moves
 
@@ -48,9 +49,9 @@ def test_backend_init_creates_the_tables_then_finds_them_up_to_date(pg_url, pg_s
     url = pg_url.replace(PASSWORD, "${TEST_PG_PASSWORD}")
     code, out, err = cli("backend", "init", "--backend", url)
     assert code == 0, err
-    assert "schema version 1 (created)" in out and PASSWORD not in out + err
+    assert f"schema version {LATEST} (created)" in out and PASSWORD not in out + err
     code, out, err = cli("backend", "init", "--backend", pg_url)
-    assert code == 0 and "schema version 1, up to date" in out and PASSWORD not in out + err
+    assert code == 0 and f"schema version {LATEST}, up to date" in out and PASSWORD not in out + err
     assert "reconciler:***@127.0.0.1" in out
     database = pg_url.rsplit("/", 1)[1]
     tables = {row[0] for row in pg_server.execute(

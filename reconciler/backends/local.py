@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import os
+import re
+import time
+import weakref
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -10,8 +16,8 @@ from filelock import FileLock
 
 from ..journal import DEFAULT_JOURNAL, Journal
 from ..lock import AccountLocks, lock_dir
-from ..pacing import SharedWindow
-from .base import Backend, RunRecord
+from ..pacing import STALE_IN_FLIGHT, new_owner
+from .base import Backend, RunRecord, Slots
 from .history import matching
 
 
@@ -30,8 +36,8 @@ class LocalBackend(Backend):
         with AccountLocks(accounts, timeout=timeout, directory=self.directory):
             yield
 
-    def window(self, key: str, count: int, seconds: float) -> SharedWindow:
-        return SharedWindow(self.rates, key, count, seconds)
+    def slots(self, key: str) -> "FileSlots":
+        return FileSlots(self.rates, key)
 
     def journal(self, run_id: str):
         return Journal(self.journal_path, run_id) if self.journal_path else None
@@ -94,6 +100,59 @@ class LocalBackend(Backend):
         return matching(list(runs.values()), account=account, symbol=symbol, since=since)
 
 
+_OWNERS: "weakref.WeakValueDictionary[str, FileSlots]" = weakref.WeakValueDictionary()  # this process's, alive
+
+
+class FileSlots(Slots):
+    """One window's slots of every process on this machine, in a small JSON file read and written under a file lock.
+
+    Each slot is [owner, pid, reserved_at, answered_at or null]; see SyncedWindow for the rule.
+    """
+
+    def __init__(self, directory: Path, key: str):
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", key)[:80] + "-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+        self._directory = directory
+        self._path = directory / f"{name}.slots.json"
+        self._lock = FileLock(str(directory / f"{name}.lock"), thread_local=False)
+        self.owner = new_owner()
+        _OWNERS[self.owner] = self
+
+    async def exchange(self, *, ages: list[float], in_flight: int, want: int, count: int,
+                       seconds: float) -> tuple[int, float]:
+        """Report answers (seconds ago) and requests in flight, take up to `want` free slots: (granted, wait).
+
+        `wait` is how long until a slot frees when none was granted (-1: only requests in flight hold them).
+        """
+        self._directory.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            try:
+                slots = json.loads(self._path.read_text())
+            except (OSError, ValueError):
+                slots = []
+            now = time.time()
+            kept, me = [], os.getpid()
+            for owner, pid, reserved, answered in slots if isinstance(slots, list) else []:
+                if owner == self.owner and answered is None:
+                    continue  # ours in flight or unused: told afresh below
+                gone = owner not in _OWNERS if pid == me else not _alive(pid)
+                if answered is None and (now - reserved >= STALE_IN_FLIGHT or gone):
+                    answered = now  # its process died mid-request: the request may have reached the venue
+                if answered is None or now - answered < seconds:
+                    kept.append([owner, pid, reserved, answered])
+            kept += [[self.owner, me, now, now - age] for age in ages if age < seconds]
+            kept += [[self.owner, me, now, None] for _ in range(in_flight)]
+            owners = {slot[0] for slot in kept} | {self.owner}
+            mine = sum(slot[0] == self.owner for slot in kept)
+            granted = max(0, min(want, count - len(kept), math.ceil(count / len(owners)) - mine))
+            kept += [[self.owner, me, now, None] for _ in range(granted)]
+            temporary = self._path.with_suffix(f".{me}.tmp")
+            temporary.write_text(json.dumps(kept))
+            os.replace(temporary, self._path)
+        answered = [slot[3] for slot in kept if slot[3] is not None]
+        wait = 0.0 if granted or not want else (min(answered) + seconds - now if answered else -1.0)
+        return granted, wait
+
+
 def _lines(path: Path):
     try:
         with path.open(encoding="utf-8") as handle:
@@ -108,4 +167,16 @@ def _lines(path: Path):
         return
 
 
-__all__ = ["LocalBackend"]
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # on Windows, os.kill(pid, 0) would end the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+__all__ = ["LocalBackend", "FileSlots"]

@@ -226,7 +226,8 @@ def _add_policy(parser) -> None:
 
 def _load(args, path: str):
     """The desired state at `path`, with every --policy FILE added to its own policy."""
-    state = _api().load(path)
+    from .config import load  # not through the API: validate needs no HTTP client and no simulator
+    state = load(path)
     if getattr(args, "policy", None):
         from .policy.load import Policy, load_file
         for policy_path in args.policy:

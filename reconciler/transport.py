@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-import aiohttp
-from yarl import URL
 
 
 @dataclass
@@ -35,10 +33,13 @@ class AiohttpTransport:
     """Real HTTP with aiohttp; the URL is sent exactly as signed (no re-encoding), and no redirect is followed."""
 
     def __init__(self, timeout: float = 10.0):
+        import aiohttp  # here, not at the top: validate and the adapters' parsing need no HTTP library
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
     async def send(self, method, url, headers, body):
+        import aiohttp
+        from yarl import URL
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         try:

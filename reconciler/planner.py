@@ -89,6 +89,7 @@ async def _plan_account(connections: Connections, spec: AccountSpec, planned_sym
     adapter, client = connections.open(spec)
     before = dict(client.sent_per_endpoint)
     spec, warnings = await expand_patterns(adapter, client, spec)
+    adapter.account = spec  # what the patterns matched, so the adapter reads each symbol only as the file asks
     if planned_symbols is not None:
         planned_symbols.update(spec.symbols)
     live = await _read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols)))

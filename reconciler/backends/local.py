@@ -106,7 +106,8 @@ _OWNERS: "weakref.WeakValueDictionary[str, FileSlots]" = weakref.WeakValueDictio
 class FileSlots(Slots):
     """One window's slots of every process on this machine, in a small JSON file read and written under a file lock.
 
-    Each slot is [owner, pid, reserved_at, answered_at or null]; see SyncedWindow for the rule.
+    Per owner (see SyncedWindow): its pid, when it last exchanged, how many slots it holds (in flight or
+    not used yet) and its answers of the last period as [time, count] pairs.
     """
 
     def __init__(self, directory: Path, key: str):
@@ -119,36 +120,37 @@ class FileSlots(Slots):
 
     async def exchange(self, *, ages: list[float], in_flight: int, want: int, count: int,
                        seconds: float) -> tuple[int, float]:
-        """Report answers (seconds ago) and requests in flight, take up to `want` free slots: (granted, wait).
-
-        `wait` is how long until a slot frees when none was granted (-1: only requests in flight hold them).
-        """
         self._directory.mkdir(parents=True, exist_ok=True)
         with self._lock:
             try:
-                slots = json.loads(self._path.read_text())
+                owners = json.loads(self._path.read_text())
             except (OSError, ValueError):
-                slots = []
-            now = time.time()
-            kept, me = [], os.getpid()
-            for owner, pid, reserved, answered in slots if isinstance(slots, list) else []:
-                if owner == self.owner and answered is None:
-                    continue  # ours in flight or unused: told afresh below
-                gone = owner not in _OWNERS if pid == me else not _alive(pid)
-                if answered is None and (now - reserved >= STALE_IN_FLIGHT or gone):
-                    answered = now  # its process died mid-request: the request may have reached the venue
-                if answered is None or now - answered < seconds:
-                    kept.append([owner, pid, reserved, answered])
-            kept += [[self.owner, me, now, now - age] for age in ages if age < seconds]
-            kept += [[self.owner, me, now, None] for _ in range(in_flight)]
-            owners = {slot[0] for slot in kept} | {self.owner}
-            mine = sum(slot[0] == self.owner for slot in kept)
-            granted = max(0, min(want, count - len(kept), math.ceil(count / len(owners)) - mine))
-            kept += [[self.owner, me, now, None] for _ in range(granted)]
+                owners = {}
+            owners = owners if isinstance(owners, dict) else {}
+            now, me = time.time(), os.getpid()
+            for owner, entry in owners.items():
+                gone = owner not in _OWNERS if entry["pid"] == me else not _alive(entry["pid"])
+                if entry["held"] and (now - entry["at"] >= STALE_IN_FLIGHT or gone):
+                    # its process died mid-request: the requests may have reached the venue, answered now
+                    entry["done"].append([now, entry["held"]])
+                    entry["held"] = 0
+            mine = owners.setdefault(self.owner, {"pid": me, "at": now, "held": 0, "done": []})
+            mine["done"] += [[now - age, 1] for age in ages]
+            mine.update(at=now, held=in_flight)
+            for entry in owners.values():
+                entry["done"] = [pair for pair in entry["done"] if now - pair[0] < seconds]
+            owners = {owner: entry for owner, entry in owners.items()
+                      if entry["held"] or entry["done"] or owner == self.owner}
+            used = sum(entry["held"] + sum(n for _, n in entry["done"]) for entry in owners.values())
+            mine_used = mine["held"] + sum(n for _, n in mine["done"])
+            granted = max(0, min(want, count - used, math.ceil(count / len(owners)) - mine_used))
+            mine["held"] += granted
+            if not mine["held"] and not mine["done"]:
+                del owners[self.owner]
             temporary = self._path.with_suffix(f".{me}.tmp")
-            temporary.write_text(json.dumps(kept))
+            temporary.write_text(json.dumps(owners))
             os.replace(temporary, self._path)
-        answered = [slot[3] for slot in kept if slot[3] is not None]
+        answered = [t for entry in owners.values() for t, _ in entry["done"]]
         wait = 0.0 if granted or not want else (min(answered) + seconds - now if answered else -1.0)
         return granted, wait
 

@@ -90,12 +90,12 @@ class Adapter(ABC):
     def parse(self, response: RawResponse):
         ...
 
-    def payload(self, response: RawResponse) -> dict:
+    def payload(self, response: RawResponse, object_pairs_hook=None) -> dict:
         """The JSON object of an answer; a VenueError when there is none (an HTML error page, an empty 5xx,
-        bytes that are not UTF-8, JSON that is not an object)."""
+        bytes that are not UTF-8, JSON that is not an object). `object_pairs_hook` builds each object."""
         try:
             response.text.encode("utf-8")  # the transport keeps undecodable bytes as surrogates
-            payload = _bounded_json(response.text)
+            payload = _bounded_json(response.text, object_pairs_hook)
         except UnicodeEncodeError:
             raise self.error(None, f"HTTP {response.status}: the answer is not UTF-8 text", response,
                              self.kind_of(None, response.status)) from None
@@ -199,13 +199,13 @@ class Adapter(ABC):
 JSON_DEPTH_LIMIT = 1000  # Python's default; a library may raise the interpreter's, the C decoder would then crash
 
 
-def _bounded_json(text: str):
+def _bounded_json(text: str, object_pairs_hook=None):
     """json.loads with Decimal numbers, refusing (RecursionError) an answer nested deeper than JSON_DEPTH_LIMIT."""
     raised = sys.getrecursionlimit()
     if raised > JSON_DEPTH_LIMIT:
         sys.setrecursionlimit(JSON_DEPTH_LIMIT)
     try:
-        return json.loads(text, parse_float=Decimal)
+        return json.loads(text, parse_float=Decimal, object_pairs_hook=object_pairs_hook)
     finally:
         if raised > JSON_DEPTH_LIMIT:
             sys.setrecursionlimit(raised)

@@ -1,21 +1,74 @@
 """The ccxt baselines against the same simulator world: the blind script users run today, and a careful one
-(read first, write only what differs, asyncio, ccxt's own rate limiter), the honest competitor."""
+(read first, write only what differs, asyncio, each endpoint paced to its documented window), the honest
+competitor."""
 
 from __future__ import annotations
 
 import asyncio
 import copy
 import time
-from collections import Counter
+from collections import Counter, deque
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from reconciler import api
 from reconciler.sim.server import SimServer
 
-from .venue_limits import parse_limit
+from .venue_limits import VENUE_LIMITS, account_limits, parse_limit
 from .world import ACCOUNTS, BG_KEY, OL_ACCOUNT, OL_ORDERLY_KEY, OL_SECRET, OX_KEY, VENUES, write_desired
 from .yardstick import rate_limited
+
+
+class EndpointWindows:
+    """What a careful script paces with instead of ccxt's one bucket: per endpoint, its documented window,
+    each call counted from the moment its answer arrived, calls in flight holding a slot."""
+
+    def __init__(self, limits: dict[str, tuple[int, float]]):
+        self.limits = limits
+        self._answered: dict[str, deque] = {endpoint: deque() for endpoint in limits}
+        self._in_flight: Counter = Counter()
+        self._gates = {endpoint: asyncio.Lock() for endpoint in limits}
+
+    async def call(self, endpoint: str, send):
+        if endpoint not in self.limits:
+            return await send()
+        count, seconds = self.limits[endpoint]
+        answered = self._answered[endpoint]
+        async with self._gates[endpoint]:
+            while True:
+                now = time.monotonic()
+                while answered and answered[0] <= now - seconds:
+                    answered.popleft()
+                if len(answered) + self._in_flight[endpoint] < count:
+                    break
+                await asyncio.sleep(answered[0] + seconds - now if answered else 0.005)
+            self._in_flight[endpoint] += 1
+        try:
+            return await send()
+        finally:
+            self._in_flight[endpoint] -= 1
+            answered.append(time.monotonic())
+
+
+def paced(exchange, venue: str, overrides: dict[str, str], per_ip: EndpointWindows) -> None:
+    """Route every request of `exchange` through its account's windows (public endpoints: the IP's)."""
+    limits = account_limits(venue, overrides)
+    public = {endpoint for endpoint, limit in VENUE_LIMITS[venue].items() if "IP" in limit.per}
+    own = EndpointWindows({endpoint: limit for endpoint, limit in limits.items() if endpoint not in public})
+    per_ip.limits.update({endpoint: limits[endpoint] for endpoint in public if endpoint not in per_ip.limits})
+    for endpoint in public:
+        per_ip._answered.setdefault(endpoint, deque())
+        per_ip._gates.setdefault(endpoint, asyncio.Lock())
+    fetch = exchange.fetch
+
+    async def paced_fetch(url, method="GET", headers=None, body=None):
+        endpoint = f"{method.upper()} {urlsplit(url).path}"
+        windows = per_ip if endpoint in public else own
+        return await windows.call(endpoint, lambda: fetch(url, method, headers, body))
+
+    exchange.fetch = paced_fetch
+    exchange.enableRateLimit = False  # the windows above pace; ccxt's single bucket would only slow them
 
 
 def ccxt_clients(url: str, leverage_limit: str):
@@ -207,6 +260,12 @@ async def run_baseline(kind: str, world: dict, accounts: dict, workdir: Path, le
     srv = SimServer(copy.deepcopy(world))
     url = await srv.start("127.0.0.1", 0)
     clients = ccxt_clients(url, leverage_limit)
+    if kind == "careful":
+        per_ip = EndpointWindows({})
+        for venue in VENUES:
+            tier = {endpoint: text for endpoint, text in world.get("rate_limits", {}).items()
+                    if endpoint in VENUE_LIMITS[venue]}  # the VIP tier the account has, as the file says
+            paced(clients[venue], venue, {**tier, **(accounts[ACCOUNTS[venue]].get("rate_limits") or {})}, per_ip)
     try:
         per_venue = {}
 

@@ -12,11 +12,14 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import base58
+from nacl.signing import SigningKey
+
 from reconciler import api
 from reconciler.sim.server import SimServer
 
 from .venue_limits import VENUE_LIMITS, account_limits, parse_limit
-from .world import ACCOUNTS, BG_KEY, OL_ACCOUNT, OL_ORDERLY_KEY, OL_SECRET, OX_KEY, VENUES, write_desired
+from .world import ACCOUNTS, BG_KEY, OL_ACCOUNT, OL_SECRET, OX_KEY, VENUES, write_desired
 from .yardstick import rate_limited
 
 
@@ -71,35 +74,44 @@ def paced(exchange, venue: str, overrides: dict[str, str], per_ip: EndpointWindo
     exchange.enableRateLimit = False  # the windows above pace; ccxt's single bucket would only slow them
 
 
-def ccxt_clients(url: str, leverage_limit: str):
+def ccxt_client(venue: str, credentials: dict, url: str, leverage_limit: str):
+    """One account's ccxt client pointed at the simulator (credentials as the desired-state file gives them)."""
     import ccxt.async_support as ccxt
     from ccxt.base.types import Entry
 
-    bitget = ccxt.bitget({"apiKey": BG_KEY["api_key"], "secret": BG_KEY["secret"],
-                          "password": BG_KEY["passphrase"], "enableRateLimit": True})
-    bitget.options["defaultType"] = "swap"
-    bitget.options["fetchMarkets"] = {"types": ["swap"]}
-    bitget.options["uta"] = False  # a classic account
-    okx = ccxt.okx({"apiKey": OX_KEY["api_key"], "secret": OX_KEY["secret"], "password": OX_KEY["passphrase"],
-                    "enableRateLimit": True})
+    if venue == "bitget":
+        exchange = ccxt.bitget({"apiKey": credentials["api_key"], "secret": credentials["secret"],
+                                "password": credentials["passphrase"], "enableRateLimit": True})
+        exchange.options["defaultType"] = "swap"
+        exchange.options["fetchMarkets"] = {"types": ["swap"]}
+        exchange.options["uta"] = False  # a classic account
+    elif venue == "okx":
+        exchange = ccxt.okx({"apiKey": credentials["api_key"], "secret": credentials["secret"],
+                             "password": credentials["passphrase"], "enableRateLimit": True})
+    else:
+        # ccxt's limiter: one leaky bucket per exchange, a call of cost c holds the next one c * rateLimit ms.
+        # Its cost for Orderly's leverage write is 120 (12 s: 5 per 60 s); give it the same VIP tier as the
+        # reconciler gets, so the comparison is on equal limits (the blind script keeps ccxt's limiter).
+        count_, window = parse_limit(leverage_limit)
 
-    # ccxt's limiter: one leaky bucket per exchange, a call of cost c holds the next one c * rateLimit ms.
-    # Its cost for Orderly's leverage write is 120 (12 s: 5 per 60 s); give it the same VIP tier as the
-    # reconciler gets, so the comparison is on equal limits.
-    count_, window = parse_limit(leverage_limit)
+        class WoofiproVip(ccxt.woofipro):
+            # both spellings: ccxt copies each snake_case endpoint over its camelCase twin at construction
+            v1_private_post_client_leverage = v1PrivatePostClientLeverage = Entry(
+                "client/leverage", ["v1", "private"], "POST", {"cost": window * 1000 / count_ / 100})
 
-    class WoofiproVip(ccxt.woofipro):
-        # both spellings: ccxt copies each snake_case endpoint over its camelCase twin at construction
-        v1_private_post_client_leverage = v1PrivatePostClientLeverage = Entry(
-            "client/leverage", ["v1", "private"], "POST", {"cost": window * 1000 / count_ / 100})
+        signing = SigningKey(base58.b58decode(credentials["secret"]))
+        exchange = WoofiproVip({"apiKey": "ed25519:" + base58.b58encode(bytes(signing.verify_key)).decode(),
+                                "secret": credentials["secret"], "accountId": credentials["account_id"],
+                                "enableRateLimit": True})
+        exchange.leverage_write_cost = window * 1000 / count_ / 100  # the same tier for the per-symbol write
+    exchange.urls["api"] = {name: url for name in exchange.urls["api"]}
+    return exchange
 
-    orderly = WoofiproVip({"apiKey": OL_ORDERLY_KEY, "secret": OL_SECRET, "accountId": OL_ACCOUNT,
-                           "enableRateLimit": True})
-    orderly.leverage_write_cost = window * 1000 / count_ / 100  # the same tier for the per-symbol leverage write
-    clients = {"bitget": bitget, "okx": okx, "orderly": orderly}
-    for exchange in clients.values():
-        exchange.urls["api"] = {name: url for name in exchange.urls["api"]}
-    return clients
+
+def ccxt_clients(url: str, leverage_limit: str):
+    """The three benchmark accounts' clients, by venue."""
+    credentials = {"bitget": BG_KEY, "okx": OX_KEY, "orderly": {"account_id": OL_ACCOUNT, "secret": OL_SECRET}}
+    return {venue: ccxt_client(venue, credentials[venue], url, leverage_limit) for venue in VENUES}
 
 
 class Script:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import signal
@@ -15,7 +14,6 @@ from pathlib import Path
 from .errors import ConfigError, ReconcilerError
 from .journal import DEFAULT_JOURNAL
 from .plan import Plan
-from .strict_yaml import read_text
 from .views.style import Style
 from .views.text import render_plan, render_report
 
@@ -160,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         _preflight(args)
+        import asyncio  # here: --help and usage errors need no event loop
         return asyncio.run(COMMANDS[args.command](args))
     except ReconcilerError as exc:
         for line in str(exc).splitlines() or ["error"]:
@@ -432,6 +431,7 @@ def _looks_like_plan(target: str) -> bool:
     """A saved plan is a JSON object with format_version and changes; other JSON and YAML are desired states.
     A .json file that cannot be read as JSON is taken for a (broken) plan, so that its error says so."""
     try:
+        from .strict_yaml import read_text
         document = json.loads(read_text(Path(target))[0])
     except (ReconcilerError, ValueError):
         return target.endswith(".json")

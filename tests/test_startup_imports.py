@@ -49,6 +49,7 @@ def test_help_and_version_load_no_http_schema_or_simulator(flag):
     assert code == 0 and "reconciler" in out
     assert loaded(modules, HTTP + SCHEMA + SIMULATOR) == []
     assert loaded(modules, ("reconciler.venues", "reconciler.api", "reconciler.config")) == []
+    assert loaded(modules, ("asyncio", "yaml")) == []  # no event loop and no YAML to print a help text
 
 
 def test_validate_loads_no_http_client_and_no_simulator():

@@ -46,10 +46,14 @@ def read_text(path: Path) -> tuple[str, bytes]:
 
 def parse_yaml(text: str, source: str) -> tuple[object, dict[tuple, int]]:
     """Plain data (floats as Decimal) and a map from key path to line number."""
+    return _parse(text, source, _LOADER)
+
+
+def _parse(text: str, source: str, loader_class) -> tuple[object, dict[tuple, int]]:
     builder = _Builder(source)
     loader = None
     try:
-        loader = _LOADER(text)
+        loader = loader_class(text)
         feed, next_event = builder.feed, loader.get_event  # one pass over the events, no generator between
         event = next_event()
         while event is not None:
@@ -59,6 +63,10 @@ def parse_yaml(text: str, source: str) -> tuple[object, dict[tuple, int]]:
         line = text[:exc.position].count("\n") + 1
         raise ConfigError(f"{source}:{line}: character U+{exc.character:04X} is not allowed in YAML") from None
     except yaml.YAMLError as exc:
+        if loader_class is not yaml.SafeLoader:
+            # libyaml scans ahead and stops at its own nesting limit before our depth check sees the
+            # events; the pure-Python parser, on the rare file libyaml refuses, says where and what.
+            return _parse(text, source, yaml.SafeLoader)
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)

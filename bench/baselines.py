@@ -1,52 +1,117 @@
 """The ccxt baselines against the same simulator world: the blind script users run today, and a careful one
-(read first, write only what differs, asyncio, ccxt's own rate limiter), the honest competitor."""
+(read first, write only what differs, asyncio, each endpoint paced to its documented window), the honest
+competitor."""
 
 from __future__ import annotations
 
 import asyncio
 import copy
 import time
-from collections import Counter
+from collections import Counter, deque
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import base58
+from nacl.signing import SigningKey
 
 from reconciler import api
 from reconciler.sim.server import SimServer
 
-from .venue_limits import parse_limit
-from .world import ACCOUNTS, BG_KEY, OL_ACCOUNT, OL_ORDERLY_KEY, OL_SECRET, OX_KEY, VENUES, write_desired
+from .venue_limits import VENUE_LIMITS, account_limits, parse_limit
+from .world import ACCOUNTS, BG_KEY, OL_ACCOUNT, OL_SECRET, OX_KEY, VENUES, write_desired
 from .yardstick import rate_limited
 
 
-def ccxt_clients(url: str, leverage_limit: str):
+class EndpointWindows:
+    """What a careful script paces with instead of ccxt's one bucket: per endpoint, its documented window,
+    each call counted from the moment its answer arrived, calls in flight holding a slot."""
+
+    def __init__(self, limits: dict[str, tuple[int, float]]):
+        self.limits = limits
+        self._answered: dict[str, deque] = {endpoint: deque() for endpoint in limits}
+        self._in_flight: Counter = Counter()
+        self._gates = {endpoint: asyncio.Lock() for endpoint in limits}
+
+    async def call(self, endpoint: str, send):
+        if endpoint not in self.limits:
+            return await send()
+        count, seconds = self.limits[endpoint]
+        answered = self._answered[endpoint]
+        async with self._gates[endpoint]:
+            while True:
+                now = time.monotonic()
+                while answered and answered[0] <= now - seconds:
+                    answered.popleft()
+                if len(answered) + self._in_flight[endpoint] < count:
+                    break
+                await asyncio.sleep(answered[0] + seconds - now if answered else 0.005)
+            self._in_flight[endpoint] += 1
+        try:
+            return await send()
+        finally:
+            self._in_flight[endpoint] -= 1
+            answered.append(time.monotonic())
+
+
+def paced(exchange, venue: str, overrides: dict[str, str], per_ip: EndpointWindows) -> None:
+    """Route every request of `exchange` through its account's windows (public endpoints: the IP's)."""
+    limits = account_limits(venue, overrides)
+    public = {endpoint for endpoint, limit in VENUE_LIMITS[venue].items() if "IP" in limit.per}
+    own = EndpointWindows({endpoint: limit for endpoint, limit in limits.items() if endpoint not in public})
+    per_ip.limits.update({endpoint: limits[endpoint] for endpoint in public if endpoint not in per_ip.limits})
+    for endpoint in public:
+        per_ip._answered.setdefault(endpoint, deque())
+        per_ip._gates.setdefault(endpoint, asyncio.Lock())
+    fetch = exchange.fetch
+
+    async def paced_fetch(url, method="GET", headers=None, body=None):
+        endpoint = f"{method.upper()} {urlsplit(url).path}"
+        windows = per_ip if endpoint in public else own
+        return await windows.call(endpoint, lambda: fetch(url, method, headers, body))
+
+    exchange.fetch = paced_fetch
+    exchange.enableRateLimit = False  # the windows above pace; ccxt's single bucket would only slow them
+
+
+def ccxt_client(venue: str, credentials: dict, url: str, leverage_limit: str):
+    """One account's ccxt client pointed at the simulator (credentials as the desired-state file gives them)."""
     import ccxt.async_support as ccxt
     from ccxt.base.types import Entry
 
-    bitget = ccxt.bitget({"apiKey": BG_KEY["api_key"], "secret": BG_KEY["secret"],
-                          "password": BG_KEY["passphrase"], "enableRateLimit": True})
-    bitget.options["defaultType"] = "swap"
-    bitget.options["fetchMarkets"] = {"types": ["swap"]}
-    bitget.options["uta"] = False  # a classic account
-    okx = ccxt.okx({"apiKey": OX_KEY["api_key"], "secret": OX_KEY["secret"], "password": OX_KEY["passphrase"],
-                    "enableRateLimit": True})
+    if venue == "bitget":
+        exchange = ccxt.bitget({"apiKey": credentials["api_key"], "secret": credentials["secret"],
+                                "password": credentials["passphrase"], "enableRateLimit": True})
+        exchange.options["defaultType"] = "swap"
+        exchange.options["fetchMarkets"] = {"types": ["swap"]}
+        exchange.options["uta"] = False  # a classic account
+    elif venue == "okx":
+        exchange = ccxt.okx({"apiKey": credentials["api_key"], "secret": credentials["secret"],
+                             "password": credentials["passphrase"], "enableRateLimit": True})
+    else:
+        # ccxt's limiter: one leaky bucket per exchange, a call of cost c holds the next one c * rateLimit ms.
+        # Its cost for Orderly's leverage write is 120 (12 s: 5 per 60 s); give it the same VIP tier as the
+        # reconciler gets, so the comparison is on equal limits (the blind script keeps ccxt's limiter).
+        count_, window = parse_limit(leverage_limit)
 
-    # ccxt's limiter: one leaky bucket per exchange, a call of cost c holds the next one c * rateLimit ms.
-    # Its cost for Orderly's leverage write is 120 (12 s: 5 per 60 s); give it the same VIP tier as the
-    # reconciler gets, so the comparison is on equal limits.
-    count_, window = parse_limit(leverage_limit)
+        class WoofiproVip(ccxt.woofipro):
+            # both spellings: ccxt copies each snake_case endpoint over its camelCase twin at construction
+            v1_private_post_client_leverage = v1PrivatePostClientLeverage = Entry(
+                "client/leverage", ["v1", "private"], "POST", {"cost": window * 1000 / count_ / 100})
 
-    class WoofiproVip(ccxt.woofipro):
-        # both spellings: ccxt copies each snake_case endpoint over its camelCase twin at construction
-        v1_private_post_client_leverage = v1PrivatePostClientLeverage = Entry(
-            "client/leverage", ["v1", "private"], "POST", {"cost": window * 1000 / count_ / 100})
+        signing = SigningKey(base58.b58decode(credentials["secret"]))
+        exchange = WoofiproVip({"apiKey": "ed25519:" + base58.b58encode(bytes(signing.verify_key)).decode(),
+                                "secret": credentials["secret"], "accountId": credentials["account_id"],
+                                "enableRateLimit": True})
+        exchange.leverage_write_cost = window * 1000 / count_ / 100  # the same tier for the per-symbol write
+    exchange.urls["api"] = {name: url for name in exchange.urls["api"]}
+    return exchange
 
-    orderly = WoofiproVip({"apiKey": OL_ORDERLY_KEY, "secret": OL_SECRET, "accountId": OL_ACCOUNT,
-                           "enableRateLimit": True})
-    orderly.leverage_write_cost = window * 1000 / count_ / 100  # the same tier for the per-symbol leverage write
-    clients = {"bitget": bitget, "okx": okx, "orderly": orderly}
-    for exchange in clients.values():
-        exchange.urls["api"] = {name: url for name in exchange.urls["api"]}
-    return clients
+
+def ccxt_clients(url: str, leverage_limit: str):
+    """The three benchmark accounts' clients, by venue."""
+    credentials = {"bitget": BG_KEY, "okx": OX_KEY, "orderly": {"account_id": OL_ACCOUNT, "secret": OL_SECRET}}
+    return {venue: ccxt_client(venue, credentials[venue], url, leverage_limit) for venue in VENUES}
 
 
 class Script:
@@ -207,6 +272,12 @@ async def run_baseline(kind: str, world: dict, accounts: dict, workdir: Path, le
     srv = SimServer(copy.deepcopy(world))
     url = await srv.start("127.0.0.1", 0)
     clients = ccxt_clients(url, leverage_limit)
+    if kind == "careful":
+        per_ip = EndpointWindows({})
+        for venue in VENUES:
+            tier = {endpoint: text for endpoint, text in world.get("rate_limits", {}).items()
+                    if endpoint in VENUE_LIMITS[venue]}  # the VIP tier the account has, as the file says
+            paced(clients[venue], venue, {**tier, **(accounts[ACCOUNTS[venue]].get("rate_limits") or {})}, per_ip)
     try:
         per_venue = {}
 

@@ -49,6 +49,8 @@ from bench.baselines import run_baseline  # noqa: E402
 from bench.proxy import LatencyProxy  # noqa: E402
 from bench.estimate import run_estimate  # noqa: E402
 from bench.scale import run_scale  # noqa: E402
+from bench.startup import run_startup  # noqa: E402
+from bench.whole import compare, fleet  # noqa: E402
 from bench.venue_limits import account_limits  # noqa: E402
 from bench.world import ACCOUNTS, ORDERLY_LEVERAGE_WRITE, VENUES, Drift, build, write_desired  # noqa: E402
 from bench.yardstick import account_floor, count, min_reads, min_writes, rate_limited, verify_spec  # noqa: E402
@@ -263,6 +265,21 @@ def markdown(result: dict) -> str:
         if ratios:
             lines += ["", ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in ratios.items())
                       + f" (size ratio {r['scale']['size_ratio']})"]
+    if "whole_process" in r:
+        lines += ["", "Whole process against whole process (`reconciler apply --auto-approve` and the careful ccxt "
+                      "script, each a child process, interpreter start included):", "",
+                  "| accounts × symbols | tool s | careful script s | careful / tool | calls tool / careful "
+                  "| 429s tool / careful | converged tool / careful |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        for case in r["whole_process"]:
+            t, c = case["tool"], case["careful"]
+            lines.append(f"| {case['accounts']} × {case['symbols_per_account']} | {t['seconds']} | {c['seconds']} "
+                         f"| {case['careful_over_tool']}× | {t['calls']} / {c['calls']} "
+                         f"| {t['rate_limited']} / {c['rate_limited']} | {t['converged']} / {c['converged']} |")
+    if "startup" in r:
+        st = r["startup"]
+        lines += ["", f"Start-up (median of 7, whole process): `--help` {st['--help']} s, `--version` "
+                      f"{st['--version']} s, `validate` {st['validate']} s; a bare interpreter {st['bare_interpreter']} s."]
     for e in r.get("estimate", {}).values():
         lines += ["", f"Estimate case {e['case']} ({e['changes']} changes): the plan said about "
                       f"{e['estimate_seconds']} s, `apply FILE --auto-approve` took {e['apply_seconds']} s "
@@ -286,10 +303,26 @@ async def main_async(args) -> dict:
         careful = await run_baseline("careful", world, accounts, workdir, args.orderly_leverage_limit)
         blind = None if args.no_blind else await run_baseline("blind", world, accounts, workdir,
                                                                args.orderly_leverage_limit)
+        whole = []
+        if not args.no_whole:  # whole process against whole process, at this size and for a fleet
+            whole.append(await compare(world, accounts, workdir, args.orderly_leverage_limit))
+            fleet_size = args.fleet if args.fleet is not None else (0 if args.quick else 50)
+            if fleet_size:
+                fleet_world, fleet_accounts = fleet(fleet_size, min(n, 20), args.orderly_leverage_limit)
+                whole.append(await compare(fleet_world, fleet_accounts, workdir, args.orderly_leverage_limit))
+        startup = None if args.no_whole else run_startup(3 if args.quick else 7)
         scale = await run_scale(sizes, workdir, set(sizes[-2:]) if args.profile else set()) if sizes else None
         estimate_symbols = args.estimate if args.estimate is not None else (0 if args.quick else 300)
         estimate = await run_estimate(estimate_symbols, workdir, mixed=n) if estimate_symbols else None
     result = summarize(args, n, drift, ours, latency, careful, blind, scale, time.perf_counter() - started)
+    if whole:
+        result["whole_process"] = whole
+        result["targets"]["careful_script_converges_without_429"] = all(
+            case["careful"]["converged"] and case["careful"]["rate_limited"] == 0 for case in whole)
+        result["targets"]["tool_faster_whole_process_every_case"] = all(case["careful_over_tool"] > 1 for case in whole)
+    if startup:
+        result["startup"] = startup
+        result["targets"]["help_within_0_15_s"] = startup["help_target_met"]
     if estimate:
         result["estimate"] = estimate
         result["targets"]["estimate_within_15_percent"] = all(
@@ -306,6 +339,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-latency", action="store_true", help="skip the latency case")
     parser.add_argument("--no-blind", action="store_true", help="skip the blind ccxt baseline")
     parser.add_argument("--json", action="store_true", help="print one JSON object and nothing else")
+    parser.add_argument("--fleet", type=int,
+                        help="accounts of the fleet case, whole process against whole process (default 50; 0 with "
+                             "--quick)")
+    parser.add_argument("--no-whole", action="store_true", help="skip the whole-process cases and start-up")
     parser.add_argument("--estimate", type=int, help="symbols of the estimate cases' Bitget account, all drifted "
                                                      "(default 300; 0 with --quick); the mixed case has the "
                                                      "run's symbols per venue")

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import os
 import signal
 import sys
@@ -14,7 +14,6 @@ from pathlib import Path
 from .errors import ConfigError, ReconcilerError
 from .journal import DEFAULT_JOURNAL
 from .plan import Plan
-from .strict_yaml import check_regular_file, read_text
 from .views.style import Style
 from .views.text import render_plan, render_report
 
@@ -164,10 +163,17 @@ def _add_targets(parser) -> None:
     parser.add_argument("--symbol", action="append", metavar="S", help="only this symbol (repeatable)")
 
 
+def check_regular_file(path: Path) -> None:
+    """strict_yaml's check, imported when used: --help and --version load no YAML."""
+    from .strict_yaml import check_regular_file as check
+    check(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         _preflight(args)
+        import asyncio  # here: --help and usage errors need no event loop
         return asyncio.run(COMMANDS[args.command](args))
     except ReconcilerError as exc:
         for line in str(exc).splitlines() or ["error"]:
@@ -250,9 +256,10 @@ def _add_policy(parser) -> None:
 
 def _load(args, path: str):
     """The desired state at `path`, with every --policy FILE added to its own policy."""
+    from .config import load  # not through the API: validate needs no HTTP client and no simulator
     problems = []
     try:
-        state = _api().load(path)
+        state = load(path)
     except ConfigError as exc:
         state, problems = None, exc.messages
     if getattr(args, "policy", None):  # the policy files' problems are reported with the file's own
@@ -568,6 +575,8 @@ async def cmd_watch(args) -> int:
     except OSError as exc:
         raise ReconcilerError(f"watch: cannot listen on {args.metrics_host}:{args.metrics_port}: "
                               f"{exc.strerror or exc}") from None
+    import asyncio
+
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, watcher.stop)
@@ -584,6 +593,7 @@ def _looks_like_plan(target: str) -> bool:
     """A saved plan is a JSON object with format_version and changes; other JSON and YAML are desired states.
     A .json file that cannot be read as JSON is taken for a (broken) plan, so that its error says so."""
     try:
+        from .strict_yaml import read_text
         document = _planfile().bounded_loads(read_text(Path(target))[0])
     except (ReconcilerError, ValueError, RecursionError):
         return target.endswith(".json")

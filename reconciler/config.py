@@ -96,22 +96,28 @@ _VALIDATOR = jsonschema.validators.extend(
 
 def _schema_problems(document, lines: dict, source: str) -> tuple[list[str], set[tuple]]:
     """The file's schema problems, and which parts have them (("accounts", name), ("policy",), ("simulator",)):
-    the loader's own rules skip those. Each distinct symbol block is checked once (files of 100k symbols)."""
+    the loader's own rules skip those. The document without its symbol
+    entries is checked once, then each distinct symbol entry and each distinct symbol-name shape once (100k symbols)."""
     schema = _schema()
-    symbol_schema = schema["$defs"]["account"]["properties"]["symbols"]
-    whole = _VALIDATOR(schema)
-    symbol_validator = _VALIDATOR({"$defs": schema["$defs"], "$ref": "#/$defs/symbol"})
-    symbol_schema["additionalProperties"] = True  # checked below, block by block
-    errors = [((), error) for error in whole.iter_errors(document)]
-    verdicts: dict[str, list] = {}
-    accounts = document.get("accounts") if isinstance(document, dict) else None
-    for name, account in (accounts.items() if isinstance(accounts, dict) else ()):
-        symbols = account.get("symbols") if isinstance(account, dict) else None
-        for symbol, block in (symbols.items() if isinstance(symbols, dict) else ()):
+    symbols_schema = schema["$defs"]["account"]["properties"]["symbols"]
+    entry_validator = _VALIDATOR({"$defs": schema["$defs"], "$ref": "#/$defs/symbol"})
+    name_validator = _VALIDATOR({"propertyNames": symbols_schema.get("propertyNames", True)})
+    name_shape = len if set(symbols_schema.get("propertyNames", {})) <= _LENGTH_ONLY else str
+    errors = [((), error) for error in _VALIDATOR(schema).iter_errors(_without_symbol_entries(document))]
+    entry_verdicts: dict[str, list] = {}
+    name_verdicts: dict[object, bool] = {}
+    for name, account in _accounts(document):
+        prefix = ("accounts", name, "symbols")
+        for symbol, block in account["symbols"].items():
+            shape = name_shape(symbol)
+            if shape not in name_verdicts:
+                name_verdicts[shape] = name_validator.is_valid({symbol: None})
+            if not name_verdicts[shape]:
+                errors += [(prefix, error) for error in name_validator.iter_errors({symbol: None})]
             key = repr(block)
-            if key not in verdicts:
-                verdicts[key] = list(symbol_validator.iter_errors(block))
-            errors += [(("accounts", name, "symbols", symbol), error) for error in verdicts[key]]
+            if key not in entry_verdicts:
+                entry_verdicts[key] = list(entry_validator.iter_errors(block))
+            errors += [(prefix + (symbol,), error) for error in entry_verdicts[key]]
     # The schema's per-venue rules (an `allOf` in the account) are for editors; the loader checks the same
     # things against the adapters with messages that say more.
     errors = [(prefix, error) for prefix, error in errors if "allOf" not in error.absolute_schema_path]
@@ -127,6 +133,27 @@ def _part(path: tuple) -> tuple:
     if path[:1] == ("accounts",) and len(path) >= 2:
         return path[:2]
     return path[:1]
+
+
+_LENGTH_ONLY = {"maxLength", "minLength", "description", "$comment"}  # a name's validity then depends on its length
+
+
+def _accounts(document):
+    """(name, account) for each account block whose `symbols` is a mapping."""
+    accounts = document.get("accounts") if isinstance(document, dict) else None
+    for name, account in (accounts.items() if isinstance(accounts, dict) else ()):
+        if isinstance(account, dict) and isinstance(account.get("symbols"), dict):
+            yield name, account
+
+
+def _without_symbol_entries(document):
+    """The document with every account's `symbols` mapping empty (its entries and names are checked apart)."""
+    emptied = dict(_accounts(document))
+    if not emptied:
+        return document
+    accounts = {name: ({**account, "symbols": {}} if name in emptied else account)
+                for name, account in document["accounts"].items()}
+    return {**document, "accounts": accounts}
 
 
 def _line_of(message: str) -> tuple:

@@ -118,6 +118,7 @@ async def _plan_account(connections: Connections, spec: AccountSpec, planned_sym
     before = dict(client.sent_per_endpoint)
     written = spec
     spec, unmatched = await expand_patterns(adapter, client, spec)
+    adapter.account = spec  # what the patterns matched, so the adapter reads each symbol only as the file asks
     if planned_symbols is not None:
         planned_symbols.update(spec.symbols)
     read_at = time.time()

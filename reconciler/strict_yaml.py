@@ -62,23 +62,35 @@ def check_regular_file(path: Path) -> None:
         raise ConfigError(f"{path}: is {kind}, not a regular file; not read")
 
 
-def parse_yaml(text: str, source: str, loader=_LOADER) -> tuple[object, dict[tuple, int]]:
+def parse_yaml(text: str, source: str) -> tuple[object, dict[tuple, int]]:
     """Plain data (floats as Decimal) and a map from key path to line number."""
+    return _parse(text, source, _LOADER)
+
+
+def _parse(text: str, source: str, loader_class) -> tuple[object, dict[tuple, int]]:
     builder = _Builder(source)
+    loader = None
     try:
-        for event in yaml.parse(text, Loader=loader):
-            builder.feed(event)
+        loader = loader_class(text)
+        feed, next_event = builder.feed, loader.get_event  # one pass over the events, no generator between
+        event = next_event()
+        while event is not None:
+            feed(event)
+            event = next_event()
     except yaml.reader.ReaderError as exc:
         line = text[:exc.position].count("\n") + 1
         raise ConfigError(f"{source}:{line}: character U+{exc.character:04X} is not allowed in YAML") from None
     except yaml.YAMLError as exc:
-        if loader is not yaml.SafeLoader:
+        if loader_class is not yaml.SafeLoader:
             # libyaml refuses some files (nesting past its own limit) in its own words before the events reach
             # the checks here; the pure-Python parser reads on, so the message is this reader's, or its error.
-            return parse_yaml(text, source, yaml.SafeLoader)
+            return _parse(text, source, yaml.SafeLoader)
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         raise ConfigError(f"{source}{line}: not valid YAML: {_in_our_words(exc, mark, text)}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if builder.root is _NOTHING or builder.root is None:
         raise ConfigError(f"{source}:1: the file is empty")
     return builder.root, builder.lines
@@ -136,7 +148,9 @@ class _Builder:
 
     def feed(self, event) -> None:
         kind = type(event)
-        if kind is yaml.ScalarEvent:
+        if kind is yaml.ScalarEvent and event.anchor is None and self.stack and type(self.stack[-1].value) is dict:
+            self._mapping_scalar(event, self.stack[-1])  # most events of a large file: its keys and values
+        elif kind is yaml.ScalarEvent:
             path = self._next_path(event)
             value = event.value if self._expects_key() else self._scalar(event, path)
             self.written += 1
@@ -159,6 +173,16 @@ class _Builder:
             self.documents += 1
             if self.documents > 1:
                 self.fail(event, None, "more than one YAML document (---); a file holds one")
+
+    def _mapping_scalar(self, event, parent: _Frame) -> None:
+        """A key or a value in a mapping, without an anchor: what _add does, without building its path first."""
+        self.written += 1
+        parent.size += 1
+        if parent.key is None:
+            self._set_key(event, parent, event.value)
+        else:
+            parent.value[parent.key] = self._scalar(event, parent.path + (parent.key,))
+            parent.key = None
 
     def _expects_key(self) -> bool:
         return bool(self.stack) and isinstance(self.stack[-1].value, dict) and self.stack[-1].key is None
@@ -218,7 +242,7 @@ class _Builder:
     def _scalar(self, event, path: tuple):
         text, tag = event.value, event.tag
         if tag is None or tag == "!":
-            tag = _RESOLVER.resolve(yaml.ScalarNode, text, event.implicit)
+            tag = _resolved(text, event.implicit)
         if not tag.startswith(_TAG):
             self.fail(event, path, f"unknown tag {tag}; this file uses no tags")
         kind = tag[len(_TAG):]
@@ -254,6 +278,19 @@ class _Builder:
         meant = _YAML11.construct_object(yaml.ScalarNode(tag, text))
         self.fail(event, path, f"{text} is a YAML 1.1 {form} number that would be read as {meant}; "
                                "write plain decimal digits (or quote it if it is a name)")
+
+
+_RESOLVED: dict[tuple, str] = {}  # (text, implicit) -> tag: a large file repeats a few dozen values
+
+
+def _resolved(text: str, implicit) -> str:
+    key = (text, implicit)
+    tag = _RESOLVED.get(key)
+    if tag is None:
+        tag = _RESOLVER.resolve(yaml.ScalarNode, text, implicit)
+        if len(_RESOLVED) < 10_000:
+            _RESOLVED[key] = tag
+    return tag
 
 
 def dotted(path: tuple) -> str:

@@ -7,8 +7,6 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Protocol
 
-import aiohttp
-from yarl import URL
 
 
 @dataclass
@@ -37,11 +35,14 @@ class AiohttpTransport:
     """Real HTTP with aiohttp; the URL is sent exactly as signed (no re-encoding), and no redirect is followed."""
 
     def __init__(self, timeout: float = 10.0, on_answer=None):
+        import aiohttp  # here, not at the top: validate and the adapters' parsing need no HTTP library
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
         self._on_answer = on_answer  # callback(method) once each request has ended, for progress displays
 
     async def send(self, method, url, headers, body):
+        import aiohttp
+        from yarl import URL
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         host = _host(url)

@@ -17,7 +17,7 @@ from bench.yardstick import account_floor
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 KEYS = ("plan_seconds", "apply_seconds", "reads", "min_reads", "writes", "min_writes", "careful_seconds",
         "careful_calls", "blind_seconds", "blind_calls", "speedup_vs_careful", "symbols_per_venue", "drifted",
-        "per_venue", "latency", "scale", "targets")
+        "per_venue", "latency", "scale", "targets", "whole_process", "startup")
 ACCOUNT_KEYS = ("plan_seconds", "plan_floor_seconds", "apply_seconds", "floor_seconds", "apply_vs_floor", "write_floor_why",
                 "verify_floor_why", "speedup_vs_careful", "careful", "blind", "latency")
 
@@ -35,6 +35,9 @@ def test_quick_json_has_every_case_at_the_minimum(tmp_path):
     assert result["reads"] == result["min_reads"] and result["writes"] == result["min_writes"]
     assert result["converged"] and result["apply_exit_code"] == 0
     assert set(result["per_venue"]) == {"bitget", "okx", "orderly"}
+    whole = result["whole_process"][0]  # the tool and the careful script, each a whole process
+    assert whole["accounts"] == 3 and whole["tool"]["converged"] and whole["careful"]["converged"]
+    assert whole["tool"]["rate_limited"] == 0 and whole["careful"]["rate_limited"] == 0
     for venue, account in result["per_venue"].items():
         assert all(key in account for key in ACCOUNT_KEYS), venue
         assert account["rate_limited"] == 0 and account["latency"]["rate_limited"] == 0  # ccxt's are reported only

@@ -207,7 +207,10 @@ class OkxAdapter(Adapter):
         return headers
 
     def parse(self, response: RawResponse):
-        payload = self.payload(response)
+        # An instrument list (public/instruments, some 30 fields per row) keeps only the fields read here: an
+        # account of 100k instruments would otherwise hold 3M strings for the whole run.
+        slim = _slim_instrument if '"tickSz"' in response.text else None
+        payload = self.payload(response, slim)
         code, message = str(payload.get("code")), str(payload.get("msg") or "")
         data = payload.get("data")
         if code == self.success_code and 200 <= response.status < 300:
@@ -266,22 +269,24 @@ class OkxAdapter(Adapter):
         settings_to_change = any(live.settings.get(name) != value for name, value in self.account.settings.items())
         currencies = [c for c in self.account.currencies if self.currency_leverage_refusal(live, c) is None]
         currency_batches = [currencies[i:i + CURRENCY_BATCH] for i in range(0, len(currencies), CURRENCY_BATCH)]
-        results = await asyncio.gather(
-            *(client.request(Call("GET", "/api/v5/account/leverage-info",
-                                  {"mgnMode": mode, "instId": ",".join(ids)})) for mode, ids in batches),
-            *(client.request(Call("GET", "/api/v5/account/leverage-info",
-                                  {"mgnMode": CROSS, "ccy": ",".join(ccys)})) for ccys in currency_batches),
-            self.read_positions(client), self._orders(client, with_bots=settings_to_change))
-        leverage_answers = results[:len(batches)]
-        currency_answers = results[len(batches):-2]
-        live.positions, live.orders = results[-2], results[-1]
-
         for symbol in symbols:
             inst = self._instruments[symbol]
             live.symbols[symbol] = SymbolLive(symbol=symbol, margin_mode=None, max_leverage=venue_number(inst.get("lever")),
                                               min_leverage=MIN_LEVER)
-        for (mode, _ids), rows in zip(batches, leverage_answers):
-            self._take_leverage(live, mode, rows)
+
+        async def leverage(mode: str, ids: list[str]) -> None:
+            # each answer taken as it comes, so a 100k-symbol account never holds 5000 answers at once
+            self._take_leverage(live, mode, await client.request(Call(
+                "GET", "/api/v5/account/leverage-info", {"mgnMode": mode, "instId": ",".join(ids)})))
+
+        results = await asyncio.gather(
+            *(leverage(mode, ids) for mode, ids in batches),
+            *(client.request(Call("GET", "/api/v5/account/leverage-info",
+                                  {"mgnMode": CROSS, "ccy": ",".join(ccys)})) for ccys in currency_batches),
+            self.read_positions(client), self._orders(client, with_bots=settings_to_change))
+        currency_answers = results[len(batches):-2]
+        live.positions, live.orders = results[-2], results[-1]
+
         for rows in currency_answers:
             for row in rows or []:
                 value = venue_number(row.get("lever"))
@@ -662,6 +667,17 @@ class OkxAdapter(Adapter):
             return self._margin_ccy[(symbol, side)]
         inst = self._instruments.get(symbol) or {}
         return inst.get("settleCcy") or (symbol.split("-")[1] if symbol.count("-") >= 1 else None)
+
+
+INSTRUMENT_FIELDS = frozenset({"instId", "instType", "instFamily", "uly", "lever", "ctVal", "ctType", "settleCcy",
+                               "state"})  # every field of public/instruments this adapter reads
+
+
+def _slim_instrument(pairs: list[tuple]) -> dict:
+    """An object of an answer; an instrument row (it has tickSz) with only INSTRUMENT_FIELDS."""
+    if not any(key == "tickSz" for key, _ in pairs):
+        return dict(pairs)
+    return {key: value for key, value in pairs if key in INSTRUMENT_FIELDS}
 
 
 def _infer_type(inst_id: str) -> str:

@@ -1,0 +1,133 @@
+"""Whole process against whole process: `reconciler apply --auto-approve` and the careful ccxt script, each
+run as a child process (interpreter start and imports included) against one simulator in this process.
+
+    python -m bench.whole careful URL DESIRED.yaml LEVERAGE_LIMIT   # the child side of the careful script
+
+Two cases: the benchmark's three accounts (`build`), and a fleet of many accounts (`fleet`: the same three
+kinds of account over and over, each with its own key, UID or account id, so each has its own limits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import base58
+import yaml
+from nacl.signing import SigningKey
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from reconciler import api  # noqa: E402
+from reconciler.sim.server import SimServer  # noqa: E402
+
+from bench.world import VENUES, Drift, bitget_section, okx_section, orderly_section, write_desired  # noqa: E402
+from bench.yardstick import rate_limited  # noqa: E402
+
+
+def fleet(count: int, n: int, leverage_limit: str) -> tuple[dict, dict]:
+    """(world, desired accounts): `count` accounts (Bitget, OKX, Orderly in turn) of `n` symbols, half drifted."""
+    sections = {"bitget": bitget_section(n, Drift()), "okx": okx_section(n, Drift()),
+                "orderly": orderly_section(n, Drift(), leverage_limit)}
+    world = {venue: {**copy.deepcopy(section), "accounts": []} for venue, (section, _) in sections.items()}
+    world["rate_limits"] = {"POST /v1/client/leverages": leverage_limit, "POST /v1/client/leverage": leverage_limit}
+    accounts = {}
+    for i in range(count):
+        venue = VENUES[i % len(VENUES)]
+        section, desired = copy.deepcopy(sections[venue])
+        live = section["accounts"][0]
+        if venue == "orderly":
+            key = SigningKey(bytes([i % 250 + 1] * 31 + [i // 250 + 1]))
+            account_id = f"0x{i + 1:064x}"
+            live.update(account_id=account_id,
+                        orderly_key="ed25519:" + base58.b58encode(bytes(key.verify_key)).decode())
+            desired["credentials"] = {"account_id": account_id, "secret": base58.b58encode(bytes(key)).decode()}
+        else:
+            keys = {"api_key": f"bench-{venue}-{i}", "secret": f"bench-{venue}-secret-{i}",
+                    "passphrase": f"bench-{venue}-pass-{i}"}
+            live.update(keys, uid=str(100000 + i))
+            desired["credentials"] = keys
+        world[venue]["accounts"].append(live)
+        accounts[f"{venue[:2]}{i:02d}"] = desired
+    return world, accounts
+
+
+async def run_child(args: list[str], workdir: Path) -> tuple[float, int, str]:
+    """(wall seconds, exit code, stderr tail) of a child process."""
+    env = {**os.environ, "RECONCILER_LOCK_DIR": str(workdir / "locks"), "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(sys.executable, *args, cwd=workdir, env=env,
+                                                   stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    _, stderr = await process.communicate()
+    return time.perf_counter() - started, process.returncode, stderr.decode()[-1500:]
+
+
+async def run_whole(kind: str, world: dict, accounts: dict, workdir: Path, leverage_limit: str) -> dict:
+    """`kind` tool or careful, on a fresh simulator: its wall time, calls, 429s, and what a plan finds left."""
+    srv = SimServer(copy.deepcopy(world))
+    url = await srv.start("127.0.0.1", 0)
+    try:
+        path = write_desired(workdir, accounts, url, f"whole-{kind}.yaml")
+        if kind == "tool":
+            command = ["-m", "reconciler", "apply", str(path), "--auto-approve", "--journal",
+                       str(workdir / f"journal-{kind}.jsonl")]
+        else:
+            command = ["-m", "bench.whole", "careful", url, str(path), leverage_limit]
+        seconds, code, stderr = await run_child(command, workdir)
+        if code not in (0, 3):
+            raise SystemExit(f"{kind} exited {code}: {stderr}")
+        calls = [call for venue in VENUES for call in srv.venues[venue].calls]
+        remaining = [c for c in (await api.plan(api.load(str(path)))).changes if c.status == "change"]
+        return {"seconds": round(seconds, 3), "calls": len(calls),
+                "writes": sum(1 for c in calls if c["method"] != "GET"), "rate_limited": rate_limited(calls),
+                "converged": not remaining, "remaining_changes": len(remaining)}
+    finally:
+        await srv.stop()
+
+
+async def compare(world: dict, accounts: dict, workdir: Path, leverage_limit: str) -> dict:
+    """The tool and the careful script on the same world, and the ratio of their wall times."""
+    tool = await run_whole("tool", world, accounts, workdir, leverage_limit)
+    careful = await run_whole("careful", world, accounts, workdir, leverage_limit)
+    return {"accounts": len(accounts), "symbols_per_account": len(next(iter(accounts.values()))["symbols"]),
+            "tool": tool, "careful": careful, "careful_over_tool": round(careful["seconds"] / tool["seconds"], 2)}
+
+
+async def careful_main(url: str, path: str, leverage_limit: str) -> None:
+    """Every account of the desired-state file, all at once, as the careful script does it."""
+    from bench.baselines import EndpointWindows, careful_venue, ccxt_client, paced
+
+    document = yaml.safe_load(Path(path).read_text())
+    per_ip = EndpointWindows({})
+    clients = {}
+    for name, spec in document["accounts"].items():
+        clients[name] = ccxt_client(spec["venue"], spec["credentials"], url, leverage_limit)
+        paced(clients[name], spec["venue"], spec.get("rate_limits") or {}, per_ip)
+    try:
+        first: dict[str, object] = {}  # markets are read once per venue and shared, as one script would
+        for name, spec in document["accounts"].items():
+            if spec["venue"] in first:
+                clients[name].set_markets(first[spec["venue"]].markets, first[spec["venue"]].currencies)
+            else:
+                await clients[name].load_markets()
+                first[spec["venue"]] = clients[name]
+        outcomes = await asyncio.gather(*(careful_venue(spec["venue"], clients[name], spec)
+                                          for name, spec in document["accounts"].items()))
+    finally:
+        for client in clients.values():
+            await client.close()
+    errors = Counter(kind for outcome in outcomes for kind, n in outcome["error_kinds"].items() for _ in range(n))
+    if errors:
+        print(json.dumps(dict(errors)), file=sys.stderr)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["careful"]:
+    asyncio.run(careful_main(*sys.argv[2:5]))

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
-
 @dataclass
 class RawResponse:
     status: int
@@ -81,6 +80,7 @@ class AiohttpTransport:
 def proxy_for(url: str) -> str | None:
     """The proxy the environment names for `url` (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, any case), or None when
     there is none or NO_PROXY exempts its host. Read at each request; no ~/.netrc, so no header is added."""
+    from yarl import URL
     parsed = URL(url)
     proxies = urllib.request.getproxies_environment()
     proxy = proxies.get(parsed.scheme) or proxies.get("all")
@@ -91,6 +91,7 @@ def proxy_for(url: str) -> str | None:
 
 def _host(url: str) -> str:
     """'www.okx.com', or 'host:port' when the URL names a port: what a network error names."""
+    from yarl import URL
     try:
         parsed = URL(url)
     except ValueError:

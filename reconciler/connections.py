@@ -53,7 +53,6 @@ class Connections:
 
     async def __aexit__(self, *exc):
         for _, client in self._open.values():
-            await client.pacer.close()  # hands back the slots it holds, before the backend closes
             await client.close()
         self._open.clear()
         if self._embedded:

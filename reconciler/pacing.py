@@ -1,18 +1,21 @@
-"""Client-side pacing as the venues count: windows kept in memory, exchanged with the backend at most once a period."""
+"""Client-side pacing as the venues count: per venue account (or per IP for public data), across every process on this machine."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
 import re
 import time
 import uuid
 import weakref
-from collections import deque
 from pathlib import Path
 
+from filelock import FileLock
+
 _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$")
-POLL = 0.02  # seconds: the shortest wait between two exchanges of a window whose period is shorter
+POLL = 0.02  # seconds between looks while only requests in flight (maybe in another process) hold the slots
 STALE_IN_FLIGHT = 120.0  # a reservation older than this (its process died mid-request) stops counting as in flight
 
 
@@ -24,127 +27,96 @@ def parse_limit(text: str) -> tuple[int, float]:
     return int(match[1]), float(match[2]) * {"ms": 0.001, "s": 1.0, "m": 60.0}[match[3]]
 
 
-def new_owner() -> str:
-    """Who holds a window's slots in the backend: this process (for liveness) and this window object."""
-    return f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-
-
-class SyncedWindow:
-    """At most `count` requests in any `seconds` for one key, counted by every run that shares the backend.
+class SharedWindow:
+    """At most `count` requests in any `seconds` for one key, counted by every process on this machine (local backend).
 
     Each request counts from the moment its answer arrived (the venue saw it before we saw the
     answer, so the next request sent `seconds` after that answer reaches the venue more than
-    `seconds` after the first one did: no fudge factor needed); requests in flight hold a slot.
-
-    The counting is done here, in memory. The backend (`slots`, whose `exchange` is one round trip)
-    holds every run's slots: in one exchange this window reports the answers it saw since the last
-    one, keeps its requests still in flight, gives back the slots it did not use and takes the free
-    slots it may use next (a fair share when several runs use the key). Between exchanges it sends
-    only on slots it holds, so the runs together never exceed the window; it exchanges at most once
-    a period (and once more when the run ends, to hand back what it holds).
+    `seconds` after the first one did: no fudge factor needed). Requests still in flight hold a slot.
+    The counts live in a small JSON file beside the locks, read and written under a file lock.
     """
 
-    def __init__(self, slots, count: int, seconds: float):
+    def __init__(self, directory: Path, key: str, count: int, seconds: float):
         self.count, self.seconds = count, seconds
-        self._slots = slots
-        self._granted = 0  # slots held in the backend and not used yet
-        self._in_flight = 0
-        self._unreported: list[float] = []  # answer times the backend has not been told
-        self._answered: deque[float] = deque()  # our answers of the last period (their slots are still taken)
-        self._last = float("-inf")  # time of the last exchange
-        self._idle = True  # the last exchange handed everything back: the next may come at once
-        self._retry_at = float("-inf")  # the backend said no slot frees before then
-        self._gate = asyncio.Lock()  # this process's waiters queue in order; only the first drives exchanges
-        self._exchanging = asyncio.Lock()
-        self._flush: asyncio.TimerHandle | None = None
-        self._flushing: asyncio.Task | None = None
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", key)[:80] + "-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+        self._path = directory / f"{name}.json"
+        self._lock = FileLock(str(directory / f"{name}.lock"), thread_local=False)
+        self._directory = directory
+        self._gate = asyncio.Lock()
 
     async def acquire(self, on_wait=None) -> str:
-        """Reserve a slot (waiting as needed); returns the reservation to hand back to `release`."""
+        """Reserve a slot; returns the reservation to hand back to `release`.
+
+        Waiters of one process queue in order behind one gate, so only the first of them looks at the
+        shared file while the window is full (hundreds of queued requests do not poll it at once).
+        """
+        token = uuid.uuid4().hex
         async with self._gate:
-            while self._granted == 0:
-                delay = self._due() - time.time()
-                if delay <= 0:
-                    await self._exchange(self.count)
-                    continue
-                if on_wait:
+            while True:
+                delay = self._reserve(token)
+                if delay == 0.0:
+                    return token
+                if on_wait and delay > 0:
                     on_wait(delay)
-                await asyncio.sleep(delay)
-            self._granted -= 1
-            self._in_flight += 1
-            return "slot"
+                await asyncio.sleep(delay if delay > 0 else POLL)
 
     async def release(self, token: str) -> None:
-        """The request's answer arrived: its slot counts from now, for a period."""
-        self._in_flight -= 1
-        self._answered_at(time.time())
-        self._schedule_flush()
+        with self._state() as state:
+            state["in_flight"] = [entry for entry in state["in_flight"] if entry[0] != token]
+            state["done"].append(time.time())
 
     async def penalize(self) -> None:
         """The venue said we went over: count the window as full from now (its reset, at the latest)."""
-        self._granted = 0
-        now = time.time()
-        for _ in range(self.count):
-            self._answered_at(now)
-        self._schedule_flush()
-
-    async def close(self) -> None:
-        """Hand back unused slots and report the last answers (the run ends; the window may be used again)."""
-        if self._flush:
-            self._flush.cancel()
-            self._flush = None
-        if self._granted or self._unreported:
-            try:
-                await self._exchange(0)
-            except Exception:  # the backend is gone: the run's slots count as answered when that is noticed
-                pass
-
-    def _answered_at(self, moment: float) -> None:
-        self._unreported.append(moment)
-        self._answered.append(moment)
-
-    def _due(self) -> float:
-        """When the next exchange may happen: a period after the last, and not before our own slots free."""
-        while self._answered and self._answered[0] <= time.time() - self.seconds:
-            self._answered.popleft()
-        if self._idle:
-            return self._retry_at
-        # When our own requests fill the window, no slot frees before our newest answer is a period old.
-        full = self._answered and len(self._answered) + self._in_flight >= self.count
-        mine = self._answered[-1] + self.seconds if full else 0.0
-        return max(self._last + max(self.seconds, POLL), self._retry_at, mine)
-
-    async def _exchange(self, want: int) -> None:
-        async with self._exchanging:
+        with self._state() as state:
             now = time.time()
-            ages = [now - moment for moment in self._unreported]
-            granted, wait = await self._slots.exchange(ages=ages, in_flight=self._in_flight, want=want,
-                                                       count=self.count, seconds=self.seconds)
-            self._unreported = []
-            self._granted = granted
-            self._idle = want == 0 and not self._in_flight
-            self._last = time.time()
-            self._retry_at = self._last + wait if wait > 0 else float("-inf")
-        self._schedule_flush()
+            state["done"] = sorted(state["done"] + [now] * self.count)[-self.count * 2:]
 
-    def _schedule_flush(self) -> None:
-        """Unused slots and unreported answers go back a period after the last exchange, if nobody asks first."""
-        if self._flush is not None or not (self._granted or self._unreported):
-            return
-        delay = max(self._last + self.seconds - time.time(), 0.0)
-        self._flush = asyncio.get_running_loop().call_later(delay, self._flush_now)
+    def _reserve(self, token: str) -> float:
+        with self._state() as state:
+            now = time.time()
+            in_flight, gone, me = [], [], os.getpid()
+            for entry in state["in_flight"]:
+                alive = entry[2] == me or _alive(entry[2])
+                (in_flight if now - entry[1] < STALE_IN_FLIGHT and alive else gone).append(entry)
+            # A request whose process died may still have reached the venue: it counts as answered now.
+            # Only the newest `count` answers can decide when a slot frees: older ones are dropped.
+            done = [t for t in state["done"] + [now] * len(gone) if now - t < self.seconds][-self.count:]
+            state["done"], state["in_flight"] = done, in_flight
+            used = len(done) + len(in_flight)
+            if used < self.count:
+                in_flight.append([token, now, os.getpid()])
+                return 0.0
+            if used - self.count >= len(done):
+                return -1.0  # only in-flight requests hold the slots: wait for one to finish
+            return done[used - self.count] + self.seconds - now
 
-    def _flush_now(self) -> None:
-        self._flush = None
-        if self._gate.locked():
-            return  # a waiter is driving the exchanges
-        self._flushing = asyncio.ensure_future(self._quiet_exchange())
+    class _Open:
+        def __init__(self, window: "SharedWindow"):
+            self.window = window
+            self.state: dict = {}
 
-    async def _quiet_exchange(self) -> None:
-        try:
-            await self._exchange(0)
-        except Exception:  # nobody waits on this one: the next exchange meets the same failure and says so
-            pass
+        def __enter__(self) -> dict:
+            window = self.window
+            window._directory.mkdir(parents=True, exist_ok=True)
+            window._lock.acquire()
+            try:
+                self.state = json.loads(window._path.read_text())
+            except (OSError, ValueError):
+                self.state = {}
+            self.state.setdefault("done", [])
+            self.state.setdefault("in_flight", [])
+            return self.state
+
+        def __exit__(self, *exc):
+            try:
+                temporary = self.window._path.with_suffix(f".{os.getpid()}.tmp")
+                temporary.write_text(json.dumps(self.state))
+                os.replace(temporary, self.window._path)
+            finally:
+                self.window._lock.release()
+
+    def _state(self) -> "_Open":
+        return SharedWindow._Open(self)
 
 
 class Pacer:
@@ -186,10 +158,17 @@ class Pacer:
         if window is not None:
             await window.penalize()
 
-    async def close(self) -> None:
-        """The run ends: every window hands back what it holds."""
-        for window in self._windows.values():
-            await window.close()
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # on Windows, os.kill(pid, 0) would end the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 _SHARED: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()

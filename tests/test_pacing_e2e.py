@@ -55,9 +55,8 @@ def test_two_blocks_on_one_bitget_uid_share_its_limits(start_sim, cli, tmp_path)
     assert rate_limited(sim, "bitget") == []
 
 
-def flat_bitget(start_sim, tmp_path, count=25, rate_limits=None):
-    """A Bitget account with `count` flat USDT-M symbols, all in sync with the file: (simulator, file);
-    `rate_limits` given to both the simulator and the file."""
+def flat_bitget(start_sim, tmp_path, count=25):
+    """A Bitget account with `count` flat USDT-M symbols, all in sync with the file: (simulator, file)."""
     symbols = [f"S{i}USDT" for i in range(count)]
     world = bitget.world()
     section = world["bitget"]
@@ -67,12 +66,9 @@ def flat_bitget(start_sim, tmp_path, count=25, rate_limits=None):
     account.update(positions=[], orders=[], position_modes={"USDT-FUTURES": "one_way_mode"})
     account["symbols"] = {s: {"marginCoin": "USDT", "marginMode": "crossed", "crossedMarginLeverage": "10",
                               "isolatedLongLever": "10", "isolatedShortLever": "10"} for s in symbols}
-    if rate_limits:
-        world["rate_limits"] = rate_limits
     sim = start_sim(world)
-    extra = {"rate_limits": rate_limits} if rate_limits else {}
     path = write_yaml(tmp_path / "desired.yaml", {"version": 1, "accounts": {
-        "bg": bitget_block(sim.url, "USDT-FUTURES", symbols, **extra)}})
+        "bg": bitget_block(sim.url, "USDT-FUTURES", symbols)}})
     return sim, path
 
 
@@ -84,20 +80,6 @@ def test_two_processes_on_one_account_stay_under_its_limits(start_sim, tmp_path)
             for _ in range(2)]  # a drift check and a person's plan, at once
     for run in runs:
         assert run.wait(timeout=60) == 0, run.stderr.read().decode()
-    assert len([c for c in sim.calls("bitget") if c["path"] == "/api/v2/mix/account/account"]) == 50
-    assert rate_limited(sim, "bitget") == []
-
-
-def test_a_plan_during_an_apply_of_the_same_account_shares_its_windows(start_sim, tmp_path):
-    """The apply holds the account's lock and keeps its windows in memory; the plan takes no lock, and both
-    still count in one window (exchanged through the lock directory's files once a period)."""
-    sim, path = flat_bitget(start_sim, tmp_path, rate_limits={"GET /api/v2/mix/account/account": "5/1s"})
-    env = {**os.environ, "RECONCILER_LOCK_DIR": str(tmp_path / "locks")}
-    runs = [subprocess.Popen([sys.executable, "-m", "reconciler", *command, str(path)], cwd=tmp_path, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            for command in (["apply", "--auto-approve"], ["plan"])]
-    for run in runs:
-        assert run.wait(timeout=90) == 0, run.stderr.read().decode()
     assert len([c for c in sim.calls("bitget") if c["path"] == "/api/v2/mix/account/account"]) == 50
     assert rate_limited(sim, "bitget") == []
 

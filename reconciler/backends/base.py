@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from ..errors import ReconcilerError
-from ..pacing import SyncedWindow
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -37,15 +36,23 @@ class RunRecord:
     outcome: str | None = None  # how it ended, set by the run
 
 
-class Slots(ABC):
-    """One rate window's slots as every run sharing the backend holds them (see pacing.SyncedWindow for the rule)."""
+class Window(ABC):
+    """At most `count` requests in any `seconds` for one key, however many processes and machines share it."""
+
+    count: int
+    seconds: float
 
     @abstractmethod
-    async def exchange(self, *, ages: list[float], in_flight: int, want: int, count: int,
-                       seconds: float) -> tuple[int, float]:
-        """In one round trip: report answers (`ages`: seconds ago) and requests still in flight, hand back
-        unused slots, take up to `want` free ones (a fair share). Returns (granted, wait): `wait` is how long
-        until a slot frees when none was granted (-1: only requests in flight hold them)."""
+    async def acquire(self, on_wait=None) -> str:
+        """Reserve a slot (waiting as needed); returns the reservation for `release`."""
+
+    @abstractmethod
+    async def release(self, token: str) -> None:
+        """The request's answer arrived: it counts from now."""
+
+    @abstractmethod
+    async def penalize(self) -> None:
+        """The venue said we went over: the window counts as full from now."""
 
 
 class Backend(ABC):
@@ -65,12 +72,8 @@ class Backend(ABC):
         """An async context manager holding one lock per venue identity (`accounts`: identity -> names)."""
 
     @abstractmethod
-    def slots(self, key: str) -> Slots:
+    def window(self, key: str, count: int, seconds: float) -> Window:
         ...
-
-    def window(self, key: str, count: int, seconds: float) -> SyncedWindow:
-        """At most `count` requests in any `seconds` for `key`, however many processes and machines share it."""
-        return SyncedWindow(self.slots(key), count, seconds)
 
     @abstractmethod
     def journal(self, run_id: str):

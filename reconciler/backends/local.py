@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
-import os
 import random
-import re
 import time
-import weakref
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -18,8 +13,8 @@ from filelock import FileLock
 from ..intents import LocalIntents
 from ..journal import DEFAULT_JOURNAL, Journal
 from ..lock import AccountLocks, lock_dir
-from ..pacing import STALE_IN_FLIGHT, new_owner
-from .base import Backend, RunRecord, Slots
+from ..pacing import SharedWindow
+from .base import Backend, RunRecord
 from .history import matching
 
 
@@ -38,8 +33,8 @@ class LocalBackend(Backend):
         with AccountLocks(accounts, timeout=timeout, directory=self.directory):
             yield
 
-    def slots(self, key: str) -> "FileSlots":
-        return FileSlots(self.rates, key)
+    def window(self, key: str, count: int, seconds: float) -> SharedWindow:
+        return SharedWindow(self.rates, key, count, seconds)
 
     def intents(self) -> LocalIntents:
         return LocalIntents(self.directory / "intents")
@@ -155,61 +150,6 @@ class _LeaseFile:
             self._lock.release()
 
 
-_OWNERS: "weakref.WeakValueDictionary[str, FileSlots]" = weakref.WeakValueDictionary()  # this process's, alive
-
-
-class FileSlots(Slots):
-    """One window's slots of every process on this machine, in a small JSON file read and written under a file lock.
-
-    Per owner (see SyncedWindow): its pid, when it last exchanged, how many slots it holds (in flight or
-    not used yet) and its answers of the last period as [time, count] pairs.
-    """
-
-    def __init__(self, directory: Path, key: str):
-        name = re.sub(r"[^A-Za-z0-9_.-]", "_", key)[:80] + "-" + hashlib.sha256(key.encode()).hexdigest()[:12]
-        self._directory = directory
-        self._path = directory / f"{name}.slots.json"
-        self._lock = FileLock(str(directory / f"{name}.lock"), thread_local=False)
-        self.owner = new_owner()
-        _OWNERS[self.owner] = self
-
-    async def exchange(self, *, ages: list[float], in_flight: int, want: int, count: int,
-                       seconds: float) -> tuple[int, float]:
-        self._directory.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            try:
-                owners = json.loads(self._path.read_text())
-            except (OSError, ValueError):
-                owners = {}
-            owners = owners if isinstance(owners, dict) else {}
-            now, me = time.time(), os.getpid()
-            for owner, entry in owners.items():
-                gone = owner not in _OWNERS if entry["pid"] == me else not _alive(entry["pid"])
-                if entry["held"] and (now - entry["at"] >= STALE_IN_FLIGHT or gone):
-                    # its process died mid-request: the requests may have reached the venue, answered now
-                    entry["done"].append([now, entry["held"]])
-                    entry["held"] = 0
-            mine = owners.setdefault(self.owner, {"pid": me, "at": now, "held": 0, "done": []})
-            mine["done"] += [[now - age, 1] for age in ages]
-            mine.update(at=now, held=in_flight)
-            for entry in owners.values():
-                entry["done"] = [pair for pair in entry["done"] if now - pair[0] < seconds]
-            owners = {owner: entry for owner, entry in owners.items()
-                      if entry["held"] or entry["done"] or owner == self.owner}
-            used = sum(entry["held"] + sum(n for _, n in entry["done"]) for entry in owners.values())
-            mine_used = mine["held"] + sum(n for _, n in mine["done"])
-            granted = max(0, min(want, count - used, math.ceil(count / len(owners)) - mine_used))
-            mine["held"] += granted
-            if not mine["held"] and not mine["done"]:
-                del owners[self.owner]
-            temporary = self._path.with_suffix(f".{me}.tmp")
-            temporary.write_text(json.dumps(owners))
-            os.replace(temporary, self._path)
-        answered = [t for entry in owners.values() for t, _ in entry["done"]]
-        wait = 0.0 if granted or not want else (min(answered) + seconds - now if answered else -1.0)
-        return granted, wait
-
-
 def _lines(path: Path):
     try:
         with path.open(encoding="utf-8") as handle:
@@ -224,16 +164,4 @@ def _lines(path: Path):
         return
 
 
-def _alive(pid: int) -> bool:
-    if os.name == "nt":  # on Windows, os.kill(pid, 0) would end the process
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
-__all__ = ["LocalBackend", "FileSlots"]
+__all__ = ["LocalBackend"]

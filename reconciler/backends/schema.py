@@ -84,49 +84,6 @@ MIGRATIONS: list[list[str]] = [
             expires_at timestamptz NOT NULL
         )""",
     ],
-    [  # 4: one round trip per window exchange (see pacing.SyncedWindow and local.FileSlots for the same rule)
-        "ALTER TABLE reconciler_rate_slots ADD COLUMN owner text NOT NULL DEFAULT ''",
-        "ALTER TABLE reconciler_rate_slots ADD COLUMN slots integer NOT NULL DEFAULT 1",  # one row holds several
-        """CREATE FUNCTION reconciler_window_exchange(
-            p_key text, p_owner text, p_ages double precision[], p_in_flight integer, p_want integer,
-            p_count integer, p_seconds double precision, p_stale double precision,
-            OUT granted integer, OUT wait double precision) LANGUAGE plpgsql AS $$
-        DECLARE
-            now_ double precision := extract(epoch FROM clock_timestamp());
-            used integer;
-            owners integer;
-            mine integer;
-        BEGIN
-            PERFORM pg_advisory_xact_lock(1918989413, hashtext(p_key));
-            UPDATE reconciler_rate_slots SET done_at = now_ WHERE window_key = p_key AND done_at IS NULL
-                AND owner <> p_owner AND (reserved_at < now_ - p_stale
-                    OR owner_pid NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL));
-            DELETE FROM reconciler_rate_slots WHERE window_key = p_key
-                AND (done_at <= now_ - p_seconds OR (done_at IS NULL AND owner = p_owner));
-            INSERT INTO reconciler_rate_slots (token, window_key, owner, owner_pid, reserved_at, done_at)
-                SELECT md5(random()::text || clock_timestamp()::text || n), p_key, p_owner, pg_backend_pid(),
-                       now_, now_ - age
-                FROM unnest(p_ages) WITH ORDINALITY AS answered(age, n) WHERE age < p_seconds;
-            SELECT coalesce(sum(slots), 0),
-                   count(DISTINCT owner) + (CASE WHEN coalesce(bool_or(owner = p_owner), false) THEN 0 ELSE 1 END),
-                   coalesce(sum(slots) FILTER (WHERE owner = p_owner), 0)
-                INTO used, owners, mine FROM reconciler_rate_slots WHERE window_key = p_key;
-            used := used + p_in_flight;
-            mine := mine + p_in_flight;
-            granted := greatest(0, least(p_want, p_count - used, ceil(p_count::numeric / owners)::integer - mine));
-            IF p_in_flight + granted > 0 THEN
-                INSERT INTO reconciler_rate_slots (token, window_key, owner, owner_pid, reserved_at, slots)
-                    VALUES (md5(random()::text || clock_timestamp()::text), p_key, p_owner, pg_backend_pid(), now_,
-                            p_in_flight + granted);
-            END IF;
-            IF granted > 0 OR p_want = 0 THEN
-                wait := 0;
-            ELSE
-                SELECT coalesce(min(done_at) + p_seconds - now_, -1) INTO wait
-                    FROM reconciler_rate_slots WHERE window_key = p_key AND done_at IS NOT NULL;
-            END IF;
-        END $$""",
-    ],
 ]
 
 LATEST = len(MIGRATIONS)

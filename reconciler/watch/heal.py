@@ -84,9 +84,6 @@ class _Metered(Backend):
     def locks(self, accounts, timeout):
         return self.inner.locks(accounts, timeout)
 
-    def slots(self, key):
-        return self.inner.slots(key)
-
     def window(self, key, count, seconds):
         return self.inner.window(key, count, seconds)
 

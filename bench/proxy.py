@@ -7,14 +7,12 @@ import contextlib
 from urllib.parse import urlsplit
 
 
-class LatencyProxy:
-    """Forwards every connection to `upstream` (host, port), each byte `round_trip / 2` seconds late in
-    each direction, and holds a new connection one round trip first (the TCP handshake). Bytes are
-    delayed, not throttled: requests in flight overlap as they would on a real network."""
+class _LoopbackServer:
+    """A TCP server on a free loopback port whose connections `stop` ends; subclasses serve each in `_serve`."""
 
-    def __init__(self, upstream: tuple[str, int], round_trip: float = 0.1):
-        self.upstream, self.round_trip = upstream, round_trip
-        self._server: asyncio.AbstractServer | None = None
+    _server: asyncio.AbstractServer | None = None
+
+    def __init__(self):
         self._connections: set[asyncio.Task] = set()
 
     async def start(self) -> str:
@@ -28,6 +26,17 @@ class LatencyProxy:
                 task.cancel()
             await asyncio.gather(*self._connections, return_exceptions=True)
             await self._server.wait_closed()
+
+
+class LatencyProxy(_LoopbackServer):
+    """Forwards every connection to `upstream` (host, port), each byte `round_trip / 2` seconds late in
+    each direction, and holds a new connection one round trip first (the TCP handshake). Bytes are
+    delayed, not throttled: requests in flight overlap as they would on a real network."""
+
+    def __init__(self, upstream: tuple[str, int], round_trip: float = 0.1):
+        super().__init__()
+        self.upstream, self.round_trip = upstream, round_trip
+
 
     async def _serve(self, client_reader, client_writer) -> None:
         self._connections.add(asyncio.current_task())
@@ -65,27 +74,15 @@ class LatencyProxy:
             delivering.cancel()
 
 
-class ForwardProxy:
+class ForwardProxy(_LoopbackServer):
     """A plain-HTTP forward proxy (what HTTP_PROXY names): takes `GET http://host:port/path HTTP/1.1`, notes
     (method, URL) in `seen`, and forwards it to that host, one request per connection. CONNECT (https) is
     answered 501: the simulator speaks plain HTTP."""
 
     def __init__(self):
+        super().__init__()
         self.seen: list[tuple[str, str]] = []
-        self._server: asyncio.AbstractServer | None = None
-        self._connections: set[asyncio.Task] = set()
 
-    async def start(self) -> str:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
-
-    async def stop(self) -> None:
-        if self._server:
-            self._server.close()
-            for task in list(self._connections):
-                task.cancel()
-            await asyncio.gather(*self._connections, return_exceptions=True)
-            await self._server.wait_closed()
 
     async def _serve(self, client_reader, client_writer) -> None:
         self._connections.add(asyncio.current_task())

@@ -211,7 +211,7 @@ def test_the_readme_commands_that_need_no_account_run(cli, tmp_path):
     for args in runnable:
         args = [str(tmp_path / a.split("/", 1)[1]) if a.startswith("examples/") else a for a in args]
         try:
-            code, out, err = cli(*args)
+            code, _, err = cli(*args)
         except SystemExit as exc:  # --version prints and exits, as argparse does
-            code, out, err = exc.code, "", ""
+            code, err = exc.code, ""
         assert code == 0, (args, err)

@@ -77,18 +77,6 @@ def signature(secret: str, text: str) -> str:
     return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
-@pytest.fixture
-async def srv():
-    async with SimServer(copy.deepcopy(WORLD)) as server:
-        yield server
-
-
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 async def call(http, srv, method, path, params=None, key="k1", *, where=None, timestamp=None, secret=None,
                recv_window=None, sign=True, headers=None):
     """One request signed as Binance documents it; (HTTP status, JSON answer or text, response headers).

@@ -14,7 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
-import aiohttp
 import pytest
 from yarl import URL
 
@@ -84,18 +83,6 @@ def stamp_ms(shift_ms: int = 0) -> str:
 
 def sign(secret: str, prehash: str) -> str:
     return hmac.new(secret.encode(), prehash.encode(), hashlib.sha256).hexdigest()
-
-
-@pytest.fixture
-async def srv():
-    async with SimServer(copy.deepcopy(WORLD)) as server:
-        yield server
-
-
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def call(http, srv, method, path, params=None, body=None, key="k1", *, stamp=None, recv="5000",

@@ -73,18 +73,6 @@ def sign(secret: str, prehash: str) -> str:
     return base64.b64encode(hmac.new(secret.encode(), prehash.encode(), hashlib.sha256).digest()).decode()
 
 
-@pytest.fixture
-async def srv():
-    async with SimServer(copy.deepcopy(WORLD)) as server:
-        yield server
-
-
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 async def call(http, srv, method, path, params=None, body=None, key="k1", *, timestamp=None,
                secret=None, passphrase=None, extra_headers=None, signed=True):
     """One OKX request signed the documented way; returns (HTTP status, JSON answer)."""

@@ -104,14 +104,15 @@ class Adapter(ABC):
 
     # --- HTTP hooks ---------------------------------------------------------------------------
     def authorize(self, request: Outgoing, signed: bool) -> Outgoing:
-        """The request as it is sent, signed as it leaves the pacer. A venue that signs in the header (most)
-        implements `sign`; one that signs the query or the body (Binance's `&signature=`) overrides this."""
+        """The request as it is sent, signed as it leaves the pacer: the headers `sign` gives. A venue that signs
+        the query or the body (Binance's `&signature=`) overrides this as well."""
         added = self.sign(request.method, request.path, request.body) if signed else self.public_headers()
         return replace(request, headers={**request.headers, **added})
 
+    @abstractmethod
     def sign(self, method: str, path_with_query: str, body: str) -> dict[str, str]:
-        """The headers that sign one request (see `authorize`)."""
-        raise NotImplementedError(f"{self.venue} signs requests in authorize()")
+        """The headers that sign one request (a venue that signs the query adds its key header here and the
+        signature in `authorize`)."""
 
     def public_headers(self) -> dict[str, str]:
         return {}

@@ -227,6 +227,22 @@ def _check_output_file(path: str, flag: str) -> None:
         raise UsageError(f"{flag} {path}: directory {target.parent} does not exist")
 
 
+def _answer() -> str:
+    """One line from the terminal. The kernel may deliver Ctrl-C to any thread (the HTTP client's resolver
+    threads included), and then a read blocked in the main thread is never interrupted; waiting in short
+    selects lets the main thread run its handler within a fifth of a second."""
+    if not sys.stdin.isatty():
+        return input()
+    import select
+
+    while not select.select([sys.stdin], [], [], 0.2)[0]:
+        pass
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line
+
+
 def confirm(question: str, stream=None) -> bool:
     """True only when a person types `yes`; end of input (Ctrl-D) and Ctrl-C are a no.
 
@@ -236,10 +252,8 @@ def confirm(question: str, stream=None) -> bool:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.default_int_handler) if in_main_thread else None
     try:
-        if stream is not None and stream is not sys.stdout:  # input() would print the question on stdout
-            print(question, end="", file=stream, flush=True)
-            question = ""
-        return input(question).strip() == "yes"
+        print(question, end="", file=stream or sys.stdout, flush=True)
+        return _answer().strip() == "yes"
     except (EOFError, KeyboardInterrupt):
         print()
         return False

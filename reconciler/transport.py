@@ -101,8 +101,11 @@ def _host(url: str) -> str:
     return f"{parsed.host}:{parsed.port}" if parsed.explicit_port else parsed.host
 
 
-def _reason(exc: aiohttp.ClientConnectorError) -> str:
-    """Why a connection failed, in words: 'connection refused', 'the name does not resolve', ..."""
+def _reason(exc) -> str:
+    """Why a connection failed (an aiohttp.ClientConnectorError), in words: 'connection refused', 'the name
+    does not resolve', ..."""
+    import aiohttp
+
     error = exc.os_error
     if isinstance(error, ConnectionRefusedError):
         return "connection refused"

@@ -86,3 +86,19 @@ def test_a_proxy_that_cannot_be_reached_is_named_with_the_venue_host(start_sim, 
     assert code == 1
     host = sim.url.removeprefix("http://")
     assert f"cannot connect to the proxy 127.0.0.1:{port} (for {host}): connection refused" in err
+
+
+@pytest.mark.parametrize("os_error,words", [(ConnectionRefusedError(111, "refused"), "connection refused"),
+                                            (socket.gaierror(-2, "Name or service not known"), "does not resolve"),
+                                            (TimeoutError(), "no connection within the timeout"),
+                                            (OSError(113, "No route to host"), "no route to host")])
+def test_every_connection_failure_is_said_in_words(os_error, words):
+    """Each kind of failed connection names its reason (a DNS failure once raised NameError: internal error)."""
+    import aiohttp
+
+    from reconciler.transport import _reason
+
+    class Key:
+        host, port, ssl = "www.okx.com", 443, True
+
+    assert words in _reason(aiohttp.ClientConnectorError(Key(), os_error))

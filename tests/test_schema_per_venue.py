@@ -99,7 +99,7 @@ def test_the_loader_says_each_venue_mistake_once(cli, tmp_path):
 
 
 def test_the_schema_takes_exactly_the_product_types_the_bitget_adapter_declares():
-    from reconciler.venues.bitget import PRODUCT_TYPES, BitgetAdapter
+    from reconciler.venues.bitget.adapter import PRODUCT_TYPES, BitgetAdapter
     for product_type in PRODUCT_TYPES:
         assert editor_errors(document("bitget", product_type=product_type.lower())) == []
         assert BitgetAdapter.product_type_problem(product_type.lower()) is None

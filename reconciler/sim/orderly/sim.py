@@ -86,7 +86,7 @@ from aiohttp import web
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
-from .base import VenueSim
+from ..base import VenueSim
 
 MODES = ("CROSS", "ISOLATED")
 DEFAULT_MARGIN_MODE = "CROSS"

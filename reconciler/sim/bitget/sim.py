@@ -83,7 +83,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from .base import VenueSim
+from ..base import VenueSim
 
 DEFAULT_LEVERAGE = Decimal(20)
 ORDER_SPAN_MS = 90 * 24 * 3600 * 1000  # orders-pending / orders-plan-pending: at most three months per query

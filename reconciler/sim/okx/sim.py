@@ -81,7 +81,7 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from aiohttp import web
 
-from .base import VenueSim
+from ..base import VenueSim
 
 # Unconfirmed: okx.md lists the default leverage of a never-configured instrument as unknown; we
 # choose 10x, capped at the instrument's maximum, because it is the safe behaviour (a moderate value

@@ -6,12 +6,12 @@ import asyncio
 import time
 from decimal import Decimal
 
-from ..liquidation.isolated import linear_isolated, preview
-from ..model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
-from ..plan import Call, Change
-from ..transport import RawResponse
-from .base import Adapter, decimal_text, mode_name, venue_number
-from .signing import hmac_sha256_base64
+from ...liquidation.isolated import linear_isolated, preview
+from ...model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
+from ...plan import Call, Change
+from ...transport import RawResponse
+from ..base import Adapter, decimal_text, mode_name, venue_number
+from ..signing import hmac_sha256_base64
 
 POSITION_MODES = {"one_way_mode": "net", "hedge_mode": "hedge"}
 PLAN_TYPES = ("normal_plan", "track_plan", "profit_loss")

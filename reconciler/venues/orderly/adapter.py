@@ -17,12 +17,12 @@ import base58
 from nacl.exceptions import CryptoError
 from nacl.signing import SigningKey
 
-from ..errors import ConfigError
-from ..liquidation.isolated import orderly_isolated, preview
-from ..model import CROSS, ISOLATED, AccountLive, Order, Position, SymbolLive
-from ..plan import Call, Change
-from ..transport import RawResponse
-from .base import Adapter, decimal_text, describe_activity, effect, mode_name, venue_number
+from ...errors import ConfigError
+from ...liquidation.isolated import orderly_isolated, preview
+from ...model import CROSS, ISOLATED, AccountLive, Order, Position, SymbolLive
+from ...plan import Call, Change
+from ...transport import RawResponse
+from ..base import Adapter, decimal_text, describe_activity, effect, mode_name, venue_number
 
 WIRE_MODES = {CROSS: "CROSS", ISOLATED: "ISOLATED"}
 # SPEC: leverage is an "Integer between 1 to 100"; the per-symbol maximum is floor(1 / base_imr) within it.

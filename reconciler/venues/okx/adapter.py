@@ -17,13 +17,13 @@ import re
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from ..errors import ConfigError, VenueError
-from ..liquidation.isolated import linear_isolated, preview
-from ..model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
-from ..plan import Call, Change
-from ..transport import RawResponse
-from .base import Adapter, decimal_text, describe_activity, mode_name, venue_number
-from .signing import hmac_sha256_base64
+from ...errors import ConfigError, VenueError
+from ...liquidation.isolated import linear_isolated, preview
+from ...model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
+from ...plan import Call, Change
+from ...transport import RawResponse
+from ..base import Adapter, decimal_text, describe_activity, mode_name, venue_number
+from ..signing import hmac_sha256_base64
 
 POSITION_MODES = {"net_mode": "net", "long_short_mode": "hedge"}
 CONTRACT_TYPES = ("SWAP", "FUTURES")

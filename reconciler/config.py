@@ -16,7 +16,7 @@ import jsonschema
 from .errors import ConfigError
 from .pacing import parse_limit
 from .strict_yaml import dotted, parse_yaml, read_text
-from .model import ACCOUNT_SETTINGS, ENV_REFERENCE, AccountSpec, Band, DesiredState, PatternSpec, SymbolSpec
+from .model import ENV_REFERENCE, AccountSpec, Band, DesiredState, PatternSpec, SymbolSpec
 from .patterns import is_pattern, syntax_problem
 from .policy.load import from_block as policy_from_block
 from .schema_words import in_our_words
@@ -541,4 +541,4 @@ def resolve_credentials(account: AccountSpec, environ=os.environ) -> dict[str, s
     return resolved
 
 
-__all__ = ["load", "parse_yaml", "resolve_credentials", "ACCOUNT_SETTINGS"]
+__all__ = ["load", "parse_yaml", "resolve_credentials"]

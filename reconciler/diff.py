@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .model import ACCOUNT_SETTINGS, CROSS, ISOLATED, AccountLive, AccountSpec, Band, Position, SymbolSpec
+from .model import CROSS, ISOLATED, AccountLive, AccountSpec, Band, Position, SymbolSpec
 from .plan import Change
 from .venues.base import decimal_text
 
@@ -25,7 +25,7 @@ def diff_account(spec: AccountSpec, live: AccountLive, rules) -> AccountDiff:
     result = AccountDiff()
     position_mode = spec.settings.get("position_mode") or live.settings.get("position_mode")
     account_level: list[str] = []
-    for name in ACCOUNT_SETTINGS:
+    for name in rules.settings:  # in the order the venue declares them
         if name not in spec.settings:
             continue
         setting_id = f"{spec.name}/{name}"
@@ -41,7 +41,7 @@ def diff_account(spec: AccountSpec, live: AccountLive, rules) -> AccountDiff:
         else:
             _block(change, rules.setting_blockers(live, name))
         result.changes.append(change)
-        if name == "position_mode":
+        if name in rules.settings_before_symbols:
             account_level.append(change.id)
     for currency, want in spec.currencies.items():
         _diff_currency(spec, currency, want, live, rules, result)
@@ -111,7 +111,7 @@ def _diff_symbol(spec, wanted: SymbolSpec, live: AccountLive, rules, position_mo
                 result.in_sync.append(setting_id)
                 continue
             change = _change(spec, setting_id, symbol, "leverage", have, want, side=side, margin_mode=mode,
-                             depends_on=mode_deps)
+                             depends_on=mode_deps if rules.leverage_after_margin_mode else account_level)
             refusal = rules.leverage_refusal(live, symbol, mode)
             if refusal:
                 _refuse(change, refusal)

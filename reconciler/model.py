@@ -8,7 +8,6 @@ from decimal import Decimal
 
 CROSS, ISOLATED = "cross", "isolated"
 LONG, SHORT = "long", "short"
-ACCOUNT_SETTINGS = ("position_mode", "isolated_transfer_mode", "margin_isolated_transfer_mode")
 ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")  # how a credential names its variable
 
 

@@ -48,6 +48,10 @@ class Adapter(ABC):
     request_lifetime: float = 30.0
     identity_credential: str = "api_key"  # the credential that names the venue account (see identity)
     currency_leverage: bool = False  # keeps a cross leverage per borrowed currency (file key `currencies:`)
+    # Ordering rules: the account settings every symbol change waits on, and whether a symbol's leverage change
+    # waits on its margin-mode change (a venue that keeps one leverage whatever the mode may send both at once).
+    settings_before_symbols: tuple[str, ...] = ("position_mode",)
+    leverage_after_margin_mode: bool = True
 
     def __init__(self, account: AccountSpec, credentials: dict[str, str] | None = None):
         self.account = account

@@ -53,7 +53,7 @@ def test_the_client_refuses_paths_the_adapter_does_not_use(path, tmp_path, monke
 def bitget_spec(**changes):
     from reconciler.model import AccountSpec
     return AccountSpec(name="bg", venue="bitget", environment="live", base_url=None, credentials={}, settings={},
-                       symbols={}, product_type="USDT-FUTURES", **changes)
+                       symbols={}, options={"product_type": "USDT-FUTURES"}, **changes)
 
 
 def test_live_and_demo_refuse_plain_http(cli, tmp_path, monkeypatch):

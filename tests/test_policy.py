@@ -15,6 +15,7 @@ import test_orderly_e2e as orderly
 from reconciler.policy import windows
 from reconciler.policy.load import Bound, Policy
 from reconciler.policy.rules import bound
+from reconciler.venues.registry import supported_venues
 
 BTC, SOL, XRP = orderly.BTC, orderly.SOL, orderly.XRP
 
@@ -276,7 +277,7 @@ def test_a_saved_plan_applied_under_a_stricter_policy_is_stale(start_sim, cli, t
     ({"max_levrage": 5}, "risk.yaml:1: (top level): unknown key 'max_levrage'"),
     ({"change_windows": ["Mon-Fri 6:00-7:30"]}, "risk.yaml:2: change_windows.0: must be like 'Mon-Fri 06:00-07:30'"),
     ({"allowed_margin_modes": ["portfolio"]}, "risk.yaml:1: allowed_margin_modes: must be a list of cross/isolated"),
-    ({"venues": {"binance": {"max_leverage": 5}}}, "risk.yaml:1: venues: must be one of: okx, bitget, orderly (got 'binance')"),
+    ({"venues": {"kraken": {"max_leverage": 5}}}, "risk.yaml:1: venues: must be one of: " + ", ".join(supported_venues()) + " (got 'kraken')"),
 ], ids=["zero", "misspelt", "window", "mode", "venue"])
 def test_a_bad_policy_file_is_one_clear_line_and_nothing_is_read_or_sent(policy, expected, start_sim, cli, tmp_path):
     sim = start_sim(bitget.world())

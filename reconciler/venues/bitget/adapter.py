@@ -10,7 +10,7 @@ from ...liquidation.isolated import linear_isolated, preview
 from ...model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
 from ...plan import Call, Change
 from ...transport import RawResponse
-from ..base import Adapter, decimal_text, mode_name, venue_number
+from ..base import POSITION_MODE, Adapter, decimal_text, mode_name, venue_number
 from ..signing import hmac_sha256_base64
 
 POSITION_MODES = {"one_way_mode": "net", "hedge_mode": "hedge"}
@@ -40,10 +40,16 @@ AUTH_HELP = ("check the api_key, secret and passphrase of this account (a Bitget
 
 class BitgetAdapter(Adapter):
     venue = "bitget"
-    settings = ("position_mode",)
+    settings = {"position_mode": POSITION_MODE}
     credential_names = ("api_key", "secret", "passphrase")
-    account_options = {"product_type": True}
-    symbol_options = ("margin_coin",)
+    account_options = {"product_type": {
+        "type": "string", "pattern": "^(?:[Ss]?[Uu][Ss][Dd][TtCc]|[Ss]?[Cc][Oo][Ii][Nn])-[Ff][Uu][Tt][Uu][Rr][Ee][Ss]$",
+        "x-error": f"Bitget has no product type of this name (it has: {', '.join(PRODUCT_TYPES)}, in any case)",
+        "description": "USDT-FUTURES, USDC-FUTURES or COIN-FUTURES (any case; S-prefixed for demo)",
+        "examples": ["USDT-FUTURES"]}}
+    required_options = ("product_type",)
+    symbol_options = {"margin_coin": {"type": "string", "x-error": "must be a coin such as USDT",
+                                      "description": "overrides the margin coin derived from product_type"}}
     stores_margin_mode = True
     base_urls = {"live": "https://api.bitget.com", "demo": "https://api.bitget.com"}
     success_code = "00000"
@@ -102,6 +108,15 @@ class BitgetAdapter(Adapter):
         self._contract_coins: list[str] | None = None  # every margin coin of the product line's contracts
 
     @classmethod
+    def option_problems(cls, name, value):
+        problem = cls.product_type_problem(value) if name == "product_type" else None
+        return [((), problem)] if problem else []
+
+    @classmethod
+    def symbol_option_problem(cls, name, value, options, symbol):
+        return cls.margin_coin_problem(options.get("product_type"), symbol, value) if name == "margin_coin" else None
+
+    @classmethod
     def product_type_problem(cls, product_type):
         if product_type.upper() not in PRODUCT_TYPES:
             return f"Bitget has no product type {product_type!r} (it has: {', '.join(PRODUCT_TYPES)})"
@@ -151,7 +166,7 @@ class BitgetAdapter(Adapter):
     # --- reading ------------------------------------------------------------------------------
     @property
     def product_type(self) -> str:
-        return self.account.product_type.upper()  # case-insensitive on the venue (usdt-futures in its examples)
+        return self.account.options["product_type"].upper()  # case-insensitive on the venue (usdt-futures in its examples)
 
     async def read(self, client, symbols):
         live = AccountLive()
@@ -341,8 +356,8 @@ class BitgetAdapter(Adapter):
 
     def _margin_coin(self, symbol: str) -> str:
         spec = self.account.symbols.get(symbol)
-        if spec and spec.margin_coin:
-            return spec.margin_coin.upper()  # "must be capitalized" (the parameter tables)
+        if spec and spec.options.get("margin_coin"):
+            return spec.options["margin_coin"].upper()  # "must be capitalized" (the parameter tables)
         if self.product_type in MARGIN_COINS:
             return MARGIN_COINS[self.product_type]
         symbol = self.canonical_symbol(symbol)

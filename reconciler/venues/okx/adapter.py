@@ -22,8 +22,9 @@ from ...liquidation.isolated import linear_isolated, preview
 from ...model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
 from ...plan import Call, Change
 from ...transport import RawResponse
-from ..base import Adapter, decimal_text, describe_activity, mode_name, venue_number
+from ..base import POSITION_MODE, Adapter, decimal_text, describe_activity, mode_name, venue_number
 from ..signing import hmac_sha256_base64
+from .currencies import CURRENCIES_OPTION, CurrencyLeverage, currency_leverage
 
 POSITION_MODES = {"net_mode": "net", "long_short_mode": "hedge"}
 CONTRACT_TYPES = ("SWAP", "FUTURES")
@@ -76,13 +77,21 @@ AUTH_CHECK = ("check this account's api_key, secret and passphrase (an OKX key i
               "permissions")
 
 
-class OkxAdapter(Adapter):
+class OkxAdapter(CurrencyLeverage, Adapter):
     venue = "okx"
     # isolated_transfer_mode is ctIsoMode, set by set-isolated-mode type CONTRACTS. Unconfirmed
     # (okx.md 5.3): `autonomy` (manual transfers) shows in /account/config but the seed documents only
     # `automatic` as settable, so the schema accepts only `automatic`: we never send an undocumented value.
-    settings = ("position_mode", "isolated_transfer_mode", "margin_isolated_transfer_mode")
-    currency_leverage = True
+    settings = {
+        "position_mode": POSITION_MODE,
+        "isolated_transfer_mode": {"enum": ["automatic"], "x-error": "must be automatic (okx: set-isolated-mode "
+                                   "CONTRACTS documents no other value; manual transfer, autonomy, cannot be set "
+                                   "through the API)"},
+        "margin_isolated_transfer_mode": {"enum": ["automatic", "auto_transfers_ccy"],
+                                          "x-error": "must be automatic or auto_transfers_ccy (okx: "
+                                                     "set-isolated-mode MARGIN)"},
+    }
+    account_options = {"currencies": CURRENCIES_OPTION}
     request_lifetime = max(EXP_TIME_MS / 1000, TIMESTAMP_WINDOW_S)
     credential_names = ("api_key", "secret", "passphrase")
     stores_margin_mode = False
@@ -267,7 +276,7 @@ class OkxAdapter(Adapter):
                    for i in range(0, len(ids), LEVERAGE_INFO_BATCH)]
         # Trading bots block account settings only (okx.md 7, 59002): read them when one is to change.
         settings_to_change = any(live.settings.get(name) != value for name, value in self.account.settings.items())
-        currencies = [c for c in self.account.currencies if self.currency_leverage_refusal(live, c) is None]
+        currencies = [c for c in currency_leverage(self.account) if self.currency_leverage_refusal(live, c) is None]
         currency_batches = [currencies[i:i + CURRENCY_BATCH] for i in range(0, len(currencies), CURRENCY_BATCH)]
         for symbol in symbols:
             inst = self._instruments[symbol]
@@ -291,7 +300,7 @@ class OkxAdapter(Adapter):
             for row in rows or []:
                 value = venue_number(row.get("lever"))
                 if value is not None and row.get("ccy"):
-                    live.currencies[row["ccy"]] = value
+                    live.options.setdefault("currencies", {})[row["ccy"]] = value
         return live
 
     def _take_leverage(self, live: AccountLive, mode: str, rows) -> None:
@@ -617,7 +626,7 @@ class OkxAdapter(Adapter):
             elif change.field in ("isolated_transfer_mode", "margin_isolated_transfer_mode"):
                 change.calls = [Call("POST", "/api/v5/account/set-isolated-mode", body={
                     "isoMode": change.to, "type": "CONTRACTS" if change.field == "isolated_transfer_mode" else "MARGIN"})]
-            elif change.field == "leverage" and change.symbol in self.account.currencies:
+            elif change.field == "leverage" and change.symbol in currency_leverage(self.account):
                 # Seed scenarios 2, 4, 5: the change's symbol is the currency.
                 change.calls = [Call("POST", "/api/v5/account/set-leverage", body={
                     "ccy": change.symbol, "lever": change.to, "mgnMode": CROSS})]

@@ -37,7 +37,7 @@ AUTH_HELP = ("check credential account_id (the 0x... Orderly account id), that c
 
 class OrderlyAdapter(Adapter):
     venue = "orderly"
-    settings = ()  # Orderly has no account-level setting this tool manages (no position mode)
+    settings: dict = {}  # Orderly has no account-level setting this tool manages (no position mode)
     credential_names = ("account_id", "secret")
     # The symbol's default margin mode (POST /v1/client/margin_mode). SPEC refuses a change while the symbol has
     # a position or pending orders "in the current mode"; base.margin_mode_blockers blocks on any position or

@@ -40,7 +40,8 @@ class Adapter(ABC):
     symbol_options: dict[str, dict] = {}  # further keys of a symbol entry
     stores_margin_mode: bool = True
     base_urls: dict[str, str] = {}  # environment -> URL
-    rate_limits: dict[str, str] = {}  # "METHOD /path" -> "N/Ss", the documented per-account limits
+    rate_limits: dict[str, str] = {}  # "METHOD /path" -> "N/Ss", the pacing this adapter keeps per account
+    documented_limits: dict = {}  # "METHOD /path" -> venues.documented.Limit: what the documents state (limits.py)
     public_endpoints: tuple[str, ...] = ()  # unsigned endpoints, limited per IP rather than per account
     success_code: str = "0"
     error_kinds: dict[str, str] = {}  # venue code -> kind (auth, blocked, rate_limit, busy, ...)

@@ -10,6 +10,7 @@ from ...liquidation.isolated import linear_isolated, preview
 from ...model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
 from ...plan import Call, Change
 from ...transport import RawResponse
+from .limits import DOCUMENTED_LIMITS
 from ..base import POSITION_MODE, Adapter, decimal_text, mode_name, venue_number
 from ..signing import hmac_sha256_base64
 
@@ -56,6 +57,7 @@ class BitgetAdapter(Adapter):
     leverage_decimals = 0  # Bitget leverage is a whole number
     request_lifetime = 30.0  # bitget.md: a request more than 30 s from server time is refused (40008)
     public_endpoints = ("GET /api/v2/mix/market/contracts",)
+    documented_limits = DOCUMENTED_LIMITS
     rate_limits = {  # per UID, venues/bitget.md §7
         "GET /api/v2/mix/account/account": "10/1s",
         "GET /api/v2/mix/position/all-position": "5/1s",

@@ -22,6 +22,7 @@ from ...liquidation.isolated import linear_isolated, preview
 from ...model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
 from ...plan import Call, Change
 from ...transport import RawResponse
+from .limits import DOCUMENTED_LIMITS
 from ..base import POSITION_MODE, Adapter, decimal_text, describe_activity, mode_name, venue_number
 from ..signing import hmac_sha256_base64
 from .currencies import CURRENCIES_OPTION, CurrencyLeverage, currency_leverage
@@ -102,6 +103,7 @@ class OkxAdapter(CurrencyLeverage, Adapter):
     base_urls = {"live": "https://www.okx.com", "demo": "https://www.okx.com"}
     success_code = "0"
     public_endpoints = ("GET /api/v5/public/instruments",)
+    documented_limits = DOCUMENTED_LIMITS
     rate_limits = {  # per User ID (public/instruments: per IP + instType), okx.md 6
         "GET /api/v5/public/instruments": "20/2s",
         "GET /api/v5/account/config": "5/2s",

@@ -22,6 +22,7 @@ from ...liquidation.isolated import orderly_isolated, preview
 from ...model import CROSS, ISOLATED, AccountLive, Order, Position, SymbolLive
 from ...plan import Call, Change
 from ...transport import RawResponse
+from .limits import DOCUMENTED_LIMITS
 from ..base import Adapter, decimal_text, describe_activity, effect, mode_name, venue_number
 
 WIRE_MODES = {CROSS: "CROSS", ISOLATED: "ISOLATED"}
@@ -51,6 +52,7 @@ class OrderlyAdapter(Adapter):
     request_lifetime = 300.0  # orderly.md 3: the timestamp must be within 300 s of server time
     identity_credential = "account_id"
     public_endpoints = ("GET /v1/public/info",)
+    documented_limits = DOCUMENTED_LIMITS
     rate_limits = {  # per account ("per user" in SPEC), venues/orderly.md section 5
         "GET /v1/public/info": "10/1s",  # SPEC: per IP; paced per account here
         # Unconfirmed: SPEC states no limit for GET /v1/client/leverages (ccxt cost 1, about 10/s). We pace

@@ -148,6 +148,9 @@ class VenueClient:
             return data
         except VenueError as exc:
             code, error = exc.code, exc.message
+            if exc.kind == "done":  # the venue's code says the setting already holds the value: nothing left to do
+                error = None
+                return None
             if exc.kind == "busy" and not retry_ambiguous:
                 # A venue's "busy" or "system error" does not document that nothing was done: for a write that
                 # must not be repeated (a margin move) it is an unknown outcome.

@@ -44,7 +44,7 @@ class Adapter(ABC):
     documented_limits: dict = {}  # "METHOD /path" -> venues.documented.Limit: what the documents state (limits.py)
     public_endpoints: tuple[str, ...] = ()  # unsigned endpoints, limited per IP rather than per account
     success_code: str = "0"
-    error_kinds: dict[str, str] = {}  # venue code -> kind (auth, blocked, rate_limit, busy, ...)
+    error_kinds: dict[str, str] = {}  # venue code -> kind: done, blocked, auth, rate_limit, busy, unknown (errors.py)
     error_help: dict[str, str] = {}  # venue code -> what it means and what to do, in plain words
     # Decimals the venue accepts (0: whole numbers only); None: not checked at load time.
     leverage_decimals: int | None = None

@@ -102,7 +102,7 @@ def judge(policy: Policy, venue: str, change: dict) -> tuple[str, str] | None:
             checks += [(b, number < b.value, f"is above {value}{made_live}")
                        for b in bound(policy, "min_leverage", venue, symbol)]
     mode = value if field == "margin_mode" else change.get("margin_mode")
-    if mode in ("cross", "isolated"):  # OKX keeps no mode per symbol: its leverage says which mode is used
+    if mode in ("cross", "isolated"):  # where no mode is kept per symbol, a leverage change says which is used
         checks += [(b, mode not in b.value, f"does not allow {mode}")
                    for b in bound(policy, "allowed_margin_modes", venue, symbol)]
     if field == "isolated_margin" and change.get("move") is not None:

@@ -42,6 +42,7 @@ class Adapter(ABC):
     base_urls: dict[str, str] = {}  # environment -> URL
     rate_limits: dict[str, str] = {}  # "METHOD /path" -> "N/Ss", the pacing this adapter keeps per account
     documented_limits: dict = {}  # "METHOD /path" -> venues.documented.Limit: what the documents state (limits.py)
+    symbol_fields: tuple[str, ...] = ("symbol",)  # the query or body fields a write names its symbol in (history)
     public_endpoints: tuple[str, ...] = ()  # unsigned endpoints, limited per IP rather than per account
     success_code: str = "0"
     error_kinds: dict[str, str] = {}  # venue code -> kind: done, blocked, auth, rate_limit, busy, unknown (errors.py)

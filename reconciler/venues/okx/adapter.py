@@ -102,6 +102,7 @@ class OkxAdapter(CurrencyLeverage, Adapter):
     # okx.md 1: one REST host for live and demo; demo differs only by the x-simulated-trading header.
     base_urls = {"live": "https://www.okx.com", "demo": "https://www.okx.com"}
     success_code = "0"
+    symbol_fields = ("instId", "instFamily", "ccy")
     public_endpoints = ("GET /api/v5/public/instruments",)
     documented_limits = DOCUMENTED_LIMITS
     rate_limits = {  # per User ID (public/instruments: per IP + instType), okx.md 6

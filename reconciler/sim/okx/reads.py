@@ -209,6 +209,9 @@ def leverage_info(world: World, acct, params):
         # because it is the safe behaviour (refuse rather than silently answer a part).
         raise OkxError("50025", f"Parameter {'instId' if inst_ids else 'ccy'} count exceeds the limit 20")
     rows = []
+    # Unconfirmed: okx.md 4.2 gives one mgnMode and up to 20 instIds per call and says nothing of ids of
+    # different instrument types in one call. We answer such a call (python-okx and ccxt users may send
+    # one, and no refusal of it is documented); the adapter does not rely on it (one type per call).
     for inst_id in inst_ids:
         inst = world.known_inst(inst_id)
         if type_of(inst) not in ("MARGIN", "SWAP", "FUTURES"):

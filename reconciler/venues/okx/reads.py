@@ -75,11 +75,13 @@ class Reads:
         return live
 
     def _leverage_batches(self, live: AccountLive, symbols: list[str]) -> list[tuple[str, list[str]]]:
-        """(mgnMode, up to 20 instIds) per leverage-info call.
+        """(mgnMode, up to 20 instIds of one instType) per leverage-info call.
 
         Leverage only in the margin mode the file names for the symbol (both modes for a symbol the file
         does not list, as `import` asks); never what the account mode forbids (OKX would refuse the read:
-        59111, 51010). okx.md 4.2 allows one mgnMode per call and 20 ids.
+        59111, 51010). okx.md 4.2 allows one mgnMode per call and 20 ids, and says nothing of mixing
+        instrument types. Unconfirmed: whether OKX answers a call that mixes SWAP, FUTURES and MARGIN ids;
+        we send one type per call, the safe behaviour (a few more calls, never a refused read).
         """
         groups: dict[tuple[str, str], list[str]] = {}
         for symbol in symbols:
@@ -90,7 +92,7 @@ class Reads:
                 modes = [spec.margin_mode] if spec.margin_mode else []
             for mode in modes:
                 if self.leverage_refusal(live, symbol, mode) is None:
-                    groups.setdefault((mode, ""), []).append(symbol)
+                    groups.setdefault((mode, self._type(symbol)), []).append(symbol)
         return [(mode, ids[i:i + LEVERAGE_INFO_BATCH]) for (mode, _), ids in sorted(groups.items())
                 for i in range(0, len(ids), LEVERAGE_INFO_BATCH)]
 

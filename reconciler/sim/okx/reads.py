@@ -8,7 +8,7 @@ from decimal import Decimal
 from .errors import OkxError, bad, empty
 from .instruments import DERIVATIVES, INST_TYPES, family_of, is_linear, public_instrument, type_of
 from .leverage import DEFAULT_LEVER, lever_of
-from .liquidation import MMR_RATE, liq_text
+from .liquidation import MMR_RATE, liq_text, margin_ratio, unrealised_pnl
 from .margin import margin_ccy, notional_of, remargin_moves, required_margin
 from .params import MIN_LEVER, id_list, parse_lever
 from .rules import account_mode_refusal, blocking_orders
@@ -123,8 +123,12 @@ def position_row(world: World, acct: dict, position: dict) -> dict:
     notional_usd = abs(pos) * ct_val * mark if is_linear(inst) else abs(pos) * ct_val
     mmr = notional * MMR_RATE
     margin = dec(position.get("margin") or "0")
-    collateral = margin if mgn_mode == "isolated" else notional / lever
     q = Decimal("0.00000001")
+    upl = unrealised_pnl(inst, position, mark).quantize(q)
+    if mgn_mode == "isolated":
+        ratio = margin_ratio(acct, inst, position, margin, notional, mark)
+    else:  # our simplification: a cross position's initial margin over its maintenance margin
+        ratio = notional / lever / mmr if mmr else None
     ts = str(SIM_EPOCH_MS)
     return {
         "adl": "1", "availPos": fmt(abs(pos)), "avgPx": str(position.get("avgPx", "0")), "baseBal": "",
@@ -135,16 +139,16 @@ def position_row(world: World, acct: dict, position: dict) -> dict:
         "imr": fmt((notional / lever).quantize(q)) if mgn_mode == "cross" else "",
         "instId": str(position["instId"]), "instType": inst_type, "interest": "", "idxPx": fmt(mark),
         "last": fmt(mark), "lever": fmt(lever), "liab": "", "liabCcy": "", "liqPenalty": "0",
-        "liqPx": liq_text(inst, position, margin) if mgn_mode == "isolated" else "",
+        "liqPx": liq_text(acct, inst, position, margin) if mgn_mode == "isolated" else "",
         "margin": fmt(margin) if mgn_mode == "isolated" else "",
         "markPx": fmt(mark), "maxSpotInUseAmt": "", "mgnMode": mgn_mode,
-        "mgnRatio": fmt((collateral / mmr).quantize(q)) if mmr else "",
+        "mgnRatio": fmt(ratio.quantize(q)) if ratio is not None else "",
         "mmr": fmt(mmr.quantize(q)), "notionalUsd": fmt(notional_usd.quantize(q)),
         "optVal": "", "pendingCloseOrdLiabVal": "", "pnl": "0", "pos": str(position.get("pos", "0")),
         "posCcy": "", "posId": world.ids.get(id(position), ""), "posSide": side, "quoteBal": "",
         "quoteBorrowed": "", "quoteInterest": "", "realizedPnl": "0", "spotInUseAmt": "",
-        "spotInUseCcy": "", "thetaBS": "", "thetaPA": "", "tradeId": "", "uTime": ts, "upl": "0",
-        "uplLastPx": "0", "uplRatio": "0", "uplRatioLastPx": "0", "usdPx": "", "vegaBS": "", "vegaPA": "",
+        "spotInUseCcy": "", "thetaBS": "", "thetaPA": "", "tradeId": "", "uTime": ts, "upl": fmt(upl),
+        "uplLastPx": fmt(upl), "uplRatio": "0", "uplRatioLastPx": "0", "usdPx": "", "vegaBS": "", "vegaPA": "",
         "avgPxCcy": "",
     }
 
@@ -260,7 +264,7 @@ def adjust_leverage_info(world: World, acct, params):
             if mgn_mode == "isolated":
                 delta = dict((id(p), d) for p, d in remargin_moves(world, acct, inst, side, lever)).get(
                     id(position), Decimal(0))
-                estimate = liq_text(inst, position, dec(position.get("margin") or "0") + delta)
+                estimate = liq_text(acct, inst, position, dec(position.get("margin") or "0") + delta)
     has_position = margin > 0
     # Unconfirmed: what estLiqPx says for a cross position (it needs the whole account); "" here.
     return [{

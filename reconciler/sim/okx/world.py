@@ -7,7 +7,8 @@ World section (``okx:``), keys pinned by DESIGN.md, plus these optional ones:
 - account: ``algo_orders`` (pending algo orders: instId, tdMode, side, posSide, sz, ordType, triggerPx...),
   ``bots`` (running grid trading bots: instId, algoOrdType ``grid``/``contract_grid``/``moon_grid``,
   algoId), ``config.enableSpotBorrow`` (Spot mode borrowing, default false), ``config.mainUid``
-  (a uid other than the account's own makes it a sub-account: settings refusals answer 59002);
+  (a uid other than the account's own makes it a sub-account: settings refusals answer 59002),
+  ``taker_fee_rate`` (the fee rate in its positions' margin ratio and liqPx, default 0.0005: liquidation.py);
 - leverage: besides instIds, a currency (``BTC: {cross: "5"}``) holds its currency-level cross leverage;
   ``demo`` (true: only answers with ``x-simulated-trading: 1``; false: only without it; absent: both),
   ``config.perm`` (default ``read_only,trade``; without ``trade`` every write answers 50120),
@@ -80,6 +81,8 @@ class World:
                     raise TypeError(f"okx account {acct['uid']}: {field} must be a {kind.__name__}")
             for value in (acct.get("balances") or {}).values():
                 number(value)
+            if acct.get("taker_fee_rate") is not None:
+                number(acct["taker_fee_rate"])
             for inst_id, row in (acct.get("leverage") or {}).items():
                 if not isinstance(row, dict):
                     raise TypeError(f"okx leverage of {inst_id} must map mgnMode to a value")

@@ -1,4 +1,13 @@
-"""OKX's liquidation price after a planned change of an open isolated position (the plan's preview)."""
+"""OKX's liquidation price after a planned change of an open isolated position, close fees included.
+
+OKX liquidates an isolated position when its margin ratio, (margin + upl) / (maintenance margin + fees),
+falls to 100 %; the fees are what closing the position costs (taker fee rate x notional at the mark).
+okx.md 4.3 lists the position fields this needs (`margin`, `upl`, `mmr`, `mgnRatio`, `liqPx`, `markPx`); the
+formula is not in okx.md. Sources: OKX help center "Isolated margin mode" (okx.com/help-center/6997123251341:
+margin ratio = ... / (maintenance margin + fees)) and, for USDT-margined contracts, a copy of OKX's
+maintenance-margin-ratio help text (open-lib.com/11556.html: (margin balance + PnL) / (face value x |contracts|
+x mark price x (tiered margin rate + fee rate))), both read 2026-12-06.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +20,22 @@ from ...model import ISOLATED
 from ...plan import Call
 from ..base import venue_number
 from .instruments import infer_type
+
+
+def maintenance_and_fees(row: dict) -> Decimal | None:
+    """What the margin ratio of a positions row divides by (maintenance margin + close fees, an amount).
+
+    OKX gives no fee amount per position, but `mgnRatio` is (margin + upl) over it, so it is (margin +
+    upl) / mgnRatio. Unconfirmed: the unit of `mgnRatio` (okx.md 4.3 names it only); we read it as a plain
+    ratio (1 = 100 %). Where it is missing, or gives less than `mmr` alone (fees are never negative, so
+    another unit would show this way), it is `mmr`: the estimate then leaves the fees out, as it did.
+    """
+    maintenance = venue_number(row.get("mmr"))
+    margin, upl, ratio = (venue_number(row.get(name)) for name in ("margin", "upl", "mgnRatio"))
+    if None in (margin, upl, ratio) or ratio <= 0:
+        return maintenance
+    with_fees = (margin + upl) / ratio
+    return with_fees if maintenance is None or with_fees > maintenance else maintenance
 
 
 class LiquidationPreview:
@@ -48,7 +73,9 @@ class LiquidationPreview:
         qty = abs(position.size) * (venue_number(self._instruments[change.symbol].get("ctVal")) or Decimal(1))
         if None in (position.cost, position.mark_price, position.maintenance_rate) or not qty:
             return None
-        # okx.md 4.3: `mmr` is the maintenance margin (an amount) at the mark price; its rate is mmr / notional.
+        # maintenance margin + fees (read_positions) as a rate of the notional at the mark: the tier's
+        # maintenance rate plus the fee rate. At 100 % margin ratio, margin + upl = that rate x notional,
+        # which is the shared linear formula with this rate in place of the maintenance rate alone.
         rate = position.maintenance_rate / (qty * position.mark_price)
         direction = position.side or ("short" if position.size < 0 else "long")
         return linear_isolated(direction, position.cost * qty, qty, Decimal(change.to), rate)

@@ -9,6 +9,7 @@ from ...model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position,
 from ...plan import Call
 from ..base import mode_name, venue_number
 from .instruments import LEVERAGE_TYPES, infer_type
+from .liquidation import maintenance_and_fees
 
 POSITION_MODES = {"net_mode": "net", "long_short_mode": "hedge"}
 GRID_BOTS_PATH = "/api/v5/tradingBot/grid/orders-algo-pending"  # algoOrdType required, one per call
@@ -169,7 +170,7 @@ class Reads:
                 size=size, margin=venue_number(item.get("margin")) if mode == ISOLATED else None,
                 mark_price=venue_number(item.get("markPx")), liquidation_price=venue_number(item.get("liqPx")),
                 cost=venue_number(item.get("avgPx")),  # the entry price; times the size in contracts' value
-                maintenance_rate=venue_number(item.get("mmr"))))  # an amount here: see liquidation.py
+                maintenance_rate=maintenance_and_fees(item)))  # an amount here, see liquidation.py
         return positions
 
     async def _orders(self, client, with_bots: bool = False) -> list[Order]:

@@ -9,16 +9,18 @@ from ..venues.base import decimal_text
 
 
 def linear_isolated(side: str, entry_value: Decimal, size: Decimal, margin: Decimal,
-                    maintenance_rate: Decimal) -> Decimal | None:
+                    maintenance_rate: Decimal, closing_fee_rate: Decimal = Decimal(0)) -> Decimal | None:
     """A linear (USDT-, USDC-margined) isolated position: the mark price at which margin + unrealised PnL falls
-    to the maintenance margin, rate x size x price. Long: (entry value - margin) / (size x (1 - rate));
-    short: (entry value + margin) / (size x (1 + rate)); `size` in the base coin. A venue's adapter says where
-    its formula comes from."""
+    to the maintenance margin, rate x size x price, plus the fee of closing there, closing_fee_rate x size x
+    price, for a venue that counts it. Long: (entry value - margin) / (size x (1 - rate - fee));
+    short: (entry value + margin) / (size x (1 + rate + fee)); `size` in the base coin. A venue's adapter says
+    where its formula comes from."""
     if size <= 0:
         return None
+    rate = maintenance_rate + closing_fee_rate
     if side == "short":
-        return (entry_value + margin) / (size * (1 + maintenance_rate))
-    return max((entry_value - margin) / (size * (1 - maintenance_rate)), Decimal(0))
+        return (entry_value + margin) / (size * (1 + rate))
+    return max((entry_value - margin) / (size * (1 - rate)), Decimal(0))
 
 
 def preview(position: Position, after: Decimal | None) -> dict:

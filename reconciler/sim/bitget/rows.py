@@ -55,7 +55,9 @@ def position_view(world: World, acct: dict, pos: dict) -> dict:
     mode = norm_mode(pos.get("marginMode")) or settings["marginMode"]
     total = number(pos.get("total"), Decimal(0))
     price = number(pos.get("openPriceAvg"), Decimal(0))
-    liq = liquidation_price(pos) if mode == "isolated" and total > 0 else "0"
+    liq = "0"
+    if mode == "isolated" and total > 0:
+        liq = liquidation_price(pos, world.taker_fee_rate(str(pos["symbol"])))
     stamp = str(world.epoch_ms)
     view = {
         "symbol": str(pos["symbol"]).upper(),

@@ -78,6 +78,8 @@ async def contracts(adapter, client) -> dict[str, dict]:
                                      {"productType": adapter.product_type}), signed=False)
     listed = {adapter.canonical_symbol(item["symbol"]): item for item in data or []}
     adapter.listing.base_coins = {symbol: item.get("baseCoin", "") for symbol, item in listed.items()}
+    adapter.listing.taker_fee_rates = {symbol: venue_number(item.get("takerFeeRate"))
+                                       for symbol, item in listed.items()}
     adapter.listing.margin_coins = sorted({str(coin).upper() for item in listed.values()
                                            for coin in item.get("supportMarginCoins") or []})
     return listed

@@ -15,6 +15,11 @@ ERROR_KINDS = {
     "40604": "busy",  # "Server is busy, please try again later"
     "40200": "busy",  # "Server upgrade, please try again later"
     "40015": "unknown",  # "System is abnormal, please try again later": does not say what was done
+    # 40010 "Request timed out" (the legacy REST error table transcribed in CACHY-err, the source bitget.md §2
+    # and §8 cite for their other codes; bitget.md itself does not list 40010): the server gave up waiting, which
+    # does not say whether the request was carried out, so its outcome is unknown, never a refusal. (ccxt 4.5.64
+    # maps 40010 to AuthenticationError under 40009's comment "sign signature error"; the table says otherwise.)
+    "40010": "unknown",
     # 40872: "currently holding position or order or plan order" (legacy table)
     "45117": "blocked", "40920": "blocked", "40872": "blocked",
     **{code: "auth" for code in ("40001", "40002", "40003", "40004", "40005", "40006", "40008", "40009",
@@ -41,6 +46,7 @@ ERROR_HELP = {
     "40604": "Bitget is busy and did not take the request; the reconciler retries",
     "40200": "Bitget is being upgraded and did not take the request; the reconciler retries",
     "40015": "Bitget's system is abnormal; whether the request was carried out is not known",
+    "40010": "Bitget timed out on the request; whether it was carried out is not known",
 }
 
 

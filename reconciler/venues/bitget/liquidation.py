@@ -43,7 +43,7 @@ def preview_liquidation(adapter, changes: list[Change], live) -> None:
             continue
         fee = adapter.listing.taker_fee_rates.get(adapter.canonical_symbol(change.symbol))
         margin = _margin_after(change, position)
-        after = None
+        after = None  # a contract listed without takerFeeRate gets no estimate rather than one without the fee
         if None not in (position.cost, position.maintenance_rate, margin, fee):
             after = linear_isolated(position.side, position.cost, position.size, margin, position.maintenance_rate,
                                     fee)

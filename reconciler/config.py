@@ -341,7 +341,7 @@ def _check_environment(raw: dict, environment: str, simulated: bool, where, prob
     if environment == "sim" and not _is_loopback(host):
         problems.append(f"{where('base_url')}: environment: sim sends only to a simulator on this machine: "
                         f"base_url must be a loopback address (127.0.0.1, ::1 or localhost), not {host}")
-    if environment in ("live", "demo") and not raw["base_url"].lower().startswith("https://"):
+    if environment != "sim" and not raw["base_url"].lower().startswith("https://"):
         problems.append(f"{where('base_url')}: environment: {environment} needs an https:// base_url "
                         "(credentials are never sent in clear)")
 

@@ -69,7 +69,11 @@ def _diff_symbol(spec, wanted: SymbolSpec, live: AccountLive, rules, position_mo
             else:
                 change = make_change(spec, setting_id, symbol, "margin_mode", current.margin_mode,
                                  wanted.margin_mode, depends_on=account_level)
-                _block(change, rules.margin_mode_blockers(live, symbol))
+                refusal = rules.margin_mode_refusal(live, symbol, wanted.margin_mode)
+                if refusal:
+                    refuse(change, refusal)
+                else:
+                    _block(change, rules.margin_mode_blockers(live, symbol))
                 result.changes.append(change)
                 mode_deps.append(change.id)
         else:

@@ -116,7 +116,7 @@ class Adapter(ABC):
 
     def base_url(self) -> str:
         if self.account.base_url:
-            if self.account.environment in ("live", "demo") and not self.account.base_url.startswith("https://"):
+            if self.account.environment != "sim" and not self.account.base_url.startswith("https://"):
                 raise ConfigError(f"account {self.account.name}: base_url must start with https:// for "
                                   f"environment {self.account.environment} (credentials are never sent in clear)")
             return self.account.base_url
@@ -243,6 +243,9 @@ class Adapter(ABC):
         return None
 
     def leverage_refusal(self, live: AccountLive, symbol: str, margin_mode: str) -> str | None:
+        return None
+
+    def margin_mode_refusal(self, live: AccountLive, symbol: str, margin_mode: str) -> str | None:
         return None
 
     @abstractmethod

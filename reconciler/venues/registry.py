@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 ADAPTERS = {
+    "binance": "reconciler.venues.binance:BinanceAdapter",
     "bitget": "reconciler.venues.bitget:BitgetAdapter",
     "okx": "reconciler.venues.okx:OkxAdapter",
     "orderly": "reconciler.venues.orderly:OrderlyAdapter",

@@ -9,7 +9,6 @@ codes, late deliveries that execute after the client gave up, timestamps that la
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import subprocess
@@ -18,7 +17,9 @@ import time
 
 import pytest
 
-VENUES = {"bitget": "test_bitget_e2e", "orderly": "test_orderly_e2e", "okx": "test_okx_e2e"}
+from kits import kit, venues_with_kits
+
+VENUES = venues_with_kits()
 CLIENT_TIMEOUT = 0.5
 WINDOW = 2  # seconds a signed request stays valid at the simulator (and so for the reconciler)
 KINDS = {
@@ -32,17 +33,12 @@ KINDS = {
     "lapsed_delivery": {"kind": "delay", "seconds": WINDOW + 1.0},  # arrives when its signature has lapsed
 }
 # Venue answers that do not say whether the request was executed, in the venue's own envelope.
-UNKNOWN_OUTCOMES = {
-    "okx": [(500, "50026"), (400, "50004")],
-    "bitget": [(500, "40015")],
-    "orderly": [(500, "-1000"), (500, "-1011")],
-}
-MARGIN_WRITES = {"okx": "/api/v5/account/position/margin-balance", "bitget": "/api/v2/mix/account/set-margin",
-                 "orderly": "/v1/position_margin"}
+UNKNOWN_OUTCOMES = {venue: kit(venue).UNKNOWN_OUTCOMES for venue in VENUES}
+MARGIN_WRITES = {venue: kit(venue).MARGIN_WRITE for venue in VENUES}
 
 
 def scenario(venue):
-    return importlib.import_module(VENUES[venue])
+    return kit(venue)
 
 
 @pytest.fixture(autouse=True)
@@ -115,8 +111,7 @@ def test_a_margin_move_answered_with_an_unknown_outcome_code_moves_margin_once(v
     sim = converges(venue, fault, start_sim, cli, tmp_path, f"{code}-{after}")
     margin_writes = [c for c in sim.calls(venue) if c["path"] == MARGIN_WRITES[venue]]
     executed = [c for c in margin_writes if c["status"] == 200 or c.get("venue_answer")]
-    positions = [tuple(sorted((k, v) for k, v in c["body"].items() if k not in ("amt", "amount", "type")))
-                 for c in executed]
+    positions = [kit(venue).moved_position(c["body"]) for c in executed]
     assert len(positions) == len(set(positions)), f"a margin moved twice: {margin_writes}"
 
 

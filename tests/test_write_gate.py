@@ -67,7 +67,7 @@ def _margin_moves(sim, venue) -> list[dict]:
 
 def _positions_moved(venue, moves: list[dict]) -> list[tuple]:
     """(symbol, side) of each executed move, in the venue's own body fields: each position once, or it moved twice."""
-    return sorted(kit(venue).moved_position(m["body"]) for m in moves)
+    return sorted(kit(venue).moved_position(m) for m in moves)
 
 
 LONG_WINDOW = 10  # seconds a signed request stays valid

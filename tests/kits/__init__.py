@@ -22,9 +22,11 @@ API = {
     "READS": "the paths `plan` reads (GET) on the default scenario, each of which a hostile answer may replace",
     "SUCCESS": "the venue's success envelope without its data (a dict a JSON answer starts from)",
     "MARGIN_WRITE": "the path of the venue's margin-move write (not idempotent)",
-    "moved_position": "moved_position(body) -> (symbol, side or None): the position a margin-move call moves",
+    "moved_position": "moved_position(call) -> (symbol, side or None): the position a margin-move call (an entry of "
+                      "the simulator's call log) moves",
     "HELD_MOVE_SECONDS": "seconds the simulator may hold a margin move and still execute it (inside the request's "
                          "validity, long enough for a second run to read the margin before it lands)",
+    "STATE_CLOCKS": "keys of the simulator's state that record when it saw a request (left out of comparisons)",
     "UNKNOWN_OUTCOMES": "[(HTTP status, venue code)] the venue documents as 'may or may not have executed'",
     "IN_SYNC_OUTSIDE_POLICY": "(symbols, policy, config keywords): symbols in sync on world() that the policy "
                               "denies",

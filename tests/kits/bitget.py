@@ -17,6 +17,7 @@ READS = ["/api/v2/mix/market/contracts", "/api/v2/mix/account/account", "/api/v2
 SUCCESS = {"code": "00000", "msg": "success"}
 MARGIN_WRITE = "/api/v2/mix/account/set-margin"
 HELD_MOVE_SECONDS = 7
+STATE_CLOCKS = ()
 UNKNOWN_OUTCOMES = [(500, "40015")]
 IN_SYNC_OUTSIDE_POLICY = ({"DOGEUSDT": {"margin_mode": "cross", "leverage": 10}}, {"max_leverage": 5},
                           {"settings": {}})
@@ -24,8 +25,8 @@ RULE_TARGETS = {"leverage": "bg/SOLUSDT/leverage/cross", "margin_mode": "bg/DOGE
                 "margin_move": "bg/ETHUSDT/isolated_margin/long"}
 
 
-def moved_position(body: dict) -> tuple:
-    return body["symbol"], body.get("holdSide")
+def moved_position(call: dict) -> tuple:
+    return call["body"]["symbol"], call["body"].get("holdSide")
 
 
 def rules_config(where, url):

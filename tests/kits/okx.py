@@ -17,6 +17,7 @@ READS = ["/api/v5/public/instruments", "/api/v5/account/config", "/api/v5/accoun
 SUCCESS = {"code": "0", "msg": ""}
 MARGIN_WRITE = "/api/v5/account/position/margin-balance"
 HELD_MOVE_SECONDS = 4  # a signed request's expTime is 5 s
+STATE_CLOCKS = ()
 UNKNOWN_OUTCOMES = [(500, "50026"), (400, "50004")]
 IN_SYNC_OUTSIDE_POLICY = ({"SOL-USDT-SWAP": {"margin_mode": "isolated", "leverage": 5}}, {"min_leverage": 6}, {})
 # OKX keeps no margin mode per symbol: the mode a rule can forbid is that of a leverage change.
@@ -24,8 +25,8 @@ RULE_TARGETS = {"leverage": "ox/BTC-USDT-SWAP/leverage/cross", "margin_mode": "o
                 "margin_move": "ox/ETH-USDT-SWAP/isolated_margin/long"}
 
 
-def moved_position(body: dict) -> tuple:
-    return body["instId"], body.get("posSide")
+def moved_position(call: dict) -> tuple:
+    return call["body"]["instId"], call["body"].get("posSide")
 
 
 def rules_config(where, url):

@@ -16,14 +16,15 @@ READS = ["/v1/public/info", "/v1/client/margin_modes", "/v1/client/leverages", "
 SUCCESS = {"success": True}
 MARGIN_WRITE = "/v1/position_margin"
 HELD_MOVE_SECONDS = 7
+STATE_CLOCKS = ()
 UNKNOWN_OUTCOMES = [(500, "-1000"), (500, "-1011")]
 IN_SYNC_OUTSIDE_POLICY = ({BTC: {"margin_mode": "isolated", "leverage": 5}}, {"max_leverage": 4}, {})
 RULE_TARGETS = {"leverage": f"ol/{XRP}/leverage/cross", "margin_mode": f"ol/{SOL}/margin_mode",
                 "margin_move": f"ol/{BTC}/isolated_margin"}
 
 
-def moved_position(body: dict) -> tuple:
-    return body["symbol"], None  # one isolated position a symbol: the body names no side
+def moved_position(call: dict) -> tuple:
+    return call["body"]["symbol"], None  # one isolated position a symbol: the body names no side
 
 
 def rules_config(where, url):

@@ -148,8 +148,9 @@ class BinanceAdapter(BinanceRules, BinanceCalls, Adapter):
         config, configs, self._brackets, rows = answers
         self._margin_types = {symbol: row.get("marginType") for symbol, row in configs.items()}
         live = AccountLive()
-        live.settings["position_mode"] = "hedge" if config.get("dualSidePosition") else "net"
-        live.settings["multi_assets"] = "on" if config.get("multiAssetsMargin") else "off"
+        # Both fields are in every accountConfig answer (binance.md §4.10): one missing is an answer of the wrong shape.
+        live.settings["position_mode"] = "hedge" if _flag(config["dualSidePosition"]) else "net"
+        live.settings["multi_assets"] = "on" if _flag(config["multiAssetsMargin"]) else "off"
         for symbol in symbols:
             row = configs.get(symbol) or self._default_config(symbol)
             leverage = venue_number(row.get("leverage"))
@@ -232,3 +233,10 @@ class BinanceAdapter(BinanceRules, BinanceCalls, Adapter):
             return None
         long = position.side == "long" or (position.side is None and position.size > 0)
         return isolated_liquidation(long, quantity, position.cost / quantity, wallet, position.mark_price, brackets)
+
+
+def _flag(value) -> bool:
+    """A JSON true or false; anything else is an answer of the wrong shape (TypeError, as a missing field is)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {type(value).__name__}")
+    return value

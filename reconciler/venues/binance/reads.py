@@ -30,7 +30,7 @@ def slim_listing(pairs: list[tuple]) -> dict:
 async def listing(client) -> dict[str, dict]:
     """Every USDⓈ-M symbol Binance lists, whatever its status (public, weight 1)."""
     data = await client.request(Call("GET", endpoints.EXCHANGE_INFO), signed=False)
-    return {row["symbol"]: row for row in data.get("symbols") or []}
+    return {row["symbol"]: row for row in data["symbols"]}  # always there: none is an answer of the wrong shape
 
 
 async def account_config(client) -> dict:

@@ -56,12 +56,13 @@ class VenueClient:
     async def close(self) -> None:
         await self.transport.close()
 
-    async def request(self, call: Call, *, signed: bool = True, retry_ambiguous: bool = True):
+    async def request(self, call: Call, *, signed: bool = True, retry_ambiguous: bool = True, optional: bool = False):
         """Send `call` and return the venue's data; VenueError when it refuses or cannot be reached.
 
         Rate-limit and busy answers (the venue's own code saying it did nothing) are retried for up to
         RATE_LIMIT_BUDGET seconds; unknown outcomes (5xx, timeouts, dropped connections, codes that do
         not say) only when `retry_ambiguous`, never for a margin move (see executor._move_margin).
+        `optional` marks a read the adapter can do without; only the planner's reader looks at it.
         """
         self._check_endpoint(call)
         if not signed and call.method == "GET":  # public data is the same for every account: read it once a run

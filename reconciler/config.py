@@ -480,6 +480,8 @@ def _symbol(symbol: str | None, raw: dict, adapter, context: _Context, here, pro
         problems += found + ([f"{here(key)}: {problem}"] if problem else [])
         options[key] = value
     mode = raw.get("margin_mode")
+    if mode is None and "margin_mode" in adapter.settings:
+        mode = context.settings.get("margin_mode")  # a margin mode the venue keeps per account is every symbol's
     hedge = context.settings.get("position_mode") == "hedge"
     leverage = raw.get("leverage")
     if isinstance(leverage, dict):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from dataclasses import replace
 
 from ...outgoing import Outgoing
+from ..signing import hmac_sha256_hex
 
 KEY_HEADER = "X-MBX-APIKEY"
 DEFAULT_RECV_WINDOW_MS = 5000  # GI: recvWindow defaults to 5000 ms
@@ -22,6 +21,6 @@ def signed(request: Outgoing, api_key: str, secret: str, recv_window_ms: int) ->
     path, _, query = request.path.partition("?")
     stamped = "&".join(part for part in (query, f"timestamp={int(time.time() * 1000)}",
                                          f"recvWindow={recv_window_ms}") if part)
-    signature = hmac.new(secret.encode(), (stamped + request.body).encode(), hashlib.sha256).hexdigest()
+    signature = hmac_sha256_hex(secret, stamped + request.body)
     return replace(request, path=f"{path}?{stamped}&signature={signature}",
                    headers={**request.headers, KEY_HEADER: api_key})

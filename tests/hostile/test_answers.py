@@ -17,11 +17,8 @@ from kits import kit, venues_with_kits
 
 VENUES = {venue: (kit(venue), kit(venue).ACCOUNT) for venue in venues_with_kits()}
 READS = {venue: kit(venue).READS for venue in venues_with_kits()}
-SUCCESS = {venue: kit(venue).SUCCESS for venue in venues_with_kits()}
-
-
 def wrong_shape(venue: str, data) -> bytes:
-    return json.dumps({**SUCCESS[venue], "data": data}).encode()
+    return json.dumps(kit(venue).success(data)).encode()
 
 
 # Each answer replaces the venue's answer to one read; `venue` lets it use the venue's own success envelope.

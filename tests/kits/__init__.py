@@ -20,7 +20,7 @@ API = {
     "CREDENTIALS": "the credentials `config` writes, by name",
     "SECRETS": "the credential values that must never be shown (in output, plans, journals)",
     "READS": "the paths `plan` reads (GET) on the default scenario, each of which a hostile answer may replace",
-    "SUCCESS": "the venue's success envelope without its data (a dict a JSON answer starts from)",
+    "success": "success(data) -> the venue's success answer carrying `data` (its envelope, or the bare data)",
     "MARGIN_WRITE": "the path of the venue's margin-move write (not idempotent)",
     "moved_position": "moved_position(call) -> (symbol, side or None): the position a margin-move call (an entry of "
                       "the simulator's call log) moves",

@@ -24,7 +24,6 @@ CREDENTIALS = {name: KEY[name] for name in ("api_key", "secret")}
 SECRETS = (KEY["secret"],)
 READS = ["/fapi/v1/exchangeInfo", "/fapi/v1/accountConfig", "/fapi/v1/symbolConfig", "/fapi/v1/leverageBracket",
          "/fapi/v3/positionRisk"]
-SUCCESS = {}  # Binance's reads answer the bare data, without an envelope
 MARGIN_WRITE = "/fapi/v1/positionMargin"
 HELD_MOVE_SECONDS = 7  # within the recvWindow the adapter sends (the request lifetime)
 STATE_CLOCKS = ("time", "updateTime")
@@ -43,3 +42,7 @@ def rules_config(where, url):
         "SOLUSDT": {"margin_mode": "cross", "leverage": 20},
         "DOGEUSDT": {"margin_mode": "isolated", "leverage": 10},
         "ETHUSDT": {"margin_mode": "isolated", "leverage": 10, "isolated_margin": 400}})
+
+
+def success(data):
+    return data  # Binance's reads answer the bare data, without an envelope

@@ -14,7 +14,6 @@ CREDENTIALS = {name: KEY[name] for name in ("api_key", "secret", "passphrase")}
 SECRETS = (KEY["secret"], KEY["passphrase"])
 READS = ["/api/v2/mix/market/contracts", "/api/v2/mix/account/account", "/api/v2/mix/position/all-position",
          "/api/v2/mix/order/orders-pending", "/api/v2/mix/order/orders-plan-pending"]
-SUCCESS = {"code": "00000", "msg": "success"}
 MARGIN_WRITE = "/api/v2/mix/account/set-margin"
 HELD_MOVE_SECONDS = 7
 STATE_CLOCKS = ()
@@ -35,3 +34,7 @@ def rules_config(where, url):
         "DOGEUSDT": {"margin_mode": "isolated", "leverage": {"long": 10, "short": 10}},
         "ETHUSDT": {"margin_mode": "isolated", "leverage": {"long": 10, "short": 10},
                     "isolated_margin": {"long": 1800, "short": 1}}})
+
+
+def success(data):
+    return {"code": "00000", "msg": "success", "data": data}

@@ -14,7 +14,6 @@ CREDENTIALS = {name: KEY[name] for name in ("api_key", "secret", "passphrase")}
 SECRETS = (KEY["secret"], KEY["passphrase"])
 READS = ["/api/v5/public/instruments", "/api/v5/account/config", "/api/v5/account/leverage-info",
          "/api/v5/account/positions", "/api/v5/trade/orders-pending", "/api/v5/trade/orders-algo-pending"]
-SUCCESS = {"code": "0", "msg": ""}
 MARGIN_WRITE = "/api/v5/account/position/margin-balance"
 HELD_MOVE_SECONDS = 4  # a signed request's expTime is 5 s
 STATE_CLOCKS = ()
@@ -34,3 +33,7 @@ def rules_config(where, url):
         "BTC-USDT-SWAP": {"margin_mode": "cross", "leverage": 8},
         "ETH-USDT-SWAP": {"margin_mode": "isolated", "leverage": {"long": 10, "short": 10},
                           "isolated_margin": {"long": 400, "short": 1}}})
+
+
+def success(data):
+    return {"code": "0", "msg": "", "data": data}

@@ -13,7 +13,6 @@ ACCOUNT = "ol"
 CREDENTIALS = {"account_id": scenario.ACCOUNT, "secret": scenario.SECRET}
 SECRETS = (scenario.SECRET,)
 READS = ["/v1/public/info", "/v1/client/margin_modes", "/v1/client/leverages", "/v1/positions", "/v1/orders"]
-SUCCESS = {"success": True}
 MARGIN_WRITE = "/v1/position_margin"
 HELD_MOVE_SECONDS = 7
 STATE_CLOCKS = ()
@@ -31,3 +30,7 @@ def rules_config(where, url):
     return config(where, url, symbols={
         XRP: {"margin_mode": "cross", "leverage": 20}, SOL: {"margin_mode": "isolated"},
         BTC: {"margin_mode": "isolated", "leverage": 5, "isolated_margin": 1300}})
+
+
+def success(data):
+    return {"success": True, "data": data}

@@ -35,7 +35,7 @@ def generated_schema(adapters: dict) -> dict:
     account = defs["account"]["properties"]
     names = list(adapters)
     account["venue"]["description"] = " | ".join(names)
-    environments = ["live", *dict.fromkeys(e for a in adapters.values() for e in a.base_urls if e != "live"), "sim"]
+    environments = ["live", *sorted({e for a in adapters.values() for e in a.base_urls} - {"live", "sim"}), "sim"]
     account["environment"] = {"enum": environments, "x-error": f"must be one of {', '.join(environments)}"}
     for part in ("policy", "policyFile"):
         defs[part]["properties"]["venues"]["propertyNames"]["enum"] = names

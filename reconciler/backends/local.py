@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import random
+import re
 import time
+import weakref
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -13,9 +17,9 @@ from filelock import FileLock
 from ..intents import LocalIntents
 from ..journal import DEFAULT_JOURNAL, Journal
 from ..lock import AccountLocks, lock_dir
-from ..pacing import SharedWindow
-from .base import Backend, RunRecord
+from .base import Backend, RunRecord, Slots
 from .history import matching
+from .slots import Answer, Ask, empty_state, settle
 
 
 class LocalBackend(Backend):
@@ -33,8 +37,8 @@ class LocalBackend(Backend):
         with AccountLocks(accounts, timeout=timeout, directory=self.directory):
             yield
 
-    def window(self, key: str, count: int, seconds: float) -> SharedWindow:
-        return SharedWindow(self.rates, key, count, seconds)
+    def slots(self, key: str) -> "FileSlots":
+        return FileSlots(self.rates, key)
 
     def intents(self) -> LocalIntents:
         return LocalIntents(self.directory / "intents")
@@ -150,6 +154,60 @@ class _LeaseFile:
             self._lock.release()
 
 
+_OWNERS: "weakref.WeakValueDictionary[str, FileSlots]" = weakref.WeakValueDictionary()  # this process's, alive
+
+
+class FileSlots(Slots):
+    """One window's slots of every process on this machine: a small JSON file, read and rewritten under a file
+    lock once per exchange (see slots.settle); an owner is gone when its process is."""
+
+    def __init__(self, directory: Path, key: str):
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", key)[:80] + "-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+        self._directory = directory
+        self._path = directory / f"{name}.slots.json"
+        self._lock = FileLock(str(directory / f"{name}.lock"), thread_local=False)
+        self.exchanges = 0  # round trips made, for tests and benchmarks
+
+    async def exchange(self, ask: Ask) -> Answer:
+        _OWNERS[ask.owner] = self
+        ask.pid = os.getpid()
+        self._directory.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            try:
+                state = json.loads(self._path.read_text())
+            except (OSError, ValueError):
+                state = empty_state()
+            if not isinstance(state, dict) or not isinstance(state.get("owners"), dict):
+                state = empty_state()
+            answer = settle(state, ask, time.time(), _gone)
+            temporary = self._path.with_suffix(f".{ask.pid}.tmp")
+            temporary.write_text(json.dumps(state))
+            os.replace(temporary, self._path)
+        self.exchanges += 1
+        return answer
+
+
+def _gone(owner: str, entry: dict) -> bool:
+    pid = entry.get("pid")
+    if pid == os.getpid():
+        return owner not in _OWNERS  # this process, but that window object is no more
+    return not _alive(pid)
+
+
+def _alive(pid) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    if os.name == "nt":  # on Windows, os.kill(pid, 0) would end the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
 def _lines(path: Path):
     try:
         with path.open(encoding="utf-8") as handle:
@@ -164,4 +222,4 @@ def _lines(path: Path):
         return
 
 
-__all__ = ["LocalBackend"]
+__all__ = ["LocalBackend", "FileSlots"]

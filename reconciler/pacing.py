@@ -79,9 +79,8 @@ class LeasedWindow(Window):
                 if self._take(weight, now):
                     self._in_flight += weight
                     self._sending = True
-                    reservation = Reservation(weight, busy + weight, self._spent)
                     self._spent += weight
-                    return reservation
+                    return Reservation(weight, busy + weight, self._spent)
                 due = self._due_at()
                 if now >= due:
                     await self._exchange(active=True, unless=lambda: time.monotonic() < self._due_at())

@@ -43,8 +43,9 @@ class LeasedWindow(Window):
     (`slots`, one round trip per exchange) for every process and machine sharing the key: it sends only
     on slots it holds, and reuses each a period after its own answer without asking anyone. A window
     alone takes every slot in its first exchange. It exchanges again once a period while it holds slots:
-    then it keeps its fair share if others are sending too (they are counted in the backend, so none
-    starves), takes what is free, or, when it sent nothing for a period, hands everything back.
+    with requests waiting, it keeps its fair share if others are sending too (they are counted in the
+    backend, so none starves) and takes what is free; with none waiting, it hands back every slot not in
+    flight (a slot handed back keeps the time it is usable again, for whoever takes it next).
     """
 
     def __init__(self, slots, count: int, seconds: float, *, counts_venue: bool = False):
@@ -55,7 +56,6 @@ class LeasedWindow(Window):
         self._in_flight = 0
         self._exchanged = -math.inf  # when the last exchange was sent
         self._fresh = True  # nothing claimed since start or since everything was handed back: claim at once
-        self._sending = False  # a slot was taken since the last exchange
         self._blocked = -math.inf  # no slot is usable before this (a rate-limit answer)
         self._others_busy = 0  # what the other owners had in use at the last exchange
         self._counts_venue = counts_venue  # answers may say how much of it the venue counts (a weight header)
@@ -78,7 +78,6 @@ class LeasedWindow(Window):
                 busy = self._busy(now) if self._counts_venue else 0
                 if self._take(weight, now):
                     self._in_flight += weight
-                    self._sending = True
                     self._spent += weight
                     return Reservation(weight, busy + weight, self._spent)
                 due = self._due_at()
@@ -203,7 +202,6 @@ class LeasedWindow(Window):
             self._others_busy = answer.others_busy
             self._exchanged = sent
             self._fresh = not active
-            self._sending = False
             self._changed.set()
             self._schedule()
 
@@ -225,9 +223,10 @@ class LeasedWindow(Window):
     async def _renew(self) -> None:
         if self._exchanging.locked():
             return  # an exchange is under way; it schedules the next
-        # Sending (taken since the last exchange, or waiting now): keep the share; else hand everything back.
+        # Requests waiting: keep the share (and take what is free). None: hand back every slot not in flight, so
+        # a burst costs two exchanges (the next request claims again, at once; a slot keeps its time meanwhile).
         try:
-            await self._exchange(active=self._sending or self._gate.locked())
+            await self._exchange(active=self._gate.locked())
         except Exception:  # nobody waits on this one: the next exchange a request makes meets the failure
             self._schedule()
 

@@ -8,6 +8,7 @@ answered: a slot is used again only a period after its answer, so no period may 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import subprocess
 import sys
@@ -141,6 +142,27 @@ def test_the_slots_of_an_owner_that_died_count_as_answered_when_that_is_noticed(
                 await asyncio.sleep(0.05)
         answer = await (await backends.slots("key")).exchange(Ask("b", 10, 60.0))
         assert total(answer.idle) == 10 and min(waits(answer.idle)) > 50  # they may have reached the venue just now
+    run(backends, scenario)
+
+
+def test_an_owner_silent_past_its_lease_loses_what_it_held(backends, tmp_path):
+    """Its process stalled (a long computation): the others took its slots; when it comes back, what it still
+    holds in memory is not handed back to it."""
+    async def scenario():
+        stalled, other = await backends.slots("key"), await backends.slots("key")
+        await stalled.exchange(Ask("a", 10, 60.0))
+        if backends.kind == "local":
+            path = next(tmp_path.glob("*.slots.json"))
+            state = json.loads(path.read_text())
+            state["owners"]["a"]["at"] -= 1000
+            path.write_text(json.dumps(state))
+        else:
+            await stalled.backend._all("UPDATE reconciler_rate_slots SET reserved_at = reserved_at - 1000 "
+                                       "WHERE owner = 'a'")
+        answer = await other.exchange(Ask("b", 10, 60.0))
+        assert total(answer.idle) == 10 and min(waits(answer.idle)) > 50  # as if a's requests were answered now
+        answer = await stalled.exchange(Ask("a", 10, 60.0, idle=[[0, 10]]))
+        assert total(answer.idle) == 0
     run(backends, scenario)
 
 

@@ -9,17 +9,22 @@ import random
 import re
 import time
 import weakref
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from filelock import FileLock
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 from ..intents import LocalIntents
 from ..journal import DEFAULT_JOURNAL, Journal
 from ..lock import AccountLocks, lock_dir
 from .base import Backend, RunRecord, Slots
 from .history import matching
-from .slots import Answer, Ask, empty_state, settle
+from .slots import Answer, Ask, empty_state, expiry, settle
 
 
 class LocalBackend(Backend):
@@ -158,33 +163,71 @@ _OWNERS: "weakref.WeakValueDictionary[str, FileSlots]" = weakref.WeakValueDictio
 
 
 class FileSlots(Slots):
-    """One window's slots of every process on this machine: a small JSON file, read and rewritten under a file
-    lock once per exchange (see slots.settle); an owner is gone when its process is."""
+    """One window's slots of every process on this machine: a small JSON file, locked, read and rewritten in place
+    once per exchange (see slots.settle); an owner is gone when its process is.
+
+    A file cut short by a crash mid-write cannot be read: then every slot counts as used until any lease it
+    held has expired (nobody can tell who held what), the safe reading.
+    """
 
     def __init__(self, directory: Path, key: str):
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", key)[:80] + "-" + hashlib.sha256(key.encode()).hexdigest()[:12]
         self._directory = directory
         self._path = directory / f"{name}.slots.json"
-        self._lock = FileLock(str(directory / f"{name}.lock"), thread_local=False)
+        # Without fcntl (Windows), a lock file beside it.
+        self._lock = FileLock(str(directory / f"{name}.slots.lock"), thread_local=False) if fcntl is None else None
         self.exchanges = 0  # round trips made, for tests and benchmarks
 
     async def exchange(self, ask: Ask) -> Answer:
         _OWNERS[ask.owner] = self
         ask.pid = os.getpid()
         self._directory.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            try:
-                state = json.loads(self._path.read_text())
-            except (OSError, ValueError):
-                state = empty_state()
-            if not isinstance(state, dict) or not isinstance(state.get("owners"), dict):
-                state = empty_state()
-            answer = settle(state, ask, time.time(), _gone)
-            temporary = self._path.with_suffix(f".{ask.pid}.tmp")
-            temporary.write_text(json.dumps(state))
-            os.replace(temporary, self._path)
+        descriptor = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            with self._locked(descriptor):
+                now = time.time()
+                state = _state(_read(descriptor), ask, now)
+                answer = settle(state, ask, now, _gone)
+                data = json.dumps(state, separators=(",", ":")).encode()
+                os.lseek(descriptor, 0, os.SEEK_SET)
+                while data:
+                    data = data[os.write(descriptor, data):]
+                os.ftruncate(descriptor, os.lseek(descriptor, 0, os.SEEK_CUR))
+        finally:
+            os.close(descriptor)
         self.exchanges += 1
         return answer
+
+    @contextmanager
+    def _locked(self, descriptor: int):
+        if fcntl is None:
+            with self._lock:
+                yield
+            return
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+
+def _read(descriptor: int) -> bytes:
+    chunks = []
+    while chunk := os.read(descriptor, 1 << 16):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _state(data: bytes, ask: Ask, now: float) -> dict:
+    if not data:
+        return empty_state()
+    try:
+        state = json.loads(data)
+    except ValueError:
+        state = None
+    if isinstance(state, dict) and isinstance(state.get("owners"), dict) and isinstance(state.get("pool"), list):
+        return state
+    return {**empty_state(), "pool": [[now + expiry(ask.seconds), ask.count]]}
 
 
 def _gone(owner: str, entry: dict) -> bool:

@@ -32,6 +32,7 @@ DECLARE
     taken integer;
     given integer;
     i integer;
+    leased boolean;
     batch record;
 BEGIN
     PERFORM pg_advisory_xact_lock(1918989413, hashtext(p_key));
@@ -47,6 +48,7 @@ BEGIN
         FROM gone HAVING coalesce(sum(slots), 0) > 0;
     DELETE FROM reconciler_rate_slots WHERE window_key = p_key AND owner = '' AND done_at <= now_;
     DELETE FROM reconciler_rate_slots WHERE window_key = p_key AND owner = p_owner;
+    leased := FOUND;
     SELECT coalesce(max(done_at), 0) INTO until_ FROM reconciler_rate_slots
         WHERE window_key = p_key AND owner = '' AND slots = 0;
     IF p_penalty > 0 AND now_ + p_penalty > until_ THEN
@@ -63,7 +65,7 @@ BEGIN
     floor_ := greatest(now_, until_);
     SELECT coalesce(array_agg(greatest(now_ + greatest(w, 0), floor_) ORDER BY w), '{}'),
            coalesce(array_agg(n ORDER BY w), '{}')
-        INTO mine_at, mine_n FROM unnest(p_waits, p_ns) AS handed(w, n) WHERE n > 0;
+        INTO mine_at, mine_n FROM unnest(p_waits, p_ns) AS handed(w, n) WHERE n > 0 AND leased;
     held := coalesce((SELECT sum(x) FROM unnest(mine_n) AS x), 0) + p_in_flight;
     SELECT coalesce(sum(slots) FILTER (WHERE owner <> ''), 0), coalesce(sum(slots) FILTER (WHERE owner = ''), 0),
            count(*) FILTER (WHERE owner <> '' AND active), min(limit_count) FILTER (WHERE owner <> '' AND active),

@@ -75,7 +75,8 @@ def settle(state: dict, ask: Ask, now: float, gone) -> Answer:
         blocked = 0.0
     floor = max(now, blocked)
     mine = sorted([max(now + max(float(wait), 0.0), floor), int(n)] for wait, n in ask.idle if int(n) > 0)
-    owners.pop(ask.owner, None)
+    if owners.pop(ask.owner, None) is None and (mine or ask.in_flight):
+        mine = []  # its lease expired (its slots went back, as answered then): what it still holds is not its own
     held = sum(n for _, n in mine) + ask.in_flight
     others_held = sum(entry["held"] for entry in owners.values())
     sending = [entry for entry in owners.values() if entry["active"]]

@@ -11,7 +11,7 @@ import uuid
 import weakref
 
 from .backends.base import Window
-from .backends.slots import Ask, expiry
+from .backends.slots import Ask, expiry, merged
 
 _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$")
 POLL = 0.02  # seconds: the shortest wait between two looks at a window whose period is shorter
@@ -185,7 +185,7 @@ class LeasedWindow(Window):
             sent = time.monotonic()
             handed, self._idle = self._idle, []
             ask = Ask(owner=self.owner, count=self.count, seconds=self.seconds, active=active, penalty=penalty,
-                      idle=[[max(at - sent, 0.0), n] for at, n in handed], in_flight=self._in_flight)
+                      idle=merged([max(at - sent, 0.0), n] for at, n in handed), in_flight=self._in_flight)
             try:
                 answer = await self._slots.exchange(ask)
             except BaseException:

@@ -166,6 +166,17 @@ def test_an_owner_silent_past_its_lease_loses_what_it_held(backends, tmp_path):
     run(backends, scenario)
 
 
+def test_a_slot_file_cut_short_by_a_crash_counts_every_slot_used_until_leases_expire(tmp_path):
+    async def scenario():
+        slots = FileSlots(tmp_path, "key")
+        await slots.exchange(Ask("a", 10, 1.0))
+        path = next(tmp_path.glob("*.slots.json"))
+        path.write_bytes(path.read_bytes()[:15])  # a process killed while writing it
+        answer = await FileSlots(tmp_path, "key").exchange(Ask("b", 10, 1.0))
+        assert total(answer.idle) == 10 and min(waits(answer.idle)) > 100  # nobody can tell who held what
+    asyncio.run(scenario())
+
+
 # --- windows -----------------------------------------------------------------------------------------------------
 class Log:
     """When each request was sent and answered (the window's acquire and release), and its weight."""

@@ -129,7 +129,7 @@ def settle(state: dict, ask: Ask, now: float, gone) -> Answer:
                   waiting=len(sending), blocked=max(0.0, blocked - now))
 
 
-def merged(entries: list[list]) -> list[list]:
+def merged(entries) -> list[list]:
     """[time, n] pairs sorted, those of one time (to the millisecond, rounded up) added together."""
     out: list[list] = []
     for at, n in sorted([math.ceil(at * 1000) / 1000, n] for at, n in entries if n > 0):

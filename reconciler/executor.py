@@ -56,56 +56,80 @@ async def execute(plan: Plan, state: DesiredState, connections: Connections, pro
     writes are done, so its verification never waits for another account's rate limits.
     """
     from .planner import account_slots
-    from .planner import plan as make_plan  # verification re-plans from the state read back
 
-    report = ApplyReport(plan=plan)
-    run = getattr(connections, "run", None)
-    connections.admit_writes(Gate(plan, state.policy, connections.backend.intents(),
-                                  run.run_id if run else uuid.uuid4().hex[:12]))
-    tracker = _Progress(progress, sum(1 for c in plan.changes if c.status == "change"))
-    by_account: dict[str, list[Change]] = {}
-    for change in plan.changes:
-        by_account.setdefault(change.account, []).append(change)
-
+    execution = Execution(state, connections, progress)
+    execution.admit(plan)
     slots = account_slots(parallelism)
 
     async def apply_then_read_back(name: str) -> Plan:
         async with slots:
-            return await _apply_then_read_back(name)
-
-    async def _apply_then_read_back(name: str) -> Plan:
-        changes = by_account.get(name, [])
-        if not any(c.status == "change" for c in changes):
-            for change in changes:
-                report.outcomes[change.id] = Outcome(change.id, change.status, change.reason)
-            return plan.part(name)
-        await _apply_account(connections, state.accounts[name], changes, report, tracker)
-        touched = touched_symbols(changes)
-        if touched is None:  # an account setting changed: every symbol may read differently now
-            return await make_plan(state, accounts=[name], symbols=plan.scope.get("symbols"), connections=connections)
-        fresh = await make_plan(state, accounts=[name], symbols=touched, connections=connections)
-        return _with_untouched(fresh, plan.part(name), touched)
+            return await execution.account(plan.part(name))
 
     names = [name for name in plan.accounts if name not in plan.errors]
     # An account with nothing to send is not read again: its part of the plan is what holds.
     results = await asyncio.gather(*(apply_then_read_back(name) for name in names), return_exceptions=True)
-    after = []
-    for name, result in zip(names, results):
-        if isinstance(result, ReconcilerError):
-            report.account_errors[name] = str(result)
-        elif isinstance(result, BaseException):
-            raise result
-        else:
-            after.append(result)
-    report.account_errors.update({name: message for name, message in plan.errors.items()
-                                  if name not in report.account_errors})
-    if after:
-        report.after = after[0]
-        for other in after[1:]:
-            report.after.absorb(other)
-        report.account_errors.update(report.after.errors)
-        _verify(report)
-    return report
+    return execution.report(plan, dict(zip(names, results)))
+
+
+class Execution:
+    """One apply's sending, account by account as each is admitted: the write gate (which lets through only the
+    calls of admitted plans), the outcomes, the progress steps, and the report once every account is done."""
+
+    def __init__(self, state: DesiredState, connections: Connections, progress=None):
+        run = getattr(connections, "run", None)
+        self.state, self.connections = state, connections
+        self.gate = Gate(Plan(changes=[], observed={}), state.policy, connections.backend.intents(),
+                         run.run_id if run else uuid.uuid4().hex[:12])
+        connections.admit_writes(self.gate)
+        self.outcomes: dict[str, Outcome] = {}
+        self.tracker = _Progress(progress, 0)
+
+    def admit(self, plan: Plan) -> None:
+        """From now on the calls of `plan` (its accounts' parts, checked and approved) may pass the gate."""
+        self.gate.review(plan)
+        self.tracker.total += sum(1 for c in plan.changes if c.status == "change")
+
+    async def account(self, part: Plan) -> Plan:
+        """Send one admitted account's part of the plan, then read back what it wrote: the plan it reads now."""
+        from .planner import plan as make_plan  # verification re-plans from the state read back
+
+        (name,) = part.accounts
+        changes = part.changes
+        if not any(c.status == "change" for c in changes):
+            for change in changes:
+                self.outcomes[change.id] = Outcome(change.id, change.status, change.reason)
+            return part
+        await _apply_account(self.connections, self.state.accounts[name], changes, self.outcomes, self.tracker)
+        touched = touched_symbols(changes)
+        if touched is None:  # an account setting changed: every symbol may read differently now
+            return await make_plan(self.state, accounts=[name], symbols=part.scope.get("symbols"),
+                                   connections=self.connections)
+        fresh = await make_plan(self.state, accounts=[name], symbols=touched, connections=self.connections)
+        return _with_untouched(fresh, part, touched)
+
+    def report(self, plan: Plan, afters: dict[str, Plan | BaseException]) -> ApplyReport:
+        """The report of `plan`'s apply from each account's plan read back (or what stopped the account); its
+        outcomes in the plan's order, whatever order the accounts finished in."""
+        order = {change.id: index for index, change in enumerate(plan.changes)}
+        outcomes = dict(sorted(self.outcomes.items(), key=lambda item: order.get(item[0], len(order))))
+        report = ApplyReport(plan=plan, outcomes=outcomes)
+        after = []
+        for name, result in afters.items():
+            if isinstance(result, ReconcilerError):
+                report.account_errors[name] = str(result)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                after.append(result)
+        report.account_errors.update({name: message for name, message in plan.errors.items()
+                                      if name not in report.account_errors})
+        if after:
+            report.after = after[0]
+            for other in after[1:]:
+                report.after.absorb(other)
+            report.account_errors.update(report.after.errors)
+            _verify(report)
+        return report
 
 
 def _with_untouched(fresh: Plan, before: Plan, touched: list[str]) -> Plan:
@@ -221,10 +245,10 @@ def _field(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
 
 
-async def _apply_account(connections: Connections, spec, changes: list[Change], report: ApplyReport, tracker):
+async def _apply_account(connections: Connections, spec, changes: list[Change], outcomes: dict[str, Outcome],
+                         tracker):
     adapter, client = connections.open(spec)
     sent: dict[str, asyncio.Task] = {}
-    outcomes = report.outcomes
     field_of = {change.id: change.field for change in changes}
 
     async def send(call):

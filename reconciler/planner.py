@@ -50,43 +50,73 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
     for spec in chosen.values():
         connections.open(spec)  # resolves credentials first: a missing variable fails before any request
     slots = account_slots(parallelism)
-    planned_symbols: set[str] = set()
-    reads: dict[str, tuple] = {}  # account -> (adapter, live): to give its calls again after a policy denial
+    planning = AccountPlans(state, connections, accounts, symbols)
 
     async def plan_account(spec: AccountSpec) -> Plan:
         async with slots:
-            return await _plan_account(connections, spec, planned_symbols, reads)
+            return await planning.account(spec)
 
     results = await asyncio.gather(*(plan_account(spec) for spec in chosen.values()), return_exceptions=True)
-    for failure in results:
-        if isinstance(failure, BaseException) and not isinstance(failure, ReconcilerError):
-            raise failure
-    wrong_file = [message for failure in results if isinstance(failure, ConfigError) for message in failure.messages]
-    if symbols and not any(isinstance(r, BaseException) for r in results):
-        unmatched = [s for s in symbols if s not in planned_symbols]
-        if unmatched:
-            wrong_file.append(f"{state.path}: no symbol {', '.join(unmatched)} in the file, nor among the "
-                              "instruments its patterns match")
+    outcomes = dict(zip(chosen, results))
+    wrong_file = planning.wrong_file(outcomes)
     if wrong_file:
         raise ConfigError(wrong_file)  # a wrong file plans (and so applies) nothing anywhere
-    result = Plan(changes=[], observed={}, config_path=state.path, config_sha256=state.sha256,
-                  scope={"accounts": None if accounts is None else list(accounts),
-                         "symbols": None if symbols is None else list(symbols)})
-    for spec, outcome in zip(chosen.values(), results):
-        result.accounts[spec.name] = {"venue": spec.venue, "environment": spec.environment,
-                                      "identity": connections.identity(spec)}
-        if isinstance(outcome, ReconcilerError):
-            result.errors[spec.name] = str(outcome)  # one account unreachable does not stop the others
-        else:
-            result.absorb(outcome)
-    if state.policy:
-        def reassign(account: str) -> None:
-            adapter, live = reads[account]
-            changes = [c for c in result.changes if c.account == account]
-            adapter.assign_calls([c for c in changes if c.status == "change"], live)
-            attach_effects(adapter, changes, live)
-        check_policy(result, state.policy, reassign)
-    return result
+    return planning.combine(outcomes)
+
+
+class AccountPlans:
+    """One run's plans, account by account: each read and diffed on its own, then put together with the policy
+    (by `plan` for all accounts at once, by the pipeline for each venue account as soon as it is read)."""
+
+    def __init__(self, state: DesiredState, connections: Connections, accounts=None, symbols=None):
+        self.state, self.connections = state, connections
+        self.scope = {"accounts": None if accounts is None else list(accounts),
+                      "symbols": None if symbols is None else list(symbols)}
+        self.planned_symbols: set[str] = set()
+        self.reads: dict[str, tuple] = {}  # account -> (adapter, live): to give its calls again after a policy denial
+
+    async def account(self, spec: AccountSpec) -> Plan:
+        """The plan of one account, without the policy (see `combine`)."""
+        return await _plan_account(self.connections, spec, self.planned_symbols, self.reads)
+
+    def wrong_file(self, outcomes: dict[str, Plan | BaseException]) -> list[str]:
+        """What the file gets wrong, as found by reading these accounts (their ConfigErrors, and --symbol names
+        that no account's patterns matched once all of them are read); a bug in any account is raised."""
+        for failure in outcomes.values():
+            if isinstance(failure, BaseException) and not isinstance(failure, ReconcilerError):
+                raise failure
+        wrong = [message for failure in outcomes.values() if isinstance(failure, ConfigError)
+                 for message in failure.messages]
+        symbols = self.scope["symbols"]
+        if symbols and not any(isinstance(r, BaseException) for r in outcomes.values()):
+            unmatched = [s for s in symbols if s not in self.planned_symbols]
+            if unmatched:
+                wrong.append(f"{self.state.path}: no symbol {', '.join(unmatched)} in the file, nor among the "
+                             "instruments its patterns match")
+        return wrong
+
+    def combine(self, outcomes: dict[str, Plan | BaseException]) -> Plan:
+        """The plan of these accounts (name -> its plan, or the ReconcilerError that kept it from being read), in
+        the order given, checked against the policy. Accounts of one venue account must be combined together:
+        the policy counts their margin moves together."""
+        result = Plan(changes=[], observed={}, config_path=self.state.path, config_sha256=self.state.sha256,
+                      scope=dict(self.scope))
+        for name, outcome in outcomes.items():
+            spec = self.state.accounts[name]
+            result.accounts[name] = {"venue": spec.venue, "environment": spec.environment,
+                                     "identity": self.connections.identity(spec)}
+            if isinstance(outcome, ReconcilerError):
+                result.errors[name] = str(outcome)  # one account unreachable does not stop the others
+            else:
+                result.absorb(outcome)
+        if self.state.policy:
+            def reassign(account: str) -> None:
+                adapter, live = self.reads[account]
+                changes = [c for c in result.changes if c.account == account]
+                adapter.assign_calls([c for c in changes if c.status == "change"], live)
+                attach_effects(adapter, changes, live)
+            check_policy(result, self.state.policy, reassign)
+        return result
 
 
 def account_slots(parallelism: int | None):

@@ -14,7 +14,7 @@ from .connections import Connections
 from .diff import diff_account
 from .errors import ConfigError, ReconcilerError, VenueError
 from .estimate import estimate
-from .model import AccountLive, AccountSpec, DesiredState
+from .model import AccountSpec, DesiredState
 from .patterns import expand, names, unmatched_text
 from .plan import Plan
 from .policy.rules import check as check_policy
@@ -74,26 +74,41 @@ class AccountPlans:
                       "symbols": None if symbols is None else list(symbols)}
         self.planned_symbols: set[str] = set()
         self.reads: dict[str, tuple] = {}  # account -> (adapter, live): to give its calls again after a policy denial
+        self._listed: dict[str, asyncio.Future] = {}  # account -> its listing check (AccountPlans.listed)
+
+    async def listed(self, spec: AccountSpec) -> tuple[AccountSpec, list, bool]:
+        """The account checked against the venue's listing (see `_listed`), once per run however often asked."""
+        if spec.name not in self._listed:
+            self._listed[spec.name] = asyncio.ensure_future(_listed(self.connections, spec))
+        matched, unmatched, separate = await self._listed[spec.name]
+        self.planned_symbols.update(matched.symbols)
+        return matched, unmatched, separate
 
     async def account(self, spec: AccountSpec) -> Plan:
         """The plan of one account, without the policy (see `combine`)."""
-        return await _plan_account(self.connections, spec, self.planned_symbols, self.reads)
+        return await _plan_account(self.connections, spec, await self.listed(spec), self.reads)
 
     def wrong_file(self, outcomes: dict[str, Plan | BaseException]) -> list[str]:
-        """What the file gets wrong, as found by reading these accounts (their ConfigErrors, and --symbol names
-        that no account's patterns matched once all of them are read); a bug in any account is raised."""
+        """What the file gets wrong, as reading these accounts found it (their ConfigErrors, then --symbol names
+        no account's patterns matched, when these are all the run's accounts); a bug in any account is raised."""
         for failure in outcomes.values():
             if isinstance(failure, BaseException) and not isinstance(failure, ReconcilerError):
                 raise failure
         wrong = [message for failure in outcomes.values() if isinstance(failure, ConfigError)
                  for message in failure.messages]
+        unmatched = self.unmatched(outcomes)
+        return wrong + ([unmatched] if unmatched else [])
+
+    def unmatched(self, outcomes: dict[str, Plan | BaseException]) -> str | None:
+        """The --symbol names no account's patterns matched, once every account of the run is read (`outcomes`)."""
         symbols = self.scope["symbols"]
-        if symbols and not any(isinstance(r, BaseException) for r in outcomes.values()):
-            unmatched = [s for s in symbols if s not in self.planned_symbols]
-            if unmatched:
-                wrong.append(f"{self.state.path}: no symbol {', '.join(unmatched)} in the file, nor among the "
-                             "instruments its patterns match")
-        return wrong
+        if not symbols or any(isinstance(r, BaseException) for r in outcomes.values()):
+            return None
+        unmatched = [s for s in symbols if s not in self.planned_symbols]
+        if not unmatched:
+            return None
+        return (f"{self.state.path}: no symbol {', '.join(unmatched)} in the file, nor among the instruments its "
+                "patterns match")
 
     def combine(self, outcomes: dict[str, Plan | BaseException]) -> Plan:
         """The plan of these accounts (name -> its plan, or the ReconcilerError that kept it from being read), in
@@ -141,19 +156,29 @@ def attach_effects(adapter, changes, live) -> None:
                 call.effects = calls[call.key()].effects
 
 
-async def _plan_account(connections: Connections, spec: AccountSpec, planned_symbols: set | None = None,
-                        reads: dict | None = None) -> Plan:
-    """The plan of one account (its `accounts` block is added by the caller)."""
+async def _listed(connections: Connections, spec: AccountSpec) -> tuple[AccountSpec, list, bool]:
+    """The account's patterns matched against what the venue lists, and its symbols and leverages checked against
+    that listing (public data only): (the account as matched, the patterns that matched nothing, whether the
+    listing was checked here; False when the adapter checks it only in its whole read)."""
     adapter, client = connections.open(spec)
+    matched, unmatched = await expand_patterns(adapter, client, spec)
+    adapter.account = matched  # what the patterns matched, so the adapter reads each symbol only as the file asks
+    bounds = await _read(spec, client, lambda answered: adapter.listing(answered, list(matched.symbols)))
+    if bounds is not None:
+        check_listing(matched, bounds)
+    return matched, unmatched, bounds is not None
+
+
+async def _plan_account(connections: Connections, written: AccountSpec, listed: tuple | None = None,
+                        reads: dict | None = None) -> Plan:
+    """The plan of one account (its `accounts` block is added by the caller), from what `_listed` found."""
+    adapter, client = connections.open(written)
     before = dict(client.sent_per_endpoint)
-    written = spec
-    spec, unmatched = await expand_patterns(adapter, client, spec)
-    adapter.account = spec  # what the patterns matched, so the adapter reads each symbol only as the file asks
-    if planned_symbols is not None:
-        planned_symbols.update(spec.symbols)
+    spec, unmatched, _ = listed or await _listed(connections, written)
+    adapter.account = spec
     read_at = time.time()
     live = await _read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols)))
-    check_listing(spec, live)
+    check_listing(spec, {symbol: (row.min_leverage, row.max_leverage) for symbol, row in live.symbols.items()})
     read_counts = {endpoint: sent - before.get(endpoint, 0) for endpoint, sent in client.sent_per_endpoint.items()
              if sent > before.get(endpoint, 0) and endpoint not in adapter.public_endpoints}
     diff = diff_account(spec, live, adapter)
@@ -175,24 +200,24 @@ async def _plan_account(connections: Connections, spec: AccountSpec, planned_sym
                 estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue, read_counts, len(spec.symbols))})
 
 
-def check_listing(spec: AccountSpec, live: AccountLive) -> None:
-    """Leverage outside the bounds the venue lists for an instrument is a mistake in the file, refused at plan
-    time at the symbol's entry: a ConfigError from any account stops the whole plan, so nothing is sent."""
+def check_listing(spec: AccountSpec, bounds: dict[str, tuple[Decimal | None, Decimal | None]]) -> None:
+    """Leverage outside the (minimum, maximum) the venue lists for an instrument is a mistake in the file, refused
+    at plan time at the symbol's entry: a ConfigError from any account stops the whole plan, so nothing is sent."""
     problems = []
     for symbol, wanted in spec.symbols.items():
-        listed = live.symbols.get(symbol)
-        if wanted.leverage is None or listed is None:
+        if wanted.leverage is None or symbol not in bounds:
             continue
+        lowest, highest = bounds[symbol]
         where = wanted.origin or f"account {spec.name}: {symbol}"
         values = wanted.leverage.values() if isinstance(wanted.leverage, dict) else [wanted.leverage]
-        too_high = [v for v in values if listed.max_leverage is not None and v > listed.max_leverage]
-        too_low = [v for v in values if listed.min_leverage is not None and v < listed.min_leverage]
+        too_high = [v for v in values if highest is not None and v > highest]
+        too_low = [v for v in values if lowest is not None and v < lowest]
         if too_high:
             problems.append(f"{where}: leverage {decimal_text(max(too_high))} is above {symbol}'s maximum "
-                            f"{decimal_text(listed.max_leverage)} on {spec.venue}; lower it in the file")
+                            f"{decimal_text(highest)} on {spec.venue}; lower it in the file")
         elif too_low:
             problems.append(f"{where}: leverage {decimal_text(min(too_low))} is below {symbol}'s minimum "
-                            f"{decimal_text(listed.min_leverage)} on {spec.venue}; raise it in the file")
+                            f"{decimal_text(lowest)} on {spec.venue}; raise it in the file")
     if problems:
         raise ConfigError(problems)
 

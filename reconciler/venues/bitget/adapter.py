@@ -178,15 +178,25 @@ class BitgetAdapter(Adapter):
     async def _per_symbol(self, client, symbols) -> tuple[dict, list, list]:
         """The contracts, then each symbol's account read (of a probe symbol when the file lists none, for the
         position mode): (contracts, symbols read, answers)."""
-        contracts = await self._contracts(client)
-        unknown = [s for s in symbols if self.canonical_symbol(s) not in contracts]
-        if unknown:
-            raise self.unlisted(unknown, f"is not a {self.product_type} contract on Bitget")
+        contracts = await self._listed_contracts(client, symbols)
         probe = symbols or ([next(iter(contracts))] if "position_mode" in self.account.settings else [])
         answers = await client.request_all([Call("GET", "/api/v2/mix/account/account", {
             "symbol": self.canonical_symbol(symbol), "productType": self.product_type,
             "marginCoin": self._margin_coin(symbol)}) for symbol in probe])
         return contracts, probe, answers
+
+    async def listing(self, client, symbols):
+        contracts = await self._listed_contracts(client, symbols)
+        return {symbol: (venue_number(contracts[self.canonical_symbol(symbol)].get("minLever")),
+                         venue_number(contracts[self.canonical_symbol(symbol)].get("maxLever"))) for symbol in symbols}
+
+    async def _listed_contracts(self, client, symbols) -> dict[str, dict]:
+        """The product line's contracts, once each of `symbols` is known to be one of them."""
+        contracts = await self._contracts(client)
+        unknown = [s for s in symbols if self.canonical_symbol(s) not in contracts]
+        if unknown:
+            raise self.unlisted(unknown, f"is not a {self.product_type} contract on Bitget")
+        return contracts
 
     async def instrument_ids(self, client):
         # bitget.md 5.4: symbolStatus "normal" is trading; maintain, limit_open and restrictedAPI are not

@@ -170,6 +170,17 @@ class OrderlyAdapter(Adapter):
         info = await client.request(Call("GET", "/v1/public/info"), signed=False) or {}
         return [row["symbol"] for row in info.get("rows") or []]
 
+    async def listing(self, client, symbols):
+        self._take_listing(await client.request(Call("GET", "/v1/public/info"), signed=False), symbols)
+        return {symbol: (Decimal(1), _max_leverage(self._listed[symbol])) for symbol in symbols}
+
+    def _take_listing(self, info, symbols) -> None:
+        """Every symbol /v1/public/info lists, once each of `symbols` is known to be one of them."""
+        self._listed = {row["symbol"]: row for row in (info or {}).get("rows") or []}
+        unknown = [s for s in symbols if s not in self._listed]
+        if unknown:
+            raise self.unlisted(unknown, "is not a symbol Orderly lists (symbols look like PERP_BTC_USDC)")
+
     async def read(self, client, symbols):
         live = AccountLive()
         # Every read at once: on a distant network each round trip in sequence costs its latency.
@@ -177,10 +188,7 @@ class OrderlyAdapter(Adapter):
             client.request(Call("GET", "/v1/public/info"), signed=False),
             client.request(Call("GET", "/v1/client/margin_modes")), client.request(Call("GET", "/v1/client/leverages")),
             self.read_positions(client), self._orders(client))
-        self._listed = {row["symbol"]: row for row in (info or {}).get("rows") or []}
-        unknown = [s for s in symbols if s not in self._listed]
-        if unknown:
-            raise self.unlisted(unknown, "is not a symbol Orderly lists (symbols look like PERP_BTC_USDC)")
+        self._take_listing(info, symbols)
         modes, leverages = modes or {}, leverages or {}
         default_modes = {row["symbol"]: mode_name(row.get("default_margin_mode")) for row in modes.get("rows") or []}
         per_mode: dict[str, dict] = {}

@@ -90,7 +90,12 @@ class Execution:
         self.tracker.total += sum(1 for c in plan.changes if c.status == "change")
 
     async def account(self, part: Plan) -> Plan:
-        """Send one admitted account's part of the plan, then read back what it wrote: the plan it reads now."""
+        """Send one admitted account's part of the plan and read back what it wrote: the plan it reads now.
+
+        Each symbol is read back as soon as its own writes are done, while the account's other writes may still
+        wait for their rate windows (in batches: see ReadBack); after an account setting is written, the whole
+        account is read back once every write is done.
+        """
         from .planner import plan as make_plan  # verification re-plans from the state read back
 
         (name,) = part.accounts
@@ -99,13 +104,19 @@ class Execution:
             for change in changes:
                 self.outcomes[change.id] = Outcome(change.id, change.status, change.reason)
             return part
-        await _apply_account(self.connections, self.state.accounts[name], changes, self.outcomes, self.tracker)
         touched = touched_symbols(changes)
-        if touched is None:  # an account setting changed: every symbol may read differently now
+        read_back = ReadBack(self.state, self.connections, name, touched) if touched is not None else None
+        try:
+            await _apply_account(self.connections, self.state.accounts[name], changes, self.outcomes, self.tracker,
+                                 done=read_back.ready if read_back else None)
+        except BaseException:
+            if read_back:
+                await read_back.stop()
+            raise
+        if read_back is None:  # an account setting changed: every symbol may read differently now
             return await make_plan(self.state, accounts=[name], symbols=part.scope.get("symbols"),
                                    connections=self.connections)
-        fresh = await make_plan(self.state, accounts=[name], symbols=touched, connections=self.connections)
-        return _with_untouched(fresh, part, touched)
+        return _with_untouched(await read_back.result(), part, touched)
 
     def report(self, plan: Plan, afters: dict[str, Plan | BaseException]) -> ApplyReport:
         """The report of `plan`'s apply from each account's plan read back (or what stopped the account); its
@@ -130,6 +141,104 @@ class Execution:
             report.account_errors.update(report.after.errors)
             _verify(report)
         return report
+
+
+class ReadBack:
+    """Verification of one account as its symbols' writes end: `ready(symbol)` when a symbol's writes are done,
+    `result()` once all are, for the plan of every symbol read back.
+
+    A batch is read as soon as the previous one has been answered, but at most one per BATCH_SPACING seconds
+    while writes go on: every batch also reads the account-wide lists again (positions, pending orders), so the
+    spacing bounds those extra reads while the symbols' own reads keep up with the writes. After the last write
+    what is left is read at once.
+    """
+
+    BATCH_SPACING = 2.0  # seconds; the venues' read windows are 1 or 2 s
+
+    def __init__(self, state: DesiredState, connections: Connections, name: str, touched: list[str]):
+        self.state, self.connections, self.name = state, connections, name
+        self.touched = set(touched)
+        self.pending: list[str] = []
+        self.plans: list[Plan] = []
+        self.writing = True
+        self.wake = asyncio.Event()
+        self.task = asyncio.ensure_future(self._read())
+
+    def ready(self, symbol: str) -> None:
+        if symbol in self.touched:
+            self.pending.append(symbol)
+            self.wake.set()
+
+    async def result(self) -> Plan:
+        self.writing = False
+        self.wake.set()
+        await self.task
+        if not self.plans:  # no symbol's writes ended normally: read them all back now
+            from .planner import read_back
+            self.plans.append(await read_back(self.state, self.connections, self.name, sorted(self.touched)))
+        return _merged(self.plans)
+
+    async def stop(self) -> None:
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+
+    async def _read(self) -> None:
+        from .planner import read_back
+
+        last = None
+        while True:
+            await self.wake.wait()
+            if self.writing and last is not None:  # let a batch gather while the writes go on
+                await asyncio.sleep(max(0.0, last + self.BATCH_SPACING - time.monotonic()))
+            batch, self.pending = self.pending, []
+            self.wake.clear()
+            if batch:
+                last = time.monotonic()
+                self.plans.append(await read_back(self.state, self.connections, self.name, batch))
+            if not self.writing and not self.pending:
+                return
+            if self.pending or not self.writing:
+                self.wake.set()
+
+
+def _merged(plans: list[Plan]) -> Plan:
+    """The plans of one account's batches read back as one (account settings, read by each, as last read)."""
+    merged = plans[-1]
+    for earlier in reversed(plans[:-1]):
+        known = {c.id for c in merged.changes} | set(merged.in_sync) | {i["id"] for i in merged.not_applicable}
+        merged.changes = [c for c in earlier.changes if c.id not in known] + merged.changes
+        merged.in_sync = [i for i in earlier.in_sync if i not in known] + merged.in_sync
+        merged.not_applicable = [i for i in earlier.not_applicable if i["id"] not in known] + merged.not_applicable
+        for account, values in earlier.observed.items():
+            merged.observed[account] = {**values, **merged.observed.get(account, {})}
+        merged.errors = {**earlier.errors, **merged.errors}
+    return merged
+
+
+WRITES_IN_FLIGHT = 8  # of a client's 16 (client.MAX_IN_FLIGHT): the other half stays free for the reads back
+
+
+class _WriteSlots:
+    """An account's client whose writes are let in at most as many per endpoint as its window admits at once, and
+    WRITES_IN_FLIGHT in all: a request waiting for its window holds one of the client's connections, so writes
+    queued by the hundred would otherwise keep verification's reads back until the last write has gone."""
+
+    def __init__(self, client):
+        self._client = client
+        self._all = asyncio.Semaphore(WRITES_IN_FLIGHT)
+        self._per_endpoint: dict[str, asyncio.Semaphore] = {}
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    async def request(self, call, **options):
+        if call.method == "GET":
+            return await self._client.request(call, **options)
+        limit = self._client.pacer.limit(call.endpoint)
+        slots = self._per_endpoint.setdefault(call.endpoint, asyncio.Semaphore(
+            min(limit[0] if limit else WRITES_IN_FLIGHT, WRITES_IN_FLIGHT)))
+        async with slots, self._all:
+            return await self._client.request(call, **options)
 
 
 def _with_untouched(fresh: Plan, before: Plan, touched: list[str]) -> Plan:
@@ -246,8 +355,11 @@ def _field(value) -> str:
 
 
 async def _apply_account(connections: Connections, spec, changes: list[Change], outcomes: dict[str, Outcome],
-                         tracker):
+                         tracker, done=None):
+    """Send one account's changes: account settings first, then each symbol's in order, symbols concurrently;
+    `done(symbol)` once a symbol's are all sent."""
     adapter, client = connections.open(spec)
+    client = _WriteSlots(client)
     sent: dict[str, asyncio.Task] = {}
     field_of = {change.id: change.field for change in changes}
 
@@ -287,6 +399,8 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
     async def run_in_order(group: list[Change]):
         for change in group:
             await run(change)
+        if done is not None:
+            done(group[0].symbol)
 
     for change in [c for c in changes if c.symbol is None]:
         await run(change)

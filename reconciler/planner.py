@@ -68,8 +68,8 @@ class AccountPlans:
     """One run's plans, account by account: each read and diffed on its own, then put together with the policy
     (by `plan` for all accounts at once, by the pipeline for each venue account as soon as it is read)."""
 
-    def __init__(self, state: DesiredState, connections: Connections, accounts=None, symbols=None):
-        self.state, self.connections = state, connections
+    def __init__(self, state: DesiredState, connections: Connections, accounts=None, symbols=None, reader=None):
+        self.state, self.connections, self.reader = state, connections, reader
         self.scope = {"accounts": None if accounts is None else list(accounts),
                       "symbols": None if symbols is None else list(symbols)}
         self.planned_symbols: set[str] = set()
@@ -79,14 +79,14 @@ class AccountPlans:
     async def listed(self, spec: AccountSpec) -> tuple[AccountSpec, list, bool]:
         """The account checked against the venue's listing (see `_listed`), once per run however often asked."""
         if spec.name not in self._listed:
-            self._listed[spec.name] = asyncio.ensure_future(_listed(self.connections, spec))
+            self._listed[spec.name] = asyncio.ensure_future(_listed(self.connections, spec, self.reader))
         matched, unmatched, separate = await self._listed[spec.name]
         self.planned_symbols.update(matched.symbols)
         return matched, unmatched, separate
 
     async def account(self, spec: AccountSpec) -> Plan:
         """The plan of one account, without the policy (see `combine`)."""
-        return await _plan_account(self.connections, spec, await self.listed(spec), self.reads)
+        return await _plan_account(self.connections, spec, await self.listed(spec), self.reads, self.reader)
 
     def wrong_file(self, outcomes: dict[str, Plan | BaseException]) -> list[str]:
         """What the file gets wrong, as reading these accounts found it (their ConfigErrors, then --symbol names
@@ -134,6 +134,39 @@ class AccountPlans:
         return result
 
 
+async def read_back(state: DesiredState, connections: Connections, name: str, symbols: list[str]) -> Plan:
+    """The plan of one account's `symbols` (and its account settings) read again after writing to them, through
+    an adapter of its own (Connections.reader) and at most READ_BACK_IN_FLIGHT requests at once, so the account's
+    writes still queued keep their adapter and their connections."""
+    (spec,) = select(state, [name], symbols).values()
+    adapter, client = connections.reader(spec)
+    planning = AccountPlans(state, connections, [name], symbols, reader=(adapter, _Limited(client)))
+    (outcome,) = await asyncio.gather(planning.account(spec), return_exceptions=True)
+    wrong = planning.wrong_file({name: outcome})
+    if wrong:
+        raise ConfigError(wrong)
+    return planning.combine({name: outcome})
+
+
+READ_BACK_IN_FLIGHT = 8  # of a client's 16 (client.MAX_IN_FLIGHT): the other half stays free for its writes
+
+
+class _Limited:
+    """A client whose requests through this object are at most READ_BACK_IN_FLIGHT at once."""
+
+    def __init__(self, client):
+        self._client, self._slots = client, asyncio.Semaphore(READ_BACK_IN_FLIGHT)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    request_all = VenueClient.request_all  # so its requests go through `request` below
+
+    async def request(self, call, **options):
+        async with self._slots:
+            return await self._client.request(call, **options)
+
+
 def account_slots(parallelism: int | None):
     """What caps how many accounts run at once: a semaphore, or nothing when uncapped."""
     return asyncio.Semaphore(parallelism) if parallelism else contextlib.nullcontext()
@@ -156,11 +189,12 @@ def attach_effects(adapter, changes, live) -> None:
                 call.effects = calls[call.key()].effects
 
 
-async def _listed(connections: Connections, spec: AccountSpec) -> tuple[AccountSpec, list, bool]:
+async def _listed(connections: Connections, spec: AccountSpec, reader=None) -> tuple[AccountSpec, list, bool]:
     """The account's patterns matched against what the venue lists, and its symbols and leverages checked against
     that listing (public data only): (the account as matched, the patterns that matched nothing, whether the
-    listing was checked here; False when the adapter checks it only in its whole read)."""
-    adapter, client = connections.open(spec)
+    listing was checked here; False when the adapter checks it only in its whole read). `reader`: the (adapter,
+    client) to read with (Connections.reader), else the account's own."""
+    adapter, client = reader or connections.open(spec)
     matched, unmatched = await expand_patterns(adapter, client, spec)
     adapter.account = matched  # what the patterns matched, so the adapter reads each symbol only as the file asks
     bounds = await _read(spec, client, lambda answered: adapter.listing(answered, list(matched.symbols)))
@@ -170,11 +204,11 @@ async def _listed(connections: Connections, spec: AccountSpec) -> tuple[AccountS
 
 
 async def _plan_account(connections: Connections, written: AccountSpec, listed: tuple | None = None,
-                        reads: dict | None = None) -> Plan:
+                        reads: dict | None = None, reader=None) -> Plan:
     """The plan of one account (its `accounts` block is added by the caller), from what `_listed` found."""
-    adapter, client = connections.open(written)
+    adapter, client = reader or connections.open(written)
     before = dict(client.sent_per_endpoint)
-    spec, unmatched, _ = listed or await _listed(connections, written)
+    spec, unmatched, _ = listed or await _listed(connections, written, reader)
     adapter.account = spec
     read_at = time.time()
     live = await _read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols)))

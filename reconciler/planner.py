@@ -208,11 +208,12 @@ async def _plan_account(connections: Connections, written: AccountSpec, listed: 
     """The plan of one account (its `accounts` block is added by the caller), from what `_listed` found."""
     adapter, client = reader or connections.open(written)
     before = dict(client.sent_per_endpoint)
-    spec, unmatched, _ = listed or await _listed(connections, written, reader)
+    spec, unmatched, checked = listed or await _listed(connections, written, reader)
     adapter.account = spec
     read_at = time.time()
     live = await _read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols)))
-    check_listing(spec, {symbol: (row.min_leverage, row.max_leverage) for symbol, row in live.symbols.items()})
+    if not checked:  # the adapter tells its listing only through its whole read
+        check_listing(spec, {symbol: (row.min_leverage, row.max_leverage) for symbol, row in live.symbols.items()})
     read_counts = {endpoint: sent - before.get(endpoint, 0) for endpoint, sent in client.sent_per_endpoint.items()
              if sent > before.get(endpoint, 0) and endpoint not in adapter.public_endpoints}
     diff = diff_account(spec, live, adapter)

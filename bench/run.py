@@ -305,7 +305,7 @@ async def main_async(args) -> dict:
     sizes = [int(size) for size in args.scale.split(",") if size] if args.scale is not None else (
         [1000, 10000] if args.quick else [1000, 10000, 100000])
     world, accounts, drift = build(n, args.orderly_leverage_limit)
-    started = time.perf_counter()
+    started, load_at_start = time.perf_counter(), round(os.getloadavg()[0], 1)
     with tempfile.TemporaryDirectory(prefix="reconciler-bench-") as tmp:
         workdir = Path(tmp)
         os.environ["RECONCILER_LOCK_DIR"] = str(workdir / "locks")  # never the locks of real applies
@@ -339,6 +339,12 @@ async def main_async(args) -> dict:
         result["estimate"] = estimate
         result["targets"]["estimate_within_15_percent"] = all(
             case["ratio"] is not None and abs(case["ratio"] - 1) <= 0.15 for case in estimate.values())
+    if scale and scale["sizes"] and scale["sizes"][-1]["symbols"] >= 100000:
+        largest = scale["sizes"][-1]["plan"]
+        result["targets"]["plan_100k_within_10_s_and_300_mib"] = (largest["wall_seconds"] < 10
+                                                                  and largest["peak_memory_mb"] < 300)
+    result["machine"] = {"date": time.strftime("%Y-%m-%d"), "cores": os.cpu_count(),
+                         "load_average_at_start": load_at_start, "load_average_at_end": round(os.getloadavg()[0], 1)}
     return result
 
 

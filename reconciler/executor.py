@@ -147,10 +147,11 @@ class ReadBack:
     """Verification of one account as its symbols' writes end: `ready(symbol)` when a symbol's writes are done,
     `result()` once all are, for the plan of every symbol read back.
 
-    A batch is read as soon as the previous one has been answered, but at most one per BATCH_SPACING seconds
-    while writes go on: every batch also reads the account-wide lists again (positions, pending orders), so the
-    spacing bounds those extra reads while the symbols' own reads keep up with the writes. After the last write
-    what is left is read at once.
+    While writes go on, what they have finished is read back once every BATCH_SPACING seconds (and once the
+    previous batch is answered): every batch also reads the account-wide lists again (positions, pending
+    orders), so the spacing bounds those extra reads while the symbols' own reads keep up with the writes.
+    When the last write is done, what is left is read at once: writes that all end within the first spacing
+    (most applies) are read back in one batch, as they would be after the writes.
     """
 
     BATCH_SPACING = 2.0  # seconds; the venues' read windows are 1 or 2 s
@@ -161,7 +162,8 @@ class ReadBack:
         self.pending: list[str] = []
         self.plans: list[Plan] = []
         self.writing = True
-        self.wake = asyncio.Event()
+        self.wake = asyncio.Event()  # a symbol is ready, or the writes are done
+        self.written = asyncio.Event()  # the writes are done
         self.task = asyncio.ensure_future(self._read())
 
     def ready(self, symbol: str) -> None:
@@ -171,6 +173,7 @@ class ReadBack:
 
     async def result(self) -> Plan:
         self.writing = False
+        self.written.set()
         self.wake.set()
         await self.task
         if not self.plans:  # no symbol's writes ended normally: read them all back now
@@ -185,11 +188,16 @@ class ReadBack:
     async def _read(self) -> None:
         from .planner import read_back
 
-        last = None
+        last = time.monotonic()  # the writes start now
         while True:
             await self.wake.wait()
-            if self.writing and last is not None:  # let a batch gather while the writes go on
-                await asyncio.sleep(max(0.0, last + self.BATCH_SPACING - time.monotonic()))
+            if self.writing:  # let a batch gather while the writes go on, until the spacing or the last write
+                wait = last + self.BATCH_SPACING - time.monotonic()
+                if wait > 0:
+                    try:
+                        await asyncio.wait_for(self.written.wait(), wait)
+                    except TimeoutError:
+                        pass
             batch, self.pending = self.pending, []
             self.wake.clear()
             if batch:

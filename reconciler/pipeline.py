@@ -77,7 +77,7 @@ async def plan_and_apply(state: DesiredState, connections: Connections, *, accou
         checked (an account whose adapter checks its listing only in its whole read: once it is read)."""
         checked = dict(zip(chosen, await asyncio.gather(*listing.values(), return_exceptions=True)))
         for name, result in checked.items():
-            if isinstance(result, tuple) and not result[2]:
+            if result is False:
                 checked[name] = (await asyncio.gather(reading[name], return_exceptions=True))[0]
         return planning.wrong_file(checked)  # with the --symbol names nothing matched; a bug is raised here
 

@@ -74,19 +74,33 @@ class AccountPlans:
                       "symbols": None if symbols is None else list(symbols)}
         self.planned_symbols: set[str] = set()
         self.reads: dict[str, tuple] = {}  # account -> (adapter, live): to give its calls again after a policy denial
+        self._expanded: dict[str, asyncio.Future] = {}  # account -> its patterns matched (AccountPlans.expanded)
         self._listed: dict[str, asyncio.Future] = {}  # account -> its listing check (AccountPlans.listed)
 
-    async def listed(self, spec: AccountSpec) -> tuple[AccountSpec, list, bool]:
-        """The account checked against the venue's listing (see `_listed`), once per run however often asked."""
-        if spec.name not in self._listed:
-            self._listed[spec.name] = asyncio.ensure_future(_listed(self.connections, spec, self.reader))
-        matched, unmatched, separate = await self._listed[spec.name]
+    async def expanded(self, spec: AccountSpec) -> tuple[AccountSpec, list]:
+        """(the account with its patterns matched, the patterns that matched nothing), once per run."""
+        if spec.name not in self._expanded:
+            self._expanded[spec.name] = asyncio.ensure_future(_expanded(self.connections, spec, self.reader))
+        matched, unmatched = await asyncio.shield(self._expanded[spec.name])  # shared: never cancelled by one asker
         self.planned_symbols.update(matched.symbols)
-        return matched, unmatched, separate
+        return matched, unmatched
+
+    async def listed(self, spec: AccountSpec) -> bool:
+        """Whether the account's listing was checked apart from its whole read (see `_listing_checked`; a
+        ConfigError when the file is wrong against it), once per run however often asked."""
+        if spec.name not in self._listed:
+            async def check() -> bool:
+                matched, _ = await self.expanded(spec)
+                return await _listing_checked(self.connections, matched, self.reader)
+            self._listed[spec.name] = asyncio.ensure_future(check())
+        return await asyncio.shield(self._listed[spec.name])
 
     async def account(self, spec: AccountSpec) -> Plan:
-        """The plan of one account, without the policy (see `combine`)."""
-        return await _plan_account(self.connections, spec, await self.listed(spec), self.reads, self.reader)
+        """The plan of one account, without the policy (see `combine`): its reads go alongside its listing
+        check, which refuses the file (ConfigError) before the plan is made."""
+        expanded = await self.expanded(spec)
+        return await _plan_account(self.connections, spec, expanded, asyncio.ensure_future(self.listed(spec)),
+                                   self.reads, self.reader)
 
     def wrong_file(self, outcomes: dict[str, Plan | BaseException]) -> list[str]:
         """What the file gets wrong, as reading these accounts found it (their ConfigErrors, then --symbol names
@@ -189,29 +203,42 @@ def attach_effects(adapter, changes, live) -> None:
                 call.effects = calls[call.key()].effects
 
 
-async def _listed(connections: Connections, spec: AccountSpec, reader=None) -> tuple[AccountSpec, list, bool]:
-    """The account's patterns matched against what the venue lists, and its symbols and leverages checked against
-    that listing (public data only): (the account as matched, the patterns that matched nothing, whether the
-    listing was checked here; False when the adapter checks it only in its whole read). `reader`: the (adapter,
-    client) to read with (Connections.reader), else the account's own."""
+async def _expanded(connections: Connections, spec: AccountSpec, reader=None) -> tuple[AccountSpec, list]:
+    """The account's patterns matched against what the venue lists: (the account as matched, the patterns that
+    matched nothing). `reader`: the (adapter, client) to read with (Connections.reader), else the account's own."""
     adapter, client = reader or connections.open(spec)
     matched, unmatched = await expand_patterns(adapter, client, spec)
     adapter.account = matched  # what the patterns matched, so the adapter reads each symbol only as the file asks
-    bounds = await _read(spec, client, lambda answered: adapter.listing(answered, list(matched.symbols)))
+    return matched, unmatched
+
+
+async def _listing_checked(connections: Connections, matched: AccountSpec, reader=None) -> bool:
+    """The account's symbols and leverages checked against what its venue lists (public data only; ConfigError
+    for what the file gets wrong); False when the adapter tells its listing only through its whole read."""
+    adapter, client = reader or connections.open(matched)
+    bounds = await _read(matched, client, lambda answered: adapter.listing(answered, list(matched.symbols)))
     if bounds is not None:
         check_listing(matched, bounds)
-    return matched, unmatched, bounds is not None
+    return bounds is not None
 
 
-async def _plan_account(connections: Connections, written: AccountSpec, listed: tuple | None = None,
+async def _plan_account(connections: Connections, written: AccountSpec, expanded: tuple, listing: asyncio.Future,
                         reads: dict | None = None, reader=None) -> Plan:
-    """The plan of one account (its `accounts` block is added by the caller), from what `_listed` found."""
+    """The plan of one account (its `accounts` block is added by the caller): its reads, while `listing` (the
+    check of its listing, see _listing_checked) goes on; what the file gets wrong there stops it."""
     adapter, client = reader or connections.open(written)
     before = dict(client.sent_per_endpoint)
-    spec, unmatched, checked = listed or await _listed(connections, written, reader)
-    adapter.account = spec
+    spec, unmatched = expanded
     read_at = time.time()
-    live = await _read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols)))
+    reading = asyncio.ensure_future(_read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols))))
+    listing.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved, if nobody waits
+    await asyncio.wait({reading, listing}, return_when=asyncio.FIRST_EXCEPTION)
+    if listing.done() and listing.exception() is not None:  # the file is wrong here: no need to read on
+        reading.cancel()
+        await asyncio.gather(reading, return_exceptions=True)
+        raise listing.exception()
+    live = await reading  # (a failed read says why itself)
+    checked = await listing
     if not checked:  # the adapter tells its listing only through its whole read
         check_listing(spec, {symbol: (row.min_leverage, row.max_leverage) for symbol, row in live.symbols.items()})
     read_counts = {endpoint: sent - before.get(endpoint, 0) for endpoint, sent in client.sent_per_endpoint.items()

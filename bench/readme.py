@@ -32,8 +32,9 @@ def reading(r: dict) -> list[str]:
         if accounts:
             lines.append(
                 f"  Each account's first write left {accounts['first_write_after_own_plan_median']} s (median) and "
-                f"at most {accounts['first_write_after_own_plan_max']} s after its own plan's last read, while "
-                f"the longest plan took {accounts['own_plan_seconds_max']} s: no account waits for the slowest.")
+                f"at most {accounts['first_write_after_own_plan_max']} s after its own plan's last read; the "
+                f"longest plan took {accounts['own_plan_seconds_max']} s (with a barrier between accounts, every "
+                "account would wait for it).")
     for venue, v in r["per_venue"].items():
         lines.append(f"- **{venue}, in process**: plan {v['plan_seconds']} s (floor {v['plan_floor_seconds']}), apply "
                      f"{v['apply_seconds']} s (floor {v['floor_seconds']}, {v['apply_vs_floor'] or '–'}×); the careful "
@@ -50,6 +51,13 @@ def reading(r: dict) -> list[str]:
                      f"{largest['validate']['wall_seconds']} s.")
         profile = largest.get("plan_profile")
         if profile:
+            phases = profile["phases"]
+            windows = [value for label, value in phases.items() if "rate windows" in label]
+            if windows:
+                seconds = sum(value["seconds"] for value in windows)
+                total = phases["total (profiled)"]["seconds"]
+                lines.append(f"  The rate windows (reconciler/pacing.py, before each request and after each answer) "
+                             f"took {round(seconds, 1)} s of the profiled {total} s ({round(100 * seconds / total)} %).")
             top = ", ".join(f"{row['function']} {row['own_seconds']} s" for row in profile["top_functions"][:4])
             lines.append(f"  Where the time goes (cProfile, own time): {top}.")
     if "startup" in r:

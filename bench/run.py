@@ -141,6 +141,13 @@ async def run_reconciler(world: dict, accounts: dict, drift: Drift, workdir: Pat
         await srv.stop()
 
 
+def _only(drift: Drift, venue: str) -> Drift:
+    """The drift of one venue's account (the yardstick reads a venue's drift by its name)."""
+    only = Drift()
+    only.items = drift.of(venue)
+    return only
+
+
 def settle_seconds(srv: SimServer, accounts: dict, world: dict, drift) -> float:
     """How long until no read window the plan filled could hold back apply's verification reads (a
     person reading the plan takes longer than that); not timed."""
@@ -268,14 +275,18 @@ def markdown(result: dict) -> str:
     if "whole_process" in r:
         lines += ["", "Whole process against whole process (`reconciler apply --auto-approve` and the careful ccxt "
                       "script, each a child process, interpreter start included):", "",
-                  "| accounts × symbols | tool s | careful script s | careful / tool | calls tool / careful "
-                  "| 429s tool / careful | converged tool / careful |",
-                  "| --- | --- | --- | --- | --- | --- | --- |"]
+                  "| accounts × symbols | tool s | careful script s | careful / tool | floor s | tool / floor "
+                  "| careful / floor | calls tool / careful | 429s tool / careful | converged tool / careful "
+                  "| tool: longest own plan s | tool: first write after own plan, median / max s |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for case in r["whole_process"]:
-            t, c = case["tool"], case["careful"]
+            t, c, a = case["tool"], case["careful"], case["tool"].get("accounts") or {}
             lines.append(f"| {case['accounts']} × {case['symbols_per_account']} | {t['seconds']} | {c['seconds']} "
-                         f"| {case['careful_over_tool']}× | {t['calls']} / {c['calls']} "
-                         f"| {t['rate_limited']} / {c['rate_limited']} | {t['converged']} / {c['converged']} |")
+                         f"| {case['careful_over_tool']}× | {case['floor']['seconds']} | {case['tool_over_floor']}× "
+                         f"| {case['careful_over_floor']}× | {t['calls']} / {c['calls']} "
+                         f"| {t['rate_limited']} / {c['rate_limited']} | {t['converged']} / {c['converged']} "
+                         f"| {a.get('own_plan_seconds_max', '–')} | {a.get('first_write_after_own_plan_median', '–')} / "
+                         f"{a.get('first_write_after_own_plan_max', '–')} |")
     if "startup" in r:
         st = r["startup"]
         lines += ["", f"Start-up (median of 7, whole process): `--help` {st['--help']} s, `--version` "
@@ -294,7 +305,7 @@ async def main_async(args) -> dict:
     sizes = [int(size) for size in args.scale.split(",") if size] if args.scale is not None else (
         [1000, 10000] if args.quick else [1000, 10000, 100000])
     world, accounts, drift = build(n, args.orderly_leverage_limit)
-    started = time.perf_counter()
+    started, load_at_start = time.perf_counter(), round(os.getloadavg()[0], 1)
     with tempfile.TemporaryDirectory(prefix="reconciler-bench-") as tmp:
         workdir = Path(tmp)
         os.environ["RECONCILER_LOCK_DIR"] = str(workdir / "locks")  # never the locks of real applies
@@ -305,11 +316,12 @@ async def main_async(args) -> dict:
                                                                args.orderly_leverage_limit)
         whole = []
         if not args.no_whole:  # whole process against whole process, at this size and for a fleet
-            whole.append(await compare(world, accounts, workdir, args.orderly_leverage_limit))
+            whole.append(await compare(world, accounts, workdir, args.orderly_leverage_limit,
+                                       {venue: _only(drift, venue) for venue in VENUES}))
             fleet_size = args.fleet if args.fleet is not None else (0 if args.quick else 50)
             if fleet_size:
-                fleet_world, fleet_accounts = fleet(fleet_size, min(n, 20), args.orderly_leverage_limit)
-                whole.append(await compare(fleet_world, fleet_accounts, workdir, args.orderly_leverage_limit))
+                fleet_world, fleet_accounts, drifts = fleet(fleet_size, min(n, 20), args.orderly_leverage_limit)
+                whole.append(await compare(fleet_world, fleet_accounts, workdir, args.orderly_leverage_limit, drifts))
         startup = None if args.no_whole else run_startup(3 if args.quick else 7)
         scale = await run_scale(sizes, workdir, set(sizes[-2:]) if args.profile else set()) if sizes else None
         estimate_symbols = args.estimate if args.estimate is not None else (0 if args.quick else 300)
@@ -327,6 +339,12 @@ async def main_async(args) -> dict:
         result["estimate"] = estimate
         result["targets"]["estimate_within_15_percent"] = all(
             case["ratio"] is not None and abs(case["ratio"] - 1) <= 0.15 for case in estimate.values())
+    if scale and scale["sizes"] and scale["sizes"][-1]["symbols"] >= 100000:
+        largest = scale["sizes"][-1]["plan"]
+        result["targets"]["plan_100k_within_10_s_and_300_mib"] = (largest["wall_seconds"] < 10
+                                                                  and largest["peak_memory_mb"] < 300)
+    result["machine"] = {"date": time.strftime("%Y-%m-%d"), "cores": os.cpu_count(),
+                         "load_average_at_start": load_at_start, "load_average_at_end": round(os.getloadavg()[0], 1)}
     return result
 
 

@@ -5,6 +5,11 @@ run as a child process (interpreter start and imports included) against one simu
 
 Two cases: the benchmark's three accounts (`build`), and a fleet of many accounts (`fleet`: the same three
 kinds of account over and over, each with its own key, UID or account id, so each has its own limits).
+
+Beside the wall times: a floor for the whole run from the documented limits (the slowest account's plan floor
+plus its apply floor, bench/yardstick.py: accounts do not wait for each other), and from the simulator's call
+log, for each account of the tool's run, how long its own plan took and how long after it its first write
+left (`first_write_after_own_plan`: a barrier between accounts would make it the slowest account's plan).
 """
 
 from __future__ import annotations
@@ -30,13 +35,15 @@ from reconciler import api  # noqa: E402
 from reconciler.sim.server import SimServer  # noqa: E402
 
 from bench.world import VENUES, Drift, bitget_section, okx_section, orderly_section, write_desired  # noqa: E402
-from bench.yardstick import rate_limited  # noqa: E402
+from bench.yardstick import account_floor, rate_limited  # noqa: E402
 
 
-def fleet(count: int, n: int, leverage_limit: str) -> tuple[dict, dict]:
-    """(world, desired accounts): `count` accounts (Bitget, OKX, Orderly in turn) of `n` symbols, half drifted."""
-    sections = {"bitget": bitget_section(n, Drift()), "okx": okx_section(n, Drift()),
-                "orderly": orderly_section(n, Drift(), leverage_limit)}
+def fleet(count: int, n: int, leverage_limit: str) -> tuple[dict, dict, dict[str, Drift]]:
+    """(world, desired accounts, drift per venue): `count` accounts (Bitget, OKX, Orderly in turn) of `n`
+    symbols, half drifted, each venue's accounts drifted alike."""
+    drifts = {venue: Drift() for venue in VENUES}
+    sections = {"bitget": bitget_section(n, drifts["bitget"]), "okx": okx_section(n, drifts["okx"]),
+                "orderly": orderly_section(n, drifts["orderly"], leverage_limit)}
     world = {venue: {**copy.deepcopy(section), "accounts": []} for venue, (section, _) in sections.items()}
     world["rate_limits"] = {"POST /v1/client/leverages": leverage_limit, "POST /v1/client/leverage": leverage_limit}
     accounts = {}
@@ -57,7 +64,43 @@ def fleet(count: int, n: int, leverage_limit: str) -> tuple[dict, dict]:
             desired["credentials"] = keys
         world[venue]["accounts"].append(live)
         accounts[f"{venue[:2]}{i:02d}"] = desired
-    return world, accounts
+    return world, accounts, drifts
+
+
+def whole_floor(world: dict, accounts: dict, drifts: dict[str, Drift]) -> dict:
+    """The least time the whole run can take from the documented limits: each account's plan floor plus its
+    apply floor (writes and the reads back of what they wrote), the slowest account's; {"seconds", "account"}."""
+    floors = {}
+    for name, spec in accounts.items():
+        floor = account_floor(spec["venue"], spec, drifts[spec["venue"]], world, 0.0)
+        floors[name] = floor["plan_floor_seconds"] + floor["floor_seconds"]
+    slowest = max(floors, key=floors.get)
+    return {"seconds": round(floors[slowest], 3), "account": slowest}
+
+
+def account_timeline(srv: SimServer) -> dict:
+    """From the call log, per account (its key or account id): when its first request, the end of its own plan
+    (its last read before its first write) and its first write were answered; and the spread over accounts."""
+    per_account: dict[tuple, list[dict]] = {}
+    for venue in VENUES:
+        for call in srv.venues[venue].calls:
+            if call.get("account"):
+                per_account.setdefault((venue, call["account"]), []).append(call)
+    plans, gaps = [], []
+    for calls in per_account.values():
+        written = [c["time"] for c in calls if c["method"] != "GET"]
+        if not written:
+            continue
+        first_write = min(written)
+        reads = [c["time"] for c in calls if c["method"] == "GET" and c["time"] < first_write]
+        plans.append(max(reads) - min(reads) if reads else 0.0)
+        gaps.append(first_write - max(reads) if reads else 0.0)
+    if not gaps:
+        return {}
+    gaps.sort()
+    return {"accounts_written": len(gaps), "own_plan_seconds_max": round(max(plans), 3),
+            "first_write_after_own_plan_median": round(gaps[len(gaps) // 2], 3),
+            "first_write_after_own_plan_max": round(max(gaps), 3)}
 
 
 async def run_child(args: list[str], workdir: Path) -> tuple[float, int, str]:
@@ -85,20 +128,25 @@ async def run_whole(kind: str, world: dict, accounts: dict, workdir: Path, lever
         if code not in (0, 3):
             raise SystemExit(f"{kind} exited {code}: {stderr}")
         calls = [call for venue in VENUES for call in srv.venues[venue].calls]
+        timeline = account_timeline(srv)
         remaining = [c for c in (await api.plan(api.load(str(path)))).changes if c.status == "change"]
         return {"seconds": round(seconds, 3), "calls": len(calls),
                 "writes": sum(1 for c in calls if c["method"] != "GET"), "rate_limited": rate_limited(calls),
-                "converged": not remaining, "remaining_changes": len(remaining)}
+                "converged": not remaining, "remaining_changes": len(remaining), "accounts": timeline}
     finally:
         await srv.stop()
 
 
-async def compare(world: dict, accounts: dict, workdir: Path, leverage_limit: str) -> dict:
-    """The tool and the careful script on the same world, and the ratio of their wall times."""
+async def compare(world: dict, accounts: dict, workdir: Path, leverage_limit: str, drifts: dict[str, Drift]) -> dict:
+    """The tool and the careful script on the same world, the ratio of their wall times, and each against the
+    floor of the documented limits."""
     tool = await run_whole("tool", world, accounts, workdir, leverage_limit)
     careful = await run_whole("careful", world, accounts, workdir, leverage_limit)
+    floor = whole_floor(world, accounts, drifts)
+    over = (lambda seconds: round(seconds / floor["seconds"], 2) if floor["seconds"] else None)
     return {"accounts": len(accounts), "symbols_per_account": len(next(iter(accounts.values()))["symbols"]),
-            "tool": tool, "careful": careful, "careful_over_tool": round(careful["seconds"] / tool["seconds"], 2)}
+            "tool": tool, "careful": careful, "careful_over_tool": round(careful["seconds"] / tool["seconds"], 2),
+            "floor": floor, "tool_over_floor": over(tool["seconds"]), "careful_over_floor": over(careful["seconds"])}
 
 
 async def careful_main(url: str, path: str, leverage_limit: str) -> None:

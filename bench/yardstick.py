@@ -84,15 +84,16 @@ def verify_spec(venue: str, spec: dict, drift: Drift) -> dict:
 
 def account_floor(venue: str, spec: dict, drift: Drift, world: dict, round_trip: float) -> dict:
     """The least time apply can take on one account, from the documented limits (and the account's
-    overrides): its writes at their endpoints' limits, then the verification reads of the symbols written
-    to at theirs, plus the network round trips that cannot overlap the windows: one per write in the
-    longest chain a symbol needs in order (margin mode before leverage), and the read that verifies it."""
+    overrides): its writes at their endpoints' limits and the verification reads of the symbols written to at
+    theirs (other endpoints: a symbol can be read back while others' writes still wait, so the slower of the
+    two), plus the network round trips that cannot overlap the windows: one per write in the longest chain a
+    symbol needs in order (margin mode before leverage), and the read that verifies it."""
     limits = account_limits(venue, spec.get("rate_limits"))
     write_floor, write_why = endpoints_floor(min_writes(drift, venue), limits)
     read_floor, read_why = endpoints_floor(min_reads(venue, verify_spec(venue, spec, drift), world), limits)
     plan_floor, _ = endpoints_floor(min_reads(venue, spec, world), limits)
     chain = max((len(item["writes"]) for item in drift.of(venue)), default=0)
-    return {"floor_seconds": round(write_floor + read_floor + (chain + 1) * round_trip, 3),
+    return {"floor_seconds": round(max(write_floor, read_floor) + (chain + 1) * round_trip, 3),
             "plan_floor_seconds": round(plan_floor + round_trip, 3),  # every read, once
             "write_floor_seconds": round(write_floor, 3), "write_floor_why": write_why,
             "verify_floor_seconds": round(read_floor, 3), "verify_floor_why": read_why,

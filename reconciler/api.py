@@ -19,6 +19,7 @@ from .journal import DEFAULT_JOURNAL
 from .lock import HostLocks
 from .model import DesiredState
 from .plan import Plan
+from .pipeline import plan_and_apply
 from .planner import plan as _plan
 from .planner import select
 from .policy.rules import enforce_windows
@@ -128,9 +129,11 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
                 parallelism: int | None = None) -> ApplyReport:
     """Apply a saved plan made from `state`: a claim to check, never an instruction.
 
-    Under the accounts' locks the plan is made again from fresh live state; only if the fresh plan's
-    changes, calls and observed values are exactly the saved ones is anything sent, and then what is
-    sent is the fresh plan (accounts, URLs and credentials come from `state`, never from the plan).
+    Under the accounts' locks each account is planned again from fresh live state; only if its fresh part
+    (changes, calls and observed values) is exactly its part of the saved plan is anything sent to it, and then
+    what is sent is the fresh plan (accounts, URLs and credentials come from `state`, never from the plan). Each
+    account goes as soon as its own part is checked; one whose part is stale sends nothing, and when that leaves
+    nothing sent anywhere the whole apply is refused as stale.
     """
     if plan.config_sha256 != state.sha256:
         raise StalePlanError(f"{state.path} changed since this plan was made (sha256 {state.sha256[:12]}, the plan "
@@ -139,25 +142,30 @@ async def apply(plan: Plan, state: DesiredState, *, journal_path: str | None = D
     async with open_run(state, scope.get("accounts"), lock_timeout=lock_timeout, journal_path=journal_path,
                         progress=progress, backend=backend, command="apply saved plan") as connections:
         connections.run.plan_id = plan.plan_id
-        with _phase(progress, "reading", plan.estimates):
-            fresh = await _plan(state, accounts=scope.get("accounts"), symbols=scope.get("symbols"),
-                                connections=connections, parallelism=parallelism)
-        others = [name for name, block in fresh.accounts.items()
-                  if (plan.accounts.get(name) or {}).get("identity") != block.get("identity")]
+        chosen = select(state, scope.get("accounts"), scope.get("symbols"))
+        others = [name for name, spec in chosen.items()
+                  if (plan.accounts.get(name) or {}).get("identity") != connections.identity(spec)]
         if others:
             raise StalePlanError(f"this plan was made for another venue account than {', '.join(others)} in "
                                  f"{state.path} now (another key or address), nothing was sent; run plan again")
-        differences = plan_differences(plan, fresh)
-        if differences:
+        named = set(plan.accounts) | set(plan.observed) | {change.account for change in plan.changes}
+        outside = plan_differences(_parts(plan, named - set(chosen)), Plan(changes=[], observed={}))
+        if outside:  # the plan speaks of accounts this run does not read: nothing of it is checked, so nothing goes
             raise StalePlanError("plan is stale, nothing was sent; run plan again. What changed since it was made:"
-                                 + _listed(differences))
-        enforce_windows(fresh, state.policy)  # outside the change windows nothing is sent, and the plan stays unused
-        if any(c.status == "change" for c in fresh.changes) and not await connections.backend.claim_plan(
-                plan.plan_id, connections.run.run_id):
-            raise StalePlanError(f"plan {plan.plan_id} was applied already and is applied at most once, nothing "
-                                 "was sent; run plan again")
-        with _phase(progress, "applying", fresh):
-            report = await execute(fresh, state, connections, progress, parallelism)
+                                 + _listed(outside))
+
+        async def claim() -> None:
+            if not await connections.backend.claim_plan(plan.plan_id, connections.run.run_id):
+                raise StalePlanError(f"plan {plan.plan_id} was applied already and is applied at most once, nothing "
+                                     "was sent; run plan again")
+
+        report = await plan_and_apply(
+            state, connections, accounts=scope.get("accounts"), symbols=scope.get("symbols"), parallelism=parallelism,
+            approve=lambda fresh: plan_differences(_parts(plan, fresh.accounts), fresh),
+            refuse=lambda differences: StalePlanError(
+                "plan is stale, nothing was sent; run plan again. What changed since it was made:"
+                + _listed(differences)),
+            claim=claim, progress=progress, estimates=plan.estimates)
         connections.run.outcome = _report_summary(report)
         return report
 
@@ -169,13 +177,21 @@ async def reconcile(state: DesiredState, *, accounts: Names = None, symbols: Nam
                     parallelism: int | None = None) -> ApplyReport:
     """Plan and apply in one run, under the accounts' locks from the first read to the last write.
 
-    `on_plan(plan)` sees the plan (to show it). `confirm(plan) -> bool` is asked when there is
-    anything to send; after a yes the live state is read again and only what was shown is sent
-    (anything that moved while waiting refuses the apply). When it says no, nothing is sent and the
-    report is a NotConfirmed (no outcomes, exit code 1).
+    `on_plan(plan)` sees the plan (to show it). Without `confirm` each account's writes start as soon as its own
+    plan is ready (on_plan sees the whole plan once every account is read). `confirm(plan) -> bool` is asked,
+    after the whole plan, when there is anything to send; after a yes each account is read again and only what
+    was shown is sent to it (an account that moved while waiting sends nothing; when nothing was sent anywhere
+    the apply is refused). When it says no, nothing is sent and the report is a NotConfirmed (no outcomes, exit
+    code 1).
     """
     async with open_run(state, accounts, lock_timeout=lock_timeout, journal_path=journal_path,
                         progress=progress, backend=backend) as connections:
+        if confirm is None:
+            report = await plan_and_apply(state, connections, accounts=accounts, symbols=symbols,
+                                          parallelism=parallelism, on_plan=on_plan, progress=progress)
+            connections.run.plan_id = report.plan.plan_id
+            connections.run.outcome = _report_summary(report)
+            return report
         with _phase(progress, "reading"):
             planned = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
                                   parallelism=parallelism)
@@ -183,23 +199,36 @@ async def reconcile(state: DesiredState, *, accounts: Names = None, symbols: Nam
         connections.run.plan_id = planned.plan_id
         if on_plan:
             on_plan(planned)
-        if confirm and any(c.status == "change" for c in planned.changes):
-            if not confirm(planned):
-                connections.run.outcome = "cancelled at the prompt, nothing sent"
-                return NotConfirmed(plan=planned)
-            with _phase(progress, "reading", planned.estimates):
-                fresh = await _plan(state, accounts=accounts, symbols=symbols, connections=connections,
-                                    parallelism=parallelism)
-            differences = plan_differences(planned, fresh)
-            if differences:
-                raise StalePlanError("the live state changed while the plan waited for an answer, nothing was sent; "
-                                     "run apply again. What changed:" + _listed(differences))
-            planned = fresh
-            enforce_windows(planned, state.policy)  # a prompt left open may have crossed a window's end
-        with _phase(progress, "applying", planned):
-            report = await execute(planned, state, connections, progress, parallelism)
+        if not any(c.status == "change" for c in planned.changes):
+            with _phase(progress, "applying", planned):
+                report = await execute(planned, state, connections, progress, parallelism)
+        elif not confirm(planned):
+            connections.run.outcome = "cancelled at the prompt, nothing sent"
+            return NotConfirmed(plan=planned)
+        else:
+            report = await plan_and_apply(
+                state, connections, accounts=accounts, symbols=symbols, parallelism=parallelism,
+                approve=lambda fresh: plan_differences(_parts(planned, fresh.accounts), fresh),
+                refuse=lambda differences: StalePlanError(
+                    "the live state changed while the plan waited for an answer, nothing was sent; run apply "
+                    "again. What changed:" + _listed(differences)),
+                progress=progress, estimates=planned.estimates)
         connections.run.outcome = _report_summary(report)
         return report
+
+
+def _parts(plan: Plan, accounts) -> Plan:
+    """The part of `plan` that covers these accounts."""
+    parts = Plan(changes=[], observed={}, scope=plan.scope)
+    for name in plan.accounts:
+        if name in accounts:
+            parts.absorb(plan.part(name))
+    for name in accounts:  # accounts a plan names in its changes or values only (an edited plan)
+        if name not in plan.accounts:
+            parts.changes += [c for c in plan.changes if c.account == name]
+            if name in plan.observed:
+                parts.observed[name] = dict(plan.observed[name])
+    return parts
 
 
 def _plan_summary(planned: Plan) -> str:

@@ -75,6 +75,13 @@ class Connections:
             self._open[spec.name] = (adapter, client)
         return self._open[spec.name]
 
+    def reader(self, spec: AccountSpec):
+        """(a second adapter of the account, its client): reads through it keep their state (instrument lists, the
+        symbols they were asked for) apart from the adapter that sends the account's writes, which may still be
+        sending while verification reads back what is already written."""
+        adapter, client = self.open(spec)
+        return adapter_class(spec.venue)(spec, resolve_credentials(spec, self._environ)), client
+
     def admit_writes(self, gate) -> None:
         """From now on every client's writes pass `gate` (reconciler.gate.Gate)."""
         self.gate = gate

@@ -25,10 +25,12 @@ def estimate(changes: list[Change], pacer: Pacer, venue: str, reads: dict[str, i
     that verify them.
 
     Apply plans again under the lock (from a saved plan, and after the yes of `apply FILE`), so the plan's
-    reads (`reads`: calls per endpoint, over `symbols` symbols) come first; then the writes; then
-    verification reads what was written to: an endpoint read once per symbol is read again for the
-    touched symbols only, a list endpoint as often as the plan read it. Per endpoint, every `count` calls
-    beyond the first wait a window; phases follow each other. Returns {"seconds", "why"} (`why` names the
+    reads (`reads`: calls per endpoint, over `symbols` symbols) come first; then the writes, and verification
+    reads what was written to: an endpoint read once per symbol is read again for the touched symbols only, a
+    list endpoint as often as the plan read it. Per endpoint, every `count` calls beyond the first wait a
+    window. Each symbol is read back as soon as its own writes are done, so the writes and the verification
+    overlap (the slower of the two counts), except after an account setting is written: then the whole
+    account is read back after the last write. Returns {"seconds", "why"} (`why` names the
     limits that take longest; empty when none waits) and, for progress displays, each phase's seconds
     and calls: "plan_seconds", "write_seconds", "verify_seconds", "plan_reads", "writes", "verify_reads".
     """
@@ -45,23 +47,36 @@ def estimate(changes: list[Change], pacer: Pacer, venue: str, reads: dict[str, i
     plan_floor, plan_why = _slowest(reads, pacer, venue, "planning again reads")
     write_floor, write_why = _slowest(writes, pacer, venue, "this plan sends")
     read_floor, read_why = _slowest(verifying, pacer, venue, "verifying reads")
-    return {"seconds": plan_floor + write_floor + read_floor,
+    applying = write_floor + read_floor if touched is None else max(write_floor, read_floor)
+    return {"seconds": plan_floor + applying,
             "why": "; then ".join(why for why in (plan_why, write_why, read_why) if why),
             "plan_seconds": plan_floor, "write_seconds": write_floor, "verify_seconds": read_floor,
             "plan_reads": sum(reads.values()), "writes": sum(writes.values()), "verify_reads": sum(verifying.values())}
 
 
-def whole_run(estimates: dict[str, dict]) -> dict:
-    """How long applying every account of a plan takes at least: all accounts are planned before any writes
-    (the slowest plan), then each writes and verifies on its own (the slowest of those).
+def whole_run(estimates: dict[str, dict], identities: dict[str, str] | None = None) -> dict:
+    """How long applying every account of a plan takes at least: each account writes as soon as its own plan
+    is read, so the slowest account's plan and apply; accounts that are one venue account (`identities`:
+    account -> venue identity) are checked together, so each waits for the slowest plan among them.
 
-    Returns {"seconds", "planning": (account, seconds), "applying": (account, seconds)}.
+    Returns {"seconds", "slowest": the account (or accounts, joined by " and ") that takes it, "reviewed": the
+    seconds of a reviewed plan (saved, or said yes to), which is sent whole: every account read, then each
+    account's apply}.
     """
-    planning = max(((a, e.get("plan_seconds", 0.0)) for a, e in estimates.items() if e.get("seconds")),
-                   key=lambda item: item[1], default=(None, 0.0))
-    applying = max(((a, e.get("write_seconds", 0.0) + e.get("verify_seconds", 0.0)) for a, e in estimates.items()
-                    if e.get("seconds")), key=lambda item: item[1], default=(None, 0.0))
-    return {"seconds": planning[1] + applying[1], "planning": planning, "applying": applying}
+    groups: dict[str, list[str]] = {}
+    for account, expected in estimates.items():
+        if expected.get("seconds"):
+            groups.setdefault((identities or {}).get(account) or account, []).append(account)
+    slowest, seconds = None, 0.0
+    for accounts in groups.values():
+        reading = max(estimates[a].get("plan_seconds", 0.0) for a in accounts)
+        applying = max(estimates[a]["seconds"] - estimates[a].get("plan_seconds", 0.0) for a in accounts)
+        if reading + applying > seconds:
+            slowest, seconds = " and ".join(accounts), reading + applying
+    slow = [e for e in estimates.values() if e.get("seconds")]
+    reviewed = (max((e.get("plan_seconds", 0.0) for e in slow), default=0.0)
+                + max((e["seconds"] - e.get("plan_seconds", 0.0) for e in slow), default=0.0))
+    return {"seconds": seconds, "slowest": slowest, "reviewed": reviewed}
 
 
 def _slowest(calls_per_endpoint: dict[str, int], pacer: Pacer, venue: str, what: str) -> tuple[float, str]:

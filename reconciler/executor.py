@@ -57,56 +57,197 @@ async def execute(plan: Plan, state: DesiredState, connections: Connections, pro
     writes are done, so its verification never waits for another account's rate limits.
     """
     from .planner import account_slots
-    from .planner import plan as make_plan  # verification re-plans from the state read back
 
-    report = ApplyReport(plan=plan)
-    run = getattr(connections, "run", None)
-    connections.admit_writes(Gate(plan, state.policy, connections.backend.intents(),
-                                  run.run_id if run else uuid.uuid4().hex[:12]))
-    tracker = _Progress(progress, sum(1 for c in plan.changes if c.status == "change"))
-    by_account: dict[str, list[Change]] = {}
-    for change in plan.changes:
-        by_account.setdefault(change.account, []).append(change)
-
+    execution = Execution(state, connections, progress)
+    execution.admit(plan)
     slots = account_slots(parallelism)
 
     async def apply_then_read_back(name: str) -> Plan:
         async with slots:
-            return await _apply_then_read_back(name)
-
-    async def _apply_then_read_back(name: str) -> Plan:
-        changes = by_account.get(name, [])
-        if not any(c.status == "change" for c in changes):
-            for change in changes:
-                report.outcomes[change.id] = Outcome(change.id, change.status, change.reason)
-            return plan.part(name)
-        await _apply_account(connections, state.accounts[name], changes, report, tracker)
-        touched = touched_symbols(changes)
-        if touched is None:  # an account setting changed: every symbol may read differently now
-            return await make_plan(state, accounts=[name], symbols=plan.scope.get("symbols"), connections=connections)
-        fresh = await make_plan(state, accounts=[name], symbols=touched, connections=connections)
-        return _with_untouched(fresh, plan.part(name), touched)
+            return await execution.account(plan.part(name))
 
     names = [name for name in plan.accounts if name not in plan.errors]
     # An account with nothing to send is not read again: its part of the plan is what holds.
     results = await asyncio.gather(*(apply_then_read_back(name) for name in names), return_exceptions=True)
-    after = []
-    for name, result in zip(names, results):
-        if isinstance(result, ReconcilerError):
-            report.account_errors[name] = str(result)
-        elif isinstance(result, BaseException):
-            raise result
-        else:
-            after.append(result)
-    report.account_errors.update({name: message for name, message in plan.errors.items()
-                                  if name not in report.account_errors})
-    if after:
-        report.after = after[0]
-        for other in after[1:]:
-            report.after.absorb(other)
-        report.account_errors.update(report.after.errors)
-        _verify(report)
-    return report
+    return execution.report(plan, dict(zip(names, results)))
+
+
+class Execution:
+    """One apply's sending, account by account as each is admitted: the write gate (which lets through only the
+    calls of admitted plans), the outcomes, the progress steps, and the report once every account is done."""
+
+    def __init__(self, state: DesiredState, connections: Connections, progress=None):
+        run = getattr(connections, "run", None)
+        self.state, self.connections = state, connections
+        self.gate = Gate(Plan(changes=[], observed={}), state.policy, connections.backend.intents(),
+                         run.run_id if run else uuid.uuid4().hex[:12])
+        connections.admit_writes(self.gate)
+        self.outcomes: dict[str, Outcome] = {}
+        self.tracker = _Progress(progress, 0)
+
+    def admit(self, plan: Plan) -> None:
+        """From now on the calls of `plan` (its accounts' parts, checked and approved) may pass the gate."""
+        self.gate.review(plan)
+        self.tracker.total += sum(1 for c in plan.changes if c.status == "change")
+
+    async def account(self, part: Plan) -> Plan:
+        """Send one admitted account's part of the plan and read back what it wrote: the plan it reads now.
+
+        Each symbol is read back as soon as its own writes are done, while the account's other writes may still
+        wait for their rate windows (in batches: see ReadBack); after an account setting is written, the whole
+        account is read back once every write is done.
+        """
+        from .planner import plan as make_plan  # verification re-plans from the state read back
+
+        (name,) = part.accounts
+        changes = part.changes
+        if not any(c.status == "change" for c in changes):
+            for change in changes:
+                self.outcomes[change.id] = Outcome(change.id, change.status, change.reason)
+            return part
+        touched = touched_symbols(changes)
+        read_back = ReadBack(self.state, self.connections, name, touched) if touched is not None else None
+        try:
+            await _apply_account(self.connections, self.state.accounts[name], changes, self.outcomes, self.tracker,
+                                 done=read_back.ready if read_back else None)
+        except BaseException:
+            if read_back:
+                await read_back.stop()
+            raise
+        if read_back is None:  # an account setting changed: every symbol may read differently now
+            return await make_plan(self.state, accounts=[name], symbols=part.scope.get("symbols"),
+                                   connections=self.connections)
+        return _with_untouched(await read_back.result(), part, touched)
+
+    def report(self, plan: Plan, afters: dict[str, Plan | BaseException]) -> ApplyReport:
+        """The report of `plan`'s apply from each account's plan read back (or what stopped the account); its
+        outcomes in the plan's order, whatever order the accounts finished in."""
+        order = {change.id: index for index, change in enumerate(plan.changes)}
+        outcomes = dict(sorted(self.outcomes.items(), key=lambda item: order.get(item[0], len(order))))
+        report = ApplyReport(plan=plan, outcomes=outcomes)
+        after = []
+        for name, result in afters.items():
+            if isinstance(result, ReconcilerError):
+                report.account_errors[name] = str(result)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                after.append(result)
+        report.account_errors.update({name: message for name, message in plan.errors.items()
+                                      if name not in report.account_errors})
+        if after:
+            report.after = after[0]
+            for other in after[1:]:
+                report.after.absorb(other)
+            report.account_errors.update(report.after.errors)
+            _verify(report)
+        return report
+
+
+class ReadBack:
+    """Verification of one account as its symbols' writes end: `ready(symbol)` when a symbol's writes are done,
+    `result()` once all are, for the plan of every symbol read back.
+
+    While writes go on, what they have finished is read back once every BATCH_SPACING seconds (and once the
+    previous batch is answered): every batch also reads the account-wide lists again (positions, pending
+    orders), so the spacing bounds those extra reads while the symbols' own reads keep up with the writes.
+    When the last write is done, what is left is read at once: writes that all end within the first spacing
+    (most applies) are read back in one batch, as they would be after the writes.
+    """
+
+    BATCH_SPACING = 2.0  # seconds; the venues' read windows are 1 or 2 s
+
+    def __init__(self, state: DesiredState, connections: Connections, name: str, touched: list[str]):
+        self.state, self.connections, self.name = state, connections, name
+        self.touched = set(touched)
+        self.pending: list[str] = []
+        self.plans: list[Plan] = []
+        self.writing = True
+        self.wake = asyncio.Event()  # a symbol is ready, or the writes are done
+        self.written = asyncio.Event()  # the writes are done
+        self.task = asyncio.ensure_future(self._read())
+
+    def ready(self, symbol: str) -> None:
+        if symbol in self.touched:
+            self.pending.append(symbol)
+            self.wake.set()
+
+    async def result(self) -> Plan:
+        self.writing = False
+        self.written.set()
+        self.wake.set()
+        await self.task
+        if not self.plans:  # no symbol's writes ended normally: read them all back now
+            from .planner import read_back
+            self.plans.append(await read_back(self.state, self.connections, self.name, sorted(self.touched)))
+        return _merged(self.plans)
+
+    async def stop(self) -> None:
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+
+    async def _read(self) -> None:
+        from .planner import read_back
+
+        last = time.monotonic()  # the writes start now
+        while True:
+            await self.wake.wait()
+            if self.writing:  # let a batch gather while the writes go on, until the spacing or the last write
+                wait = last + self.BATCH_SPACING - time.monotonic()
+                if wait > 0:
+                    try:
+                        await asyncio.wait_for(self.written.wait(), wait)
+                    except TimeoutError:
+                        pass
+            batch, self.pending = self.pending, []
+            self.wake.clear()
+            if batch:
+                last = time.monotonic()
+                self.plans.append(await read_back(self.state, self.connections, self.name, batch))
+            if not self.writing and not self.pending:
+                return
+            if self.pending or not self.writing:
+                self.wake.set()
+
+
+def _merged(plans: list[Plan]) -> Plan:
+    """The plans of one account's batches read back as one (account settings, read by each, as last read)."""
+    merged = plans[-1]
+    for earlier in reversed(plans[:-1]):
+        known = {c.id for c in merged.changes} | set(merged.in_sync) | {i["id"] for i in merged.not_applicable}
+        merged.changes = [c for c in earlier.changes if c.id not in known] + merged.changes
+        merged.in_sync = [i for i in earlier.in_sync if i not in known] + merged.in_sync
+        merged.not_applicable = [i for i in earlier.not_applicable if i["id"] not in known] + merged.not_applicable
+        for account, values in earlier.observed.items():
+            merged.observed[account] = {**values, **merged.observed.get(account, {})}
+        merged.errors = {**earlier.errors, **merged.errors}
+    return merged
+
+
+WRITES_IN_FLIGHT = 8  # of a client's 16 (client.MAX_IN_FLIGHT): the other half stays free for the reads back
+
+
+class _WriteSlots:
+    """An account's client whose writes are let in at most as many per endpoint as its window admits at once, and
+    WRITES_IN_FLIGHT in all: a request waiting for its window holds one of the client's connections, so writes
+    queued by the hundred would otherwise keep verification's reads back until the last write has gone."""
+
+    def __init__(self, client):
+        self._client = client
+        self._all = asyncio.Semaphore(WRITES_IN_FLIGHT)
+        self._per_endpoint: dict[str, asyncio.Semaphore] = {}
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    async def request(self, call, **options):
+        if call.method == "GET":
+            return await self._client.request(call, **options)
+        limit = self._client.pacer.limit(call.endpoint)
+        slots = self._per_endpoint.setdefault(call.endpoint, asyncio.Semaphore(
+            min(limit[0] if limit else WRITES_IN_FLIGHT, WRITES_IN_FLIGHT)))
+        async with slots, self._all:
+            return await self._client.request(call, **options)
 
 
 def _with_untouched(fresh: Plan, before: Plan, touched: list[str]) -> Plan:
@@ -217,10 +358,13 @@ def _field(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
 
 
-async def _apply_account(connections: Connections, spec, changes: list[Change], report: ApplyReport, tracker):
+async def _apply_account(connections: Connections, spec, changes: list[Change], outcomes: dict[str, Outcome],
+                         tracker, done=None):
+    """Send one account's changes: account settings first, then each symbol's in order, symbols concurrently;
+    `done(symbol)` once a symbol's are all sent."""
     adapter, client = connections.open(spec)
+    client = _WriteSlots(client)
     sent: dict[str, asyncio.Task] = {}
-    outcomes = report.outcomes
     field_of = {change.id: change.field for change in changes}
 
     async def send(call):
@@ -259,6 +403,8 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
     async def run_in_order(group: list[Change]):
         for change in group:
             await run(change)
+        if done is not None:
+            done(group[0].symbol)
 
     for change in [c for c in changes if c.symbol is None]:
         await run(change)

@@ -59,6 +59,10 @@ class Gate:
         self.run_id = run_id
         self._calls: dict[str, dict[str, Call]] = {}  # account -> call key -> the reviewed call (with its effects)
         self._moves: dict[str, list[Change]] = {}  # account -> reviewed margin moves
+        self.review(plan)
+
+    def review(self, plan: Plan) -> None:
+        """Let the calls of `plan` (more accounts' reviewed parts, as each is approved) through from now on."""
         for change in plan.changes:
             if change.status != "change":
                 continue

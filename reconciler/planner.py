@@ -14,7 +14,7 @@ from .connections import Connections
 from .diff import diff_account
 from .errors import ConfigError, ReconcilerError, VenueError
 from .estimate import estimate
-from .model import AccountLive, AccountSpec, DesiredState
+from .model import AccountSpec, DesiredState
 from .patterns import expand, names, unmatched_text
 from .plan import Plan
 from .policy.rules import check as check_policy
@@ -50,43 +50,135 @@ async def plan(state: DesiredState, *, accounts=None, symbols=None, connections:
     for spec in chosen.values():
         connections.open(spec)  # resolves credentials first: a missing variable fails before any request
     slots = account_slots(parallelism)
-    planned_symbols: set[str] = set()
-    reads: dict[str, tuple] = {}  # account -> (adapter, live): to give its calls again after a policy denial
+    planning = AccountPlans(state, connections, accounts, symbols)
 
     async def plan_account(spec: AccountSpec) -> Plan:
         async with slots:
-            return await _plan_account(connections, spec, planned_symbols, reads)
+            return await planning.account(spec)
 
     results = await asyncio.gather(*(plan_account(spec) for spec in chosen.values()), return_exceptions=True)
-    for failure in results:
-        if isinstance(failure, BaseException) and not isinstance(failure, ReconcilerError):
-            raise failure
-    wrong_file = [message for failure in results if isinstance(failure, ConfigError) for message in failure.messages]
-    if symbols and not any(isinstance(r, BaseException) for r in results):
-        unmatched = [s for s in symbols if s not in planned_symbols]
-        if unmatched:
-            wrong_file.append(f"{state.path}: no symbol {', '.join(unmatched)} in the file, nor among the "
-                              "instruments its patterns match")
+    outcomes = dict(zip(chosen, results))
+    wrong_file = planning.wrong_file(outcomes)
     if wrong_file:
         raise ConfigError(wrong_file)  # a wrong file plans (and so applies) nothing anywhere
-    result = Plan(changes=[], observed={}, config_path=state.path, config_sha256=state.sha256,
-                  scope={"accounts": None if accounts is None else list(accounts),
-                         "symbols": None if symbols is None else list(symbols)})
-    for spec, outcome in zip(chosen.values(), results):
-        result.accounts[spec.name] = {"venue": spec.venue, "environment": spec.environment,
-                                      "identity": connections.identity(spec)}
-        if isinstance(outcome, ReconcilerError):
-            result.errors[spec.name] = str(outcome)  # one account unreachable does not stop the others
-        else:
-            result.absorb(outcome)
-    if state.policy:
-        def reassign(account: str) -> None:
-            adapter, live = reads[account]
-            changes = [c for c in result.changes if c.account == account]
-            adapter.assign_calls([c for c in changes if c.status == "change"], live)
-            attach_effects(adapter, changes, live)
-        check_policy(result, state.policy, reassign)
-    return result
+    return planning.combine(outcomes)
+
+
+class AccountPlans:
+    """One run's plans, account by account: each read and diffed on its own, then put together with the policy
+    (by `plan` for all accounts at once, by the pipeline for each venue account as soon as it is read)."""
+
+    def __init__(self, state: DesiredState, connections: Connections, accounts=None, symbols=None, reader=None):
+        self.state, self.connections, self.reader = state, connections, reader
+        self.scope = {"accounts": None if accounts is None else list(accounts),
+                      "symbols": None if symbols is None else list(symbols)}
+        self.planned_symbols: set[str] = set()
+        self.reads: dict[str, tuple] = {}  # account -> (adapter, live): to give its calls again after a policy denial
+        self._expanded: dict[str, asyncio.Future] = {}  # account -> its patterns matched (AccountPlans.expanded)
+        self._listed: dict[str, asyncio.Future] = {}  # account -> its listing check (AccountPlans.listed)
+
+    async def expanded(self, spec: AccountSpec) -> tuple[AccountSpec, list]:
+        """(the account with its patterns matched, the patterns that matched nothing), once per run."""
+        if spec.name not in self._expanded:
+            self._expanded[spec.name] = asyncio.ensure_future(_expanded(self.connections, spec, self.reader))
+        matched, unmatched = await asyncio.shield(self._expanded[spec.name])  # shared: never cancelled by one asker
+        self.planned_symbols.update(matched.symbols)
+        return matched, unmatched
+
+    async def listed(self, spec: AccountSpec) -> bool:
+        """Whether the account's listing was checked apart from its whole read (see `_listing_checked`; a
+        ConfigError when the file is wrong against it), once per run however often asked."""
+        if spec.name not in self._listed:
+            async def check() -> bool:
+                matched, _ = await self.expanded(spec)
+                return await _listing_checked(self.connections, matched, self.reader)
+            self._listed[spec.name] = asyncio.ensure_future(check())
+        return await asyncio.shield(self._listed[spec.name])
+
+    async def account(self, spec: AccountSpec) -> Plan:
+        """The plan of one account, without the policy (see `combine`): its reads go alongside its listing
+        check, which refuses the file (ConfigError) before the plan is made."""
+        expanded = await self.expanded(spec)
+        return await _plan_account(self.connections, spec, expanded, asyncio.ensure_future(self.listed(spec)),
+                                   self.reads, self.reader)
+
+    def wrong_file(self, outcomes: dict[str, Plan | BaseException]) -> list[str]:
+        """What the file gets wrong, as reading these accounts found it (their ConfigErrors, then --symbol names
+        no account's patterns matched, when these are all the run's accounts); a bug in any account is raised."""
+        for failure in outcomes.values():
+            if isinstance(failure, BaseException) and not isinstance(failure, ReconcilerError):
+                raise failure
+        wrong = [message for failure in outcomes.values() if isinstance(failure, ConfigError)
+                 for message in failure.messages]
+        unmatched = self.unmatched(outcomes)
+        return wrong + ([unmatched] if unmatched else [])
+
+    def unmatched(self, outcomes: dict[str, Plan | BaseException]) -> str | None:
+        """The --symbol names no account's patterns matched, once every account of the run is read (`outcomes`)."""
+        symbols = self.scope["symbols"]
+        if not symbols or any(isinstance(r, BaseException) for r in outcomes.values()):
+            return None
+        unmatched = [s for s in symbols if s not in self.planned_symbols]
+        if not unmatched:
+            return None
+        return (f"{self.state.path}: no symbol {', '.join(unmatched)} in the file, nor among the instruments its "
+                "patterns match")
+
+    def combine(self, outcomes: dict[str, Plan | BaseException]) -> Plan:
+        """The plan of these accounts (name -> its plan, or the ReconcilerError that kept it from being read), in
+        the order given, checked against the policy. Accounts of one venue account must be combined together:
+        the policy counts their margin moves together."""
+        result = Plan(changes=[], observed={}, config_path=self.state.path, config_sha256=self.state.sha256,
+                      scope=dict(self.scope))
+        for name, outcome in outcomes.items():
+            spec = self.state.accounts[name]
+            result.accounts[name] = {"venue": spec.venue, "environment": spec.environment,
+                                     "identity": self.connections.identity(spec)}
+            if isinstance(outcome, ReconcilerError):
+                result.errors[name] = str(outcome)  # one account unreachable does not stop the others
+            else:
+                result.absorb(outcome)
+        if self.state.policy:
+            def reassign(account: str) -> None:
+                adapter, live = self.reads[account]
+                changes = [c for c in result.changes if c.account == account]
+                adapter.assign_calls([c for c in changes if c.status == "change"], live)
+                attach_effects(adapter, changes, live)
+            check_policy(result, self.state.policy, reassign)
+        return result
+
+
+async def read_back(state: DesiredState, connections: Connections, name: str, symbols: list[str]) -> Plan:
+    """The plan of one account's `symbols` (and its account settings) read again after writing to them, through
+    an adapter of its own (Connections.reader) and at most READ_BACK_IN_FLIGHT requests at once, so the account's
+    writes still queued keep their adapter and their connections."""
+    (spec,) = select(state, [name], symbols).values()
+    adapter, client = connections.reader(spec)
+    planning = AccountPlans(state, connections, [name], symbols, reader=(adapter, _Limited(client)))
+    (outcome,) = await asyncio.gather(planning.account(spec), return_exceptions=True)
+    wrong = planning.wrong_file({name: outcome})
+    if wrong:
+        raise ConfigError(wrong)
+    return planning.combine({name: outcome})
+
+
+READ_BACK_IN_FLIGHT = 8  # of a client's 16 (client.MAX_IN_FLIGHT): the other half stays free for its writes
+
+
+class _Limited:
+    """A client whose requests through this object are at most READ_BACK_IN_FLIGHT at once."""
+
+    def __init__(self, client):
+        self._client, self._slots = client, asyncio.Semaphore(READ_BACK_IN_FLIGHT)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    request_all = VenueClient.request_all  # so its requests go through `request` below
+
+    async def request(self, call, **options):
+        async with self._slots:
+            return await self._client.request(call, **options)
 
 
 def account_slots(parallelism: int | None):
@@ -111,19 +203,44 @@ def attach_effects(adapter, changes, live) -> None:
                 call.effects = calls[call.key()].effects
 
 
-async def _plan_account(connections: Connections, spec: AccountSpec, planned_symbols: set | None = None,
-                        reads: dict | None = None) -> Plan:
-    """The plan of one account (its `accounts` block is added by the caller)."""
-    adapter, client = connections.open(spec)
+async def _expanded(connections: Connections, spec: AccountSpec, reader=None) -> tuple[AccountSpec, list]:
+    """The account's patterns matched against what the venue lists: (the account as matched, the patterns that
+    matched nothing). `reader`: the (adapter, client) to read with (Connections.reader), else the account's own."""
+    adapter, client = reader or connections.open(spec)
+    matched, unmatched = await expand_patterns(adapter, client, spec)
+    adapter.account = matched  # what the patterns matched, so the adapter reads each symbol only as the file asks
+    return matched, unmatched
+
+
+async def _listing_checked(connections: Connections, matched: AccountSpec, reader=None) -> bool:
+    """The account's symbols and leverages checked against what its venue lists (public data only; ConfigError
+    for what the file gets wrong); False when the adapter tells its listing only through its whole read."""
+    adapter, client = reader or connections.open(matched)
+    bounds = await _read(matched, client, lambda answered: adapter.leverage_bounds(answered, list(matched.symbols)))
+    if bounds is not None:
+        check_listing(matched, bounds)
+    return bounds is not None
+
+
+async def _plan_account(connections: Connections, written: AccountSpec, expanded: tuple, listing: asyncio.Future,
+                        reads: dict | None = None, reader=None) -> Plan:
+    """The plan of one account (its `accounts` block is added by the caller): its reads, while `listing` (the
+    check of its listing, see _listing_checked) goes on; what the file gets wrong there stops it."""
+    adapter, client = reader or connections.open(written)
     before = dict(client.sent_per_endpoint)
-    written = spec
-    spec, unmatched = await expand_patterns(adapter, client, spec)
-    adapter.account = spec  # what the patterns matched, so the adapter reads each symbol only as the file asks
-    if planned_symbols is not None:
-        planned_symbols.update(spec.symbols)
+    spec, unmatched = expanded
     read_at = time.time()
-    live = await _read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols)))
-    check_listing(spec, live)
+    reading = asyncio.ensure_future(_read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols))))
+    listing.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved, if nobody waits
+    await asyncio.wait({reading, listing}, return_when=asyncio.FIRST_EXCEPTION)
+    if listing.done() and listing.exception() is not None:  # the file is wrong here: no need to read on
+        reading.cancel()
+        await asyncio.gather(reading, return_exceptions=True)
+        raise listing.exception()
+    live = await reading  # (a failed read says why itself)
+    checked = await listing
+    if not checked:  # the adapter tells its listing only through its whole read
+        check_listing(spec, {symbol: (row.min_leverage, row.max_leverage) for symbol, row in live.symbols.items()})
     read_counts = {endpoint: sent - before.get(endpoint, 0) for endpoint, sent in client.sent_per_endpoint.items()
              if sent > before.get(endpoint, 0) and endpoint not in adapter.public_endpoints}
     diff = diff_account(spec, live, adapter)
@@ -145,24 +262,24 @@ async def _plan_account(connections: Connections, spec: AccountSpec, planned_sym
                 estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue, read_counts, len(spec.symbols))})
 
 
-def check_listing(spec: AccountSpec, live: AccountLive) -> None:
-    """Leverage outside the bounds the venue lists for an instrument is a mistake in the file, refused at plan
-    time at the symbol's entry: a ConfigError from any account stops the whole plan, so nothing is sent."""
+def check_listing(spec: AccountSpec, bounds: dict[str, tuple[Decimal | None, Decimal | None]]) -> None:
+    """Leverage outside the (minimum, maximum) the venue lists for an instrument is a mistake in the file, refused
+    at plan time at the symbol's entry: a ConfigError from any account stops the whole plan, so nothing is sent."""
     problems = []
     for symbol, wanted in spec.symbols.items():
-        listed = live.symbols.get(symbol)
-        if wanted.leverage is None or listed is None:
+        if wanted.leverage is None or symbol not in bounds:
             continue
+        lowest, highest = bounds[symbol]
         where = wanted.origin or f"account {spec.name}: {symbol}"
         values = wanted.leverage.values() if isinstance(wanted.leverage, dict) else [wanted.leverage]
-        too_high = [v for v in values if listed.max_leverage is not None and v > listed.max_leverage]
-        too_low = [v for v in values if listed.min_leverage is not None and v < listed.min_leverage]
+        too_high = [v for v in values if highest is not None and v > highest]
+        too_low = [v for v in values if lowest is not None and v < lowest]
         if too_high:
             problems.append(f"{where}: leverage {decimal_text(max(too_high))} is above {symbol}'s maximum "
-                            f"{decimal_text(listed.max_leverage)} on {spec.venue}; lower it in the file")
+                            f"{decimal_text(highest)} on {spec.venue}; lower it in the file")
         elif too_low:
             problems.append(f"{where}: leverage {decimal_text(min(too_low))} is below {symbol}'s minimum "
-                            f"{decimal_text(listed.min_leverage)} on {spec.venue}; raise it in the file")
+                            f"{decimal_text(lowest)} on {spec.venue}; raise it in the file")
     if problems:
         raise ConfigError(problems)
 

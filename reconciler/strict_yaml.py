@@ -181,7 +181,13 @@ class _Builder:
         if parent.key is None:
             self._set_key(event, parent, event.value)
         else:
-            parent.value[parent.key] = self._scalar(event, parent.path + (parent.key,))
+            key = (event.value, event.tag, event.implicit)
+            value = _SCALARS.get(key, _NOTHING)
+            if value is _NOTHING:  # what _scalar makes of a text depends on the text alone (or it fails)
+                value = self._scalar(event, parent.path + (parent.key,))
+                if len(_SCALARS) < 10_000:
+                    _SCALARS[key] = value
+            parent.value[parent.key] = value
             parent.key = None
 
     def _expects_key(self) -> bool:
@@ -281,6 +287,7 @@ class _Builder:
 
 
 _RESOLVED: dict[tuple, str] = {}  # (text, implicit) -> tag: a large file repeats a few dozen values
+_SCALARS: dict[tuple, object] = {}  # (text, tag, implicit) -> the value read (immutable: text, number, None)
 
 
 def _resolved(text: str, implicit) -> str:

@@ -38,6 +38,7 @@ class AiohttpTransport:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
         self._on_answer = on_answer  # callback(method) once each request has ended, for progress displays
+        self._proxies: dict[str, str | None] = {}  # scheme://host -> its proxy, read from the environment once
 
     async def send(self, method, url, headers, body):
         import aiohttp
@@ -45,10 +46,13 @@ class AiohttpTransport:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         host = _host(url)
+        origin = "/".join(url.split("/", 3)[:3])  # scheme://host:port
+        if origin not in self._proxies:  # the environment of a run does not change; reading it takes a while
+            self._proxies[origin] = proxy_for(url)
         try:
             async with self._session.request(method, URL(url, encoded=True), headers=headers,
                                              data=body.encode() if body is not None else None,
-                                             allow_redirects=False, proxy=proxy_for(url)) as response:
+                                             allow_redirects=False, proxy=self._proxies[origin]) as response:
                 # Undecodable bytes survive as surrogates, for the adapter to refuse (Adapter.payload).
                 text = (await response.read()).decode("utf-8", errors="surrogateescape")
                 return RawResponse(response.status, text, dict(response.headers))
@@ -79,7 +83,7 @@ class AiohttpTransport:
 
 def proxy_for(url: str) -> str | None:
     """The proxy the environment names for `url` (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, any case), or None when
-    there is none or NO_PROXY exempts its host. Read at each request; no ~/.netrc, so no header is added."""
+    there is none or NO_PROXY exempts its host. No ~/.netrc, so no header is added."""
     from yarl import URL
     parsed = URL(url)
     proxies = urllib.request.getproxies_environment()

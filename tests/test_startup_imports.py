@@ -43,9 +43,9 @@ def loaded(modules: set[str], packages: tuple[str, ...]) -> list[str]:
     return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in packages))
 
 
-@pytest.mark.parametrize("flag", ["--help", "--version"])
+@pytest.mark.parametrize("flag", ["--help", "--version", "apply --help", "plan --help"])
 def test_help_and_version_load_no_http_schema_or_simulator(flag):
-    code, out, modules = imported(flag)
+    code, out, modules = imported(*flag.split())
     assert code == 0 and "reconciler" in out
     assert loaded(modules, HTTP + SCHEMA + SIMULATOR) == []
     assert loaded(modules, ("reconciler.venues", "reconciler.api", "reconciler.config")) == []
@@ -57,6 +57,8 @@ def test_validate_loads_no_http_client_and_no_simulator():
     assert code == 0 and "valid" in out
     assert loaded(modules, HTTP + SIMULATOR) == []
     assert loaded(modules, ("reconciler.api", "reconciler.client", "reconciler.connections")) == []
+    # nor anything that plans, sends or paces an apply
+    assert loaded(modules, ("reconciler.planner", "reconciler.executor", "reconciler.pipeline", "reconciler.gate")) == []
 
 
 def test_plan_does_load_the_http_client(tmp_path):

@@ -195,6 +195,12 @@ class Adapter(ABC):
     async def read(self, client, symbols: list[str]) -> AccountLive:
         ...
 
+    async def leverage_bounds(self, client, symbols: list[str]) -> dict[str, tuple[Decimal | None, Decimal | None]] | None:
+        """What the venue lists for these symbols, from public data only: (minimum, maximum) leverage per symbol;
+        a ConfigError for a symbol it does not list (the same one `read` raises). None where this adapter does not
+        tell its listing apart from `read`: then no other account of a run writes before this one is read."""
+        return None
+
     @abstractmethod
     async def instrument_ids(self, client) -> list[str]:
         """Every tradable instrument this account could hold settings for, in the venue's spelling (public)."""

@@ -16,7 +16,9 @@ class RunProgress:
     """What api.py, the executor, the transport and the pacer tell of a run, shown as it goes.
 
     Phases: `reading(estimates)` (a plan's reads; `estimates` of an earlier plan give the totals and the
-    ETA), `applying(plan)` (its writes, then the reads that verify them), each closed by `finish()`.
+    ETA), `applying(plan)` (its writes, then the reads that verify them), each closed by `finish()`. An apply
+    sends an account's writes as soon as its own plan is ready, so writes (and the reads after them) may come
+    during `reading`: they are counted there and carried into `applying`.
     Events: `answered(account, method)` for every request, `step(done, total, change_id)` for every change
     sent, `waiting(account, endpoint, seconds)` when a rate window holds a request back.
     """
@@ -64,15 +66,15 @@ class RunProgress:
 
     # --- events --------------------------------------------------------------------------------------
     def answered(self, account: str, method: str) -> None:
-        if self.phase == "reading":
+        if self.phase == "reading" and account not in self.written:
             self.reads[account] = self.reads.get(account, 0) + 1
-        elif self.phase == "applying" and method == "GET":
+        elif self.phase is not None and method == "GET":  # an account that is writing reads to verify
             self.verified[account] = self.verified.get(account, 0) + 1
             self.moved["verifying"] = self.clock()
         self._show()
 
     def step(self, done: int, total: int, what: str) -> None:
-        if self.phase != "applying":
+        if self.phase is None:
             return
         account = Address.parse(what).account
         self.written[account] = self.written.get(account, 0) + 1
@@ -95,8 +97,9 @@ class RunProgress:
                         default=0.0)
             done, total = sum(self.reads.values()), sum(self.expected.values())
         else:
-            floor = max((write * _left(self.written.get(a, 0), self.writes_total[a])
-                         + verify * _left(self.verified.get(a, 0), self.verify_expected.get(a, 0))
+            # an account reads each symbol back as its writes end: its writes and its verification overlap
+            floor = max((max(write * _left(self.written.get(a, 0), self.writes_total[a]),
+                             verify * _left(self.verified.get(a, 0), self.verify_expected.get(a, 0)))
                          for a, (write, verify) in self.floors.items()), default=0.0)
             done, total = sum(self.written.values()), sum(self.writes_total.values())  # the pace of the writes
         paced = (total - done) * elapsed / done if done else 0.0
@@ -143,9 +146,11 @@ class RunProgress:
 
     # --- output ------------------------------------------------------------------------------------
     def _begin(self, phase: str) -> None:
+        carried = (self.written, self.verified) if phase == "applying" and self.phase in ("reading", None) \
+            and getattr(self, "written", None) else ({}, {})
         self.finish()
         self.phase, self.started = phase, self.clock()
-        self.reads, self.written, self.verified = {}, {}, {}
+        self.reads, (self.written, self.verified) = {}, carried
         self.moved: dict[str, float] = {}  # counter -> when it last moved
         self.wait, self.last_line, self.printed = None, self.started, False
 

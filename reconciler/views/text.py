@@ -137,16 +137,18 @@ def render_plan(plan: Plan, style: Style = Style(False), verbose: bool = False) 
 
 
 def whole_run_text(plan: Plan) -> str:
-    """For a plan of several slow accounts: how long applying all of them takes (they are all read first)."""
+    """For a plan of several slow accounts: how long applying all of them takes (each goes on its own)."""
     from ..estimate import whole_run
     slow = [a for a, e in plan.estimates.items() if e.get("seconds")]
-    run = whole_run(plan.estimates)
+    run = whole_run(plan.estimates, {a: block.get("identity") for a, block in plan.accounts.items()})
     if len(slow) < 2 or run["seconds"] < LONG_APPLY:
         return ""
-    (reader, read), (writer, write) = run["planning"], run["applying"]
-    return (f"Applying all of it will take about {duration_text(run['seconds'])}: every account is read again "
-            f"first ({reader}: {duration_text(read)}), then each writes and verifies on its own "
-            f"({writer}: {duration_text(write)}).")
+    text = (f"Applying all of it will take about {duration_text(run['seconds'])}: each account is read again and "
+            f"then writes and verifies on its own, without waiting for the others ({run['slowest']} takes longest).")
+    if duration_text(run["reviewed"]) != duration_text(run["seconds"]):
+        text += (f" From a saved plan, or after a yes, about {duration_text(run['reviewed'])}: a reviewed plan is "
+                 "sent whole, so every account is read again before any writes.")
+    return text
 
 
 def summary_line(plan: Plan) -> str:

@@ -103,6 +103,9 @@ class BitgetAdapter(Adapter):
     async def read(self, client, symbols) -> AccountLive:
         return await reads.read(self, client, symbols)
 
+    async def leverage_bounds(self, client, symbols):
+        return await reads.leverage_bounds(self, client, symbols)
+
     async def instrument_ids(self, client):
         return await reads.instrument_ids(self, client)
 

@@ -55,15 +55,28 @@ async def read(adapter, client, symbols) -> AccountLive:
 async def _per_symbol(adapter, client, symbols) -> tuple[dict, list, list]:
     """The contracts, then each symbol's account read (of a probe symbol when the file lists none, for the
     position mode): (contracts, symbols read, answers)."""
-    listed = await contracts(adapter, client)
-    unknown = [s for s in symbols if adapter.canonical_symbol(s) not in listed]
-    if unknown:
-        raise adapter.unlisted(unknown, f"is not a {adapter.product_type} contract on Bitget")
+    listed = await listed_contracts(adapter, client, symbols)
     probe = symbols or ([next(iter(listed))] if "position_mode" in adapter.account.settings else [])
     answers = await client.request_all([Call("GET", "/api/v2/mix/account/account", {
         "symbol": adapter.canonical_symbol(symbol), "productType": adapter.product_type,
         "marginCoin": margin_coin(adapter, symbol)}) for symbol in probe])
     return listed, probe, answers
+
+
+async def leverage_bounds(adapter, client, symbols) -> dict:
+    """(minimum, maximum) leverage of each symbol, from the public contracts listing."""
+    listed = await listed_contracts(adapter, client, symbols)
+    return {symbol: (venue_number(listed[adapter.canonical_symbol(symbol)].get("minLever")),
+                     venue_number(listed[adapter.canonical_symbol(symbol)].get("maxLever"))) for symbol in symbols}
+
+
+async def listed_contracts(adapter, client, symbols) -> dict[str, dict]:
+    """The product line's contracts, once each of `symbols` is known to be one of them."""
+    listed = await contracts(adapter, client)
+    unknown = [s for s in symbols if adapter.canonical_symbol(s) not in listed]
+    if unknown:
+        raise adapter.unlisted(unknown, f"is not a {adapter.product_type} contract on Bitget")
+    return listed
 
 
 async def instrument_ids(adapter, client) -> list[str]:

@@ -132,6 +132,11 @@ class Reads:
         return [item["instId"] for data in answers for item in data or []
                 if item.get("instId") and item.get("state", "live") == "live"]
 
+    async def leverage_bounds(self, client, symbols):
+        await self._read_instruments(client, symbols)
+        self._check_families(symbols)
+        return {symbol: (MIN_LEVER, venue_number(self._instruments[symbol].get("lever"))) for symbol in symbols}
+
     async def _read_instruments(self, client, symbols: list[str]) -> None:
         kinds = {infer_type(symbol) for symbol in symbols}
         unsupported = [s for s in symbols if infer_type(s) not in LEVERAGE_TYPES]

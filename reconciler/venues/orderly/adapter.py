@@ -83,6 +83,9 @@ class OrderlyAdapter(Adapter):
     async def read(self, client, symbols) -> AccountLive:
         return await reads.read(self, client, symbols)
 
+    async def leverage_bounds(self, client, symbols):
+        return await reads.leverage_bounds(self, client, symbols)
+
     async def read_positions(self, client) -> list[Position]:
         return await reads.read_positions(self, client)
 

@@ -24,6 +24,20 @@ async def instrument_ids(adapter, client) -> list[str]:
     return [row["symbol"] for row in info.get("rows") or []]
 
 
+async def leverage_bounds(adapter, client, symbols) -> dict:
+    """(minimum, maximum) leverage of each symbol, from the public info listing."""
+    _take_listing(adapter, await client.request(Call("GET", "/v1/public/info"), signed=False), symbols)
+    return {symbol: (Decimal(1), _max_leverage(adapter.listed[symbol])) for symbol in symbols}
+
+
+def _take_listing(adapter, info, symbols) -> None:
+    """Every symbol /v1/public/info lists, once each of `symbols` is known to be one of them."""
+    adapter.listed = {row["symbol"]: row for row in (info or {}).get("rows") or []}
+    unknown = [s for s in symbols if s not in adapter.listed]
+    if unknown:
+        raise adapter.unlisted(unknown, "is not a symbol Orderly lists (symbols look like PERP_BTC_USDC)")
+
+
 async def read(adapter, client, symbols) -> AccountLive:
     live = AccountLive()
     # Every read at once: on a distant network each round trip in sequence costs its latency.
@@ -31,10 +45,7 @@ async def read(adapter, client, symbols) -> AccountLive:
         client.request(Call("GET", "/v1/public/info"), signed=False),
         client.request(Call("GET", "/v1/client/margin_modes")), client.request(Call("GET", "/v1/client/leverages")),
         read_positions(adapter, client), _orders(client))
-    adapter.listed = {row["symbol"]: row for row in (info or {}).get("rows") or []}
-    unknown = [s for s in symbols if s not in adapter.listed]
-    if unknown:
-        raise adapter.unlisted(unknown, "is not a symbol Orderly lists (symbols look like PERP_BTC_USDC)")
+    _take_listing(adapter, info, symbols)
     modes, leverages = modes or {}, leverages or {}
     default_modes = {row["symbol"]: mode_name(row.get("default_margin_mode")) for row in modes.get("rows") or []}
     per_mode: dict[str, dict] = {}

@@ -1,0 +1,230 @@
+"""Plans and applies account by account: each account's writes start once its own plan is read, checked and
+approved, and its verification once its own writes are done; no account waits for the slowest one's reads."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from .connections import Connections
+from .errors import ConfigError, ReconcilerError
+from .executor import ApplyReport, Execution
+from .model import DesiredState
+from .plan import Plan
+from .planner import AccountPlans, account_slots, select
+from .policy.rules import enforce_windows
+
+Differences = Callable[[Plan], list[str]]  # what a fresh plan says that the approved one does not; [] approves it
+
+
+@dataclass
+class _Decision:
+    """What became of one group of accounts once read: its checked plan, or why it sends nothing."""
+
+    names: list[str]
+    part: Plan | None = None  # None when the file is wrong for it
+    wrong_file: dict[str, list[str]] = field(default_factory=dict)  # account -> what the file gets wrong there
+    differences: list[str] = field(default_factory=list)  # why its fresh plan is not the approved one
+    held: bool = False  # approved itself, but part of a reviewed plan another part of which was refused
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.wrong_file or self.differences or self.held)
+
+    @property
+    def sends(self) -> bool:
+        return not self.refused and self.part is not None and any(
+            change.status == "change" for change in self.part.changes)
+
+
+async def plan_and_apply(state: DesiredState, connections: Connections, *, accounts=None, symbols=None,
+                         parallelism: int | None = None, approve: Differences | None = None,
+                         refuse: Callable[[list[str]], ReconcilerError] | None = None,
+                         claim: Callable[[], Awaitable[None]] | None = None,
+                         on_plan: Callable[[Plan], object] | None = None, progress=None,
+                         estimates: dict | None = None) -> ApplyReport:
+    """Plan the chosen accounts and apply each one's part as soon as it is ready (under the run's locks).
+
+    No account writes before every account's file entries are checked against its venue's listing (public data,
+    read once per venue): a mistake only the listing shows sends nothing anywhere. Accounts that are one venue
+    account are read and checked together (the policy counts their margin moves together).
+    `approve(part)` says what refuses a part (a saved plan's, or the plan a person said yes to); without it
+    every part goes (--auto-approve). `claim()` is awaited once, before the first write. `on_plan(plan)` sees
+    the whole plan once every account is read, while the first ones may be writing already.
+
+    An account refused (its part is stale, or its whole read found the file wrong) sends nothing; where the plan
+    was approved (`approve`), no account sends anything then. When that leaves nothing sent anywhere, the run is refused as a whole: ConfigError, or `refuse(differences)`; otherwise
+    the report names each refused account among its account errors (exit 1).
+    """
+    chosen = select(state, accounts, symbols)
+    for spec in chosen.values():
+        connections.open(spec)  # resolves credentials first: a missing variable fails before any request
+    planning = AccountPlans(state, connections, accounts, symbols)
+    execution = Execution(state, connections, progress)
+    slots = account_slots(parallelism)
+    groups = _groups(connections, chosen)
+    claimed: list[asyncio.Future] = []
+    listing = {name: asyncio.ensure_future(planning.listed(spec)) for name, spec in chosen.items()}
+
+    async def read(name: str) -> Plan:
+        async with slots:
+            return await planning.account(chosen[name])
+
+    reading = {name: asyncio.ensure_future(read(name)) for name in chosen}
+
+    async def listings_checked() -> list[str]:
+        """What the file gets wrong against the venues' listings, in the file's order, once every account is
+        checked (an account whose adapter checks its listing only in its whole read: once it is read)."""
+        checked = dict(zip(chosen, await asyncio.gather(*listing.values(), return_exceptions=True)))
+        for name, result in checked.items():
+            if result is False:
+                checked[name] = (await asyncio.gather(reading[name], return_exceptions=True))[0]
+        return planning.wrong_file(checked)  # with the --symbol names nothing matched; a bug is raised here
+
+    barrier = asyncio.ensure_future(listings_checked())
+
+    async def judge(names: list[str]) -> _Decision:
+        """The group's plan once read: refused where the file is wrong, or where it is not what was approved."""
+        results = await asyncio.gather(*(reading[name] for name in names), return_exceptions=True)
+        outcomes = dict(zip(names, results))
+        decision = _Decision(names)
+        for name, outcome in outcomes.items():  # a bug in any account is raised here
+            if isinstance(outcome, BaseException) and not isinstance(outcome, ReconcilerError):
+                raise outcome
+            if isinstance(outcome, ConfigError):
+                decision.wrong_file[name] = outcome.messages
+        if decision.wrong_file:
+            return decision
+        decision.part = planning.combine(outcomes)
+        decision.differences = approve(decision.part) if approve else []
+        return decision
+
+    judging = [asyncio.ensure_future(judge(names)) for names in groups]
+    every_judged = asyncio.gather(*judging, return_exceptions=True)
+
+    async def decide(group: int) -> _Decision:
+        if await barrier:
+            return _Decision(groups[group])  # the file is wrong somewhere: nothing is sent anywhere (raised below)
+        decision = await judging[group]
+        if decision.refused:
+            return decision
+        if approve is not None:
+            # A plan someone reviewed (saved, or said yes to) is sent whole or not at all: no part goes before
+            # every part is known to be the one approved (a stale part elsewhere sends nothing anywhere).
+            verdicts = await asyncio.shield(every_judged)
+            if any(isinstance(v, BaseException) or v.refused for v in verdicts):
+                decision.held = True
+                return decision
+        enforce_windows(decision.part, state.policy)  # outside the change windows nothing is sent
+        if decision.sends and claim is not None:
+            if not claimed:
+                claimed.append(asyncio.ensure_future(claim()))
+            await claimed[0]
+        execution.admit(decision.part)
+        return decision
+
+    async def apply(decision: _Decision) -> dict[str, Plan | BaseException]:
+        if decision.refused:
+            return {}
+        names = [name for name in decision.names if name not in decision.part.errors]
+
+        async def one(name: str) -> Plan:
+            async with slots:
+                return await execution.account(decision.part.part(name))
+
+        return dict(zip(names, await asyncio.gather(*(one(name) for name in names), return_exceptions=True)))
+
+    decisions = [asyncio.ensure_future(decide(group)) for group in range(len(groups))]
+    applying = [asyncio.ensure_future(_after(decision, apply)) for decision in decisions]
+    _begin(progress, "reading", estimates)
+    try:
+        wrong = await barrier
+        if wrong:
+            raise ConfigError(wrong)  # a wrong file plans (and so applies) nothing anywhere
+        decided = await asyncio.gather(*decisions, return_exceptions=True)
+        failure = next((d for d in decided if isinstance(d, BaseException)), None)
+        if failure is not None:
+            await asyncio.gather(*applying, return_exceptions=True)  # what was sent elsewhere is answered first
+            raise failure
+        whole = _whole(state, planning, chosen, decided)
+        nothing_sent = not any(decision.sends for decision in decided)
+        if nothing_sent:
+            wrong = [message for name in chosen for decision in decided
+                     for message in decision.wrong_file.get(name, [])]
+            if wrong:
+                raise ConfigError(wrong)  # found only by a whole read, and nothing went anywhere: refused as ever
+            if approve is not None and any(decision.differences for decision in decided):
+                raise refuse(approve(_whole(state, planning, chosen, decided, refused_too=True)))
+        if on_plan is not None:
+            on_plan(whole)
+        _finish(progress)
+        _begin(progress, "applying", whole)
+        afters: dict[str, Plan | BaseException] = {}
+        for result in await asyncio.gather(*applying):
+            afters.update(result)
+        report = execution.report(whole, {name: afters[name] for name in chosen if name in afters})
+        for decision in decided:
+            report.account_errors.update(_refusals(decision))
+        _finish(progress)
+        return report
+    except BaseException:
+        for task in [*listing.values(), *reading.values(), barrier, *judging, every_judged, *decisions, *applying]:
+            task.cancel()
+        _finish(progress, completed=False)
+        raise
+
+
+async def _after(decision: asyncio.Future, apply) -> dict:
+    """The accounts of a group applied once it is decided (nothing when deciding failed: the caller raises that)."""
+    try:
+        decided = await asyncio.shield(decision)
+    except Exception:
+        return {}
+    return await apply(decided)
+
+
+def _groups(connections: Connections, chosen: dict) -> list[list[str]]:
+    """Accounts checked and applied together, in the file's order: those of one venue account."""
+    groups: dict[str, list[str]] = {}
+    for name, spec in chosen.items():
+        groups.setdefault(connections.identity(spec), []).append(name)
+    return list(groups.values())
+
+
+def _whole(state, planning: AccountPlans, chosen: dict, decided: list[_Decision], refused_too: bool = False) -> Plan:
+    """The plan of every account read and not refused (or read at all), in the file's order."""
+    whole = Plan(changes=[], observed={}, config_path=state.path, config_sha256=state.sha256,
+                 scope=dict(planning.scope))
+    parts = {name: decision.part for decision in decided if decision.part is not None
+             and (refused_too or not decision.refused) for name in decision.names}
+    for name in chosen:
+        if name in parts:
+            whole.absorb(parts[name].part(name))
+    return whole
+
+
+def _refusals(decision: _Decision) -> dict[str, str]:
+    """Account -> why it sent nothing, for a report in which other accounts did send."""
+    if decision.wrong_file:
+        why = {name: "; ".join(messages) for name, messages in decision.wrong_file.items()}
+        return {name: "nothing was sent to this account: " + (why.get(name) or (
+            f"{', '.join(decision.wrong_file)} is the same venue account, and the file is wrong there"))
+            for name in decision.names}
+    if decision.differences:
+        listed = "".join(f"\n  {line}" for line in decision.differences)
+        return {name: f"its part of the plan is stale, nothing was sent to it; run plan again. What changed:{listed}"
+                for name in decision.names}
+    return {}
+
+
+def _begin(progress, phase: str, what) -> None:
+    begin = getattr(progress, phase, None)
+    if begin is not None:
+        begin(what)
+
+
+def _finish(progress, completed: bool = True) -> None:
+    finish = getattr(progress, "finish", None)
+    if finish is not None:
+        finish(completed=completed)

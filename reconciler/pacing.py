@@ -15,6 +15,8 @@ from .backends.slots import Ask, expiry, merged
 
 _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$")
 POLL = 0.02  # seconds: the shortest wait between two looks at a window whose period is shorter
+IDLE_HAND_BACK = 0.1  # seconds a window with nothing waiting or in flight keeps its slots for a run's next request
+RETRY_AFTER_HOLDER = 0.05  # seconds after another owner's exchange is due before looking again (its timer runs late)
 
 
 def parse_limit(text: str) -> tuple[int, float]:
@@ -42,10 +44,11 @@ class LeasedWindow(Window):
     first use did). The window holds a lease on some of the key's slots, recorded in the backend
     (`slots`, one round trip per exchange) for every process and machine sharing the key: it sends only
     on slots it holds, and reuses each a period after its own answer without asking anyone. A window
-    alone takes every slot in its first exchange. It exchanges again once a period while it holds slots:
-    with requests waiting, it keeps its fair share if others are sending too (they are counted in the
-    backend, so none starves) and takes what is free; with none waiting, it hands back every slot not in
-    flight (a slot handed back keeps the time it is usable again, for whoever takes it next).
+    alone takes every slot in its first exchange. While requests wait it exchanges again once a period,
+    keeping its fair share if others are sending too (they are counted in the backend, so none starves)
+    and taking what is free; shortly after nothing waits or is in flight, it hands every slot back (a slot
+    handed back keeps the time it is usable again, for whoever takes it next), and the next request claims
+    again at once.
     """
 
     def __init__(self, slots, count: int, seconds: float, *, counts_venue: bool = False):
@@ -57,6 +60,8 @@ class LeasedWindow(Window):
         self._exchanged = -math.inf  # when the last exchange was sent
         self._fresh = True  # nothing claimed since start or since everything was handed back: claim at once
         self._blocked = -math.inf  # no slot is usable before this (a rate-limit answer)
+        self._retry_at = math.inf  # left short: look again once the owner holding slots has exchanged
+        self._idle_since = math.inf  # since when nothing waits and nothing is in flight
         self._others_busy = 0  # what the other owners had in use at the last exchange
         self._counts_venue = counts_venue  # answers may say how much of it the venue counts (a weight header)
         self._spent = 0  # weight taken, ever
@@ -80,9 +85,10 @@ class LeasedWindow(Window):
                     self._in_flight += weight
                     self._spent += weight
                     return Reservation(weight, busy + weight, self._spent)
-                due = self._due_at()
+                due = min(self._due_at(), self._retry_at)
                 if now >= due:
-                    await self._exchange(active=True, unless=lambda: time.monotonic() < self._due_at())
+                    await self._exchange(active=True, unless=lambda: time.monotonic() < min(self._due_at(),
+                                                                                           self._retry_at))
                     continue
                 until = min(self._usable_at(weight), due)
                 if on_wait:
@@ -103,6 +109,9 @@ class LeasedWindow(Window):
             if venue_count > known:  # another program spends it too: that much is not usable for a period
                 self._hold(venue_count - known, now + self.seconds)
         self._changed.set()
+        if not self._in_flight and not self._gate.locked():
+            self._idle_since = now
+            self._schedule()
 
     async def penalize(self, seconds: float | None = None) -> None:
         now = time.monotonic()
@@ -193,6 +202,7 @@ class LeasedWindow(Window):
                 heapq.heapify(self._idle)
                 raise
             received = time.monotonic()
+            early = sent < self._due_at()
             # Times come back relative to the backend's clock, taken later than `sent`: counting them from
             # `received` only makes them later.
             self._idle += [[received + wait, n] for wait, n in answer.idle]
@@ -201,19 +211,28 @@ class LeasedWindow(Window):
                 self._block(received + answer.blocked)
             self._others_busy = answer.others_busy
             self._exchanged = sent
+            # Left short while another owner holds slots: it hands back or shares at its own next exchange, so
+            # look again just after that one, once, rather than a whole period from now.
+            short = active and sum(n for _, n in self._idle) + self._in_flight < self.count
+            self._retry_at = received + answer.retry + RETRY_AFTER_HOLDER if short and answer.retry >= 0 \
+                and not early else math.inf
             self._fresh = not active
             self._changed.set()
             self._schedule()
 
     def _schedule(self) -> None:
-        """A window holding slots looks again a period after its last exchange, whether or not it sends."""
+        """While requests wait or are in flight, look again a period after the last exchange (to keep a fair
+        share); once nothing waits or is in flight, hand the slots back soon, so that a run which has moved on,
+        or died, holds none (each slot keeps the time it is usable again, for whoever takes it next)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         if not (self._idle or self._in_flight):
             return
-        delay = max(self._due_at() - time.monotonic(), 0.0)
-        self._timer = asyncio.get_running_loop().call_later(delay, self._due)
+        when = self._due_at()
+        if not self._in_flight and not self._gate.locked():
+            when = min(when, max(self._idle_since, self._exchanged) + min(IDLE_HAND_BACK, self.seconds))
+        self._timer = asyncio.get_running_loop().call_later(max(when - time.monotonic(), 0.0), self._due)
 
     def _due(self) -> None:
         self._timer = None
@@ -223,10 +242,14 @@ class LeasedWindow(Window):
     async def _renew(self) -> None:
         if self._exchanging.locked():
             return  # an exchange is under way; it schedules the next
+        waiting = self._gate.locked()
+        if (waiting or self._in_flight) and time.monotonic() < self._due_at():
+            self._schedule()  # busy again since the hand-back was planned: keep the slots until the period ends
+            return
         # Requests waiting: keep the share (and take what is free). None: hand back every slot not in flight, so
-        # a burst costs two exchanges (the next request claims again, at once; a slot keeps its time meanwhile).
+        # a burst costs two exchanges (the next request claims again, at once).
         try:
-            await self._exchange(active=self._gate.locked())
+            await self._exchange(active=waiting)
         except Exception:  # nobody waits on this one: the next exchange a request makes meets the failure
             self._schedule()
 

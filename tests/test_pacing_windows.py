@@ -126,7 +126,8 @@ def test_the_slots_of_an_owner_that_died_count_as_answered_when_that_is_noticed(
     async def scenario():
         if backends.kind == "local":
             subprocess.run([sys.executable, "-c", "import asyncio, sys; from pathlib import Path; "
-                            "from reconciler.backends.local import FileSlots; from reconciler.backends.slots import Ask; "
+                            "from reconciler.backends.local import FileSlots; "
+                            "from reconciler.backends.slots import Ask; "
                             "asyncio.run(FileSlots(Path(sys.argv[1]), 'key').exchange(Ask('dead', 10, 60.0)))",
                             str(tmp_path)], check=True, timeout=60)
         else:
@@ -285,3 +286,32 @@ def test_postgres_windows_exchange_once_a_period(pg_url):
         assert len(log.sends) == 60 and log.most_in_any(0.5) <= 20
         assert slots.exchanges <= math.ceil(periods) + 2
     asyncio.run(scenario())
+
+
+def test_a_dead_owner_is_released_from_every_window_once_one_notices(backends, tmp_path):
+    """A run reads one window after another: it waits a period for a dead run's slots once, not once per window."""
+    async def scenario():
+        if backends.kind == "local":
+            subprocess.run([sys.executable, "-c", "import asyncio, sys; from pathlib import Path; "
+                            "from reconciler.backends.local import FileSlots; "
+                            "from reconciler.backends.slots import Ask; "
+                            "asyncio.run(FileSlots(Path(sys.argv[1]), 'one').exchange(Ask('dead', 10, 60.0))); "
+                            "asyncio.run(FileSlots(Path(sys.argv[1]), 'two').exchange(Ask('dead2', 10, 30.0)))",
+                            str(tmp_path)], check=True, timeout=60)
+        else:
+            backend = PostgresBackend(backends.url, shown="test")
+            await backend.open()
+            await backend.slots("one").exchange(Ask("dead", 10, 60.0))
+            await backend.slots("two").exchange(Ask("dead2", 10, 30.0))
+            pid = (await backend._all("SELECT pg_backend_pid()"))[0][0]
+            await backend.close()
+            probe = await backends.slots("probe")
+            for _ in range(200):
+                if not await probe.backend._all("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)):
+                    break
+                await asyncio.sleep(0.05)
+        await (await backends.slots("one")).exchange(Ask("b", 10, 60.0))  # notices the death
+        await asyncio.sleep(1.0)
+        answer = await (await backends.slots("two")).exchange(Ask("b", 10, 30.0))
+        assert total(answer.idle) == 10 and max(waits(answer.idle)) < 29.5  # counted from the first notice
+    run(backends, scenario)

@@ -24,7 +24,7 @@ from ..journal import DEFAULT_JOURNAL, Journal
 from ..lock import AccountLocks, lock_dir
 from .base import Backend, RunRecord, Slots
 from .history import matching
-from .slots import Answer, Ask, empty_state, expiry, settle
+from .slots import Answer, Ask, empty_state, expiry, release_gone, settle
 
 
 class LocalBackend(Backend):
@@ -174,41 +174,79 @@ class FileSlots(Slots):
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", key)[:80] + "-" + hashlib.sha256(key.encode()).hexdigest()[:12]
         self._directory = directory
         self._path = directory / f"{name}.slots.json"
-        # Without fcntl (Windows), a lock file beside it.
-        self._lock = FileLock(str(directory / f"{name}.slots.lock"), thread_local=False) if fcntl is None else None
         self.exchanges = 0  # round trips made, for tests and benchmarks
 
     async def exchange(self, ask: Ask) -> Answer:
         _OWNERS[ask.owner] = self
         ask.pid = os.getpid()
         self._directory.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            with self._locked(descriptor):
-                now = time.time()
-                state = _state(_read(descriptor), ask, now)
-                answer = settle(state, ask, now, _gone)
-                data = json.dumps(state, separators=(",", ":")).encode()
-                os.lseek(descriptor, 0, os.SEEK_SET)
-                while data:
-                    data = data[os.write(descriptor, data):]
-                os.ftruncate(descriptor, os.lseek(descriptor, 0, os.SEEK_CUR))
-        finally:
-            os.close(descriptor)
+        dead: set[int] = set()
+
+        def gone(owner: str, entry: dict) -> bool:
+            if not _gone(owner, entry):
+                return False
+            if entry.get("pid") != ask.pid:
+                dead.add(entry.get("pid"))
+            return True
+
+        with self._open(self._path) as (read, write):
+            now = time.time()
+            state = _state(read(), ask, now)
+            answer = settle(state, ask, now, gone)
+            write(state)
         self.exchanges += 1
+        if dead:
+            self._release_everywhere(dead)
         return answer
 
+    def _release_everywhere(self, pids: set[int]) -> None:
+        """A process that died held slots of other windows too, most likely: release them all now, rather than
+        when each is next used (a run reads one window after another, and would wait a period for each)."""
+        for path in self._directory.glob("*.slots.json"):
+            if path == self._path:
+                continue
+            with self._open(path) as (read, write):
+                try:
+                    state = json.loads(read() or b"null")
+                except ValueError:
+                    continue  # cut short by a crash: it is read as fully used anyway
+                owners = state.get("owners") if isinstance(state, dict) else None
+                if not isinstance(owners, dict) or not any(entry.get("pid") in pids for entry in owners.values()):
+                    continue
+                now = time.time()
+                for name in [name for name, entry in owners.items() if entry.get("pid") in pids]:
+                    state.setdefault("pool", []).extend(release_gone(owners.pop(name), now, 0.0))
+                write(state)
+
     @contextmanager
-    def _locked(self, descriptor: int):
-        if fcntl is None:
-            with self._lock:
-                yield
-            return
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
+    def _open(self, path: Path):
+        """The file at `path` locked: (read() -> bytes, write(state)) to rewrite it in place."""
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            yield
+            with _locked(path, descriptor):
+                def write(state: dict) -> None:
+                    data = json.dumps(state, separators=(",", ":")).encode()
+                    os.lseek(descriptor, 0, os.SEEK_SET)
+                    while data:
+                        data = data[os.write(descriptor, data):]
+                    os.ftruncate(descriptor, os.lseek(descriptor, 0, os.SEEK_CUR))
+                yield (lambda: _read(descriptor)), write
         finally:
-            fcntl.flock(descriptor, fcntl.LOCK_UN)
+            os.close(descriptor)
+
+
+
+@contextmanager
+def _locked(path: Path, descriptor: int):
+    if fcntl is None:  # Windows: a lock file beside it
+        with FileLock(str(path) + ".lock", thread_local=False):
+            yield
+        return
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
 def _read(descriptor: int) -> bytes:

@@ -246,14 +246,14 @@ class PostgresSlots(Slots):
 
     async def exchange(self, ask: Ask) -> Answer:
         rows = await self.backend._all(
-            "SELECT waits, ns, others_busy, waiting, blocked FROM reconciler_window_exchange(%s, %s, %s, %s, "
+            "SELECT waits, ns, others_busy, waiting, blocked, retry FROM reconciler_window_exchange(%s, %s, %s, %s, "
             "%s::float8[], %s::int[], %s, %s, %s, %s)",
             (self.key, ask.owner, ask.count, ask.seconds, [float(wait) for wait, _ in ask.idle],
              [int(n) for _, n in ask.idle], ask.in_flight, ask.active, ask.penalty, expiry(ask.seconds)), "pacing")
         self.exchanges += 1
-        waits, ns, others_busy, waiting, blocked = rows[0]
+        waits, ns, others_busy, waiting, blocked, retry = rows[0]
         return Answer(idle=[[wait, n] for wait, n in zip(waits, ns)], others_busy=others_busy, waiting=waiting,
-                      blocked=blocked)
+                      blocked=blocked, retry=retry)
 
 
 class PostgresIntents(IntentStore):

@@ -9,13 +9,14 @@ VERSION_TABLE = """CREATE TABLE IF NOT EXISTS reconciler_schema (
 
 # slots.settle's rule (reconciler/backends/slots.py), in one call so that an exchange is one round trip. Rows of
 # reconciler_rate_slots: an owner's lease (owner set: `slots` held, `busy` of them in use, `active`, its
-# `limit_count`, `reserved_at` its last exchange, `owner_pid` its session); a batch handed back (owner '', usable
-# again at done_at); a rate-limit block (owner '', slots 0, until done_at). Times are the database's clock.
+# `limit_count` and `period`, `reserved_at` its last exchange, `owner_pid` its session); a batch handed back
+# (owner '', usable again at done_at); a rate-limit block (owner '', slots 0, until done_at). Times are the
+# database's clock.
 EXCHANGE_FUNCTION = """CREATE FUNCTION reconciler_window_exchange(
     p_key text, p_owner text, p_count integer, p_seconds double precision, p_waits double precision[],
     p_ns integer[], p_in_flight integer, p_active boolean, p_penalty double precision, p_expiry double precision,
     OUT waits double precision[], OUT ns integer[], OUT others_busy integer, OUT waiting integer,
-    OUT blocked double precision) LANGUAGE plpgsql AS $$
+    OUT blocked double precision, OUT retry double precision) LANGUAGE plpgsql AS $$
 DECLARE
     now_ double precision := extract(epoch FROM clock_timestamp());
     until_ double precision;
@@ -37,11 +38,25 @@ DECLARE
 BEGIN
     PERFORM pg_advisory_xact_lock(1918989413, hashtext(p_key));
     -- Owners gone (session ended, or silent past the expiry): their requests may have reached the venue,
-    -- so what they held counts as answered now.
+    -- so what they held counts as answered now. A session that ended held slots of other windows too, most
+    -- likely: those are released at once as well (rows another exchange has locked are left to it).
+    IF EXISTS (SELECT 1 FROM reconciler_rate_slots WHERE window_key = p_key AND owner <> '' AND owner <> p_owner
+               AND owner_pid NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)) THEN
+        WITH dead AS (
+            SELECT token FROM reconciler_rate_slots WHERE owner <> ''
+                AND owner_pid NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)
+            FOR UPDATE SKIP LOCKED),
+        gone AS (
+            DELETE FROM reconciler_rate_slots AS slot USING dead WHERE slot.token = dead.token
+            RETURNING slot.window_key, slot.period, slot.slots)
+        INSERT INTO reconciler_rate_slots (token, window_key, owner_pid, reserved_at, done_at, slots)
+            SELECT md5(random()::text || clock_timestamp()::text || window_key), window_key, 0, now_,
+                   now_ + period, sum(slots)
+            FROM gone GROUP BY window_key, period HAVING sum(slots) > 0;
+    END IF;
     WITH gone AS (
         DELETE FROM reconciler_rate_slots WHERE window_key = p_key AND owner <> '' AND owner <> p_owner
-            AND (reserved_at < now_ - p_expiry
-                 OR owner_pid NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL))
+            AND reserved_at < now_ - p_expiry
         RETURNING slots)
     INSERT INTO reconciler_rate_slots (token, window_key, owner_pid, reserved_at, done_at, slots)
         SELECT md5(random()::text || clock_timestamp()::text), p_key, 0, now_, now_ + p_seconds, sum(slots)
@@ -122,16 +137,18 @@ BEGIN
     held := coalesce((SELECT sum(x) FROM unnest(mine_n) AS x), 0) + p_in_flight;
     IF held > 0 OR p_active THEN
         INSERT INTO reconciler_rate_slots (token, window_key, owner, owner_pid, reserved_at, slots, busy, active,
-                                           limit_count)
-            VALUES ('owner ' || p_owner, p_key, p_owner, pg_backend_pid(), now_, held,
+                                           limit_count, period)
+            VALUES ('owner ' || p_owner || ' ' || md5(p_key), p_key, p_owner, pg_backend_pid(), now_, held,
                     p_in_flight + coalesce((SELECT sum(n) FROM unnest(mine_at, mine_n) AS m(at, n)
-                                            WHERE at > now_), 0), p_active, p_count);
+                                            WHERE at > now_), 0), p_active, p_count, p_seconds);
     END IF;
     SELECT coalesce(array_agg(at - now_ ORDER BY at), '{}'), coalesce(array_agg(n ORDER BY at), '{}')
         INTO waits, ns FROM unnest(mine_at, mine_n) AS m(at, n) WHERE n > 0;
     others_busy := others_busy + coalesce((SELECT sum(slots) FROM reconciler_rate_slots
                                            WHERE window_key = p_key AND owner = ''), 0);
     blocked := greatest(0, until_ - now_);
+    SELECT coalesce(greatest(0, min(reserved_at) + p_seconds - now_), -1) INTO retry FROM reconciler_rate_slots
+        WHERE window_key = p_key AND owner <> '' AND owner <> p_owner AND slots > 0;
 END $$"""
 
 # Never edit a migration that has shipped: add the next one.
@@ -217,6 +234,7 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE reconciler_rate_slots ADD COLUMN busy integer NOT NULL DEFAULT 0",
         "ALTER TABLE reconciler_rate_slots ADD COLUMN active boolean NOT NULL DEFAULT false",
         "ALTER TABLE reconciler_rate_slots ADD COLUMN limit_count integer NOT NULL DEFAULT 0",
+        "ALTER TABLE reconciler_rate_slots ADD COLUMN period double precision NOT NULL DEFAULT 60",
         # A request counted by an earlier version (in flight, or answered at done_at) now holds its slot for
         # a minute, the longest period the venues' documents give: no window restarts full during the upgrade.
         "UPDATE reconciler_rate_slots SET done_at = extract(epoch FROM clock_timestamp()) + 60",

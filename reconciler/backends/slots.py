@@ -41,6 +41,7 @@ class Answer:
     others_busy: int = 0  # slots other owners reported in use (in flight or counting from an answer)
     waiting: int = 0  # other owners sending, among whom the window is shared
     blocked: float = 0.0  # seconds until a rate-limit answer stops holding the whole window
+    retry: float = -1.0  # seconds until the soonest other owner holding slots exchanges again (-1: none holds any)
 
 
 def empty_state() -> dict:
@@ -60,12 +61,8 @@ def settle(state: dict, ask: Ask, now: float, gone) -> Answer:
     owners, seconds = state.setdefault("owners", {}), ask.seconds
     pool = [entry for entry in state.get("pool", []) if entry[0] > now]
     for name in [name for name in owners if name != ask.owner]:
-        entry = owners[name]
-        if now - entry["at"] > expiry(seconds) or gone(name, entry):
-            # Its requests may have reached the venue: they count as answered now.
-            if entry["held"]:
-                pool.append([now + seconds, entry["held"]])
-            del owners[name]
+        if now - owners[name]["at"] > expiry(seconds) or gone(name, owners[name]):
+            pool += release_gone(owners.pop(name), now, seconds)
     blocked = state.get("blocked", 0.0)
     if ask.penalty > 0:
         blocked = max(blocked, now + ask.penalty)
@@ -120,13 +117,21 @@ def settle(state: dict, ask: Ask, now: float, gone) -> Answer:
     held = sum(n for _, n in mine) + ask.in_flight
     if held or ask.active:
         owners[ask.owner] = {"at": now, "held": held, "count": ask.count, "active": ask.active,
-                             "busy": ask.in_flight + sum(n for at, n in mine if at > now), "pid": ask.pid}
+                             "busy": ask.in_flight + sum(n for at, n in mine if at > now), "pid": ask.pid,
+                             "seconds": seconds}
     state["pool"] = merged(pool)
     state["blocked"] = blocked
     return Answer(idle=[[at - now, n] for at, n in merged(mine)],
                   others_busy=sum(entry.get("busy", 0) for name, entry in owners.items() if name != ask.owner)
                   + sum(n for _, n in state["pool"]),
-                  waiting=len(sending), blocked=max(0.0, blocked - now))
+                  waiting=len(sending), blocked=max(0.0, blocked - now),
+                  retry=max(0.0, min(holders) + seconds - now) if (holders := [
+                      entry["at"] for name, entry in owners.items() if name != ask.owner and entry["held"]]) else -1.0)
+
+
+def release_gone(entry: dict, now: float, seconds: float) -> list[list]:
+    """What an owner that is gone held, back in the pool: its requests may have reached the venue just now."""
+    return [[now + entry.get("seconds", seconds), entry["held"]]] if entry["held"] else []
 
 
 def merged(entries) -> list[list]:

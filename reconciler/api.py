@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Protocol
 
+from .address import Address
 from .config import load
 from .backends import Backend, RunRecord, backend_from_url
 from .connections import Connections
@@ -237,7 +238,7 @@ def narrow(plan: Plan, *, accounts: Names = None, symbols: Names = None) -> Plan
             and (not symbols or c.symbol is None or c.symbol in symbols)]
     kept_accounts = {name: block for name, block in plan.accounts.items() if not accounts or name in accounts}
     observed = {name: {setting: value for setting, value in values.items()
-                       if not symbols or setting.count("/") == 1 or setting.split("/")[1] in symbols}
+                       if not symbols or Address.parse(setting).symbol in (None, *symbols)}
                 for name, values in plan.observed.items() if name in kept_accounts}
     return dataclasses.replace(plan, changes=keep, accounts=kept_accounts, observed=observed, scope=scope)
 

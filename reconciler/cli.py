@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from .errors import ConfigError, ReconcilerError
+from .address import Address
 from .journal import DEFAULT_JOURNAL
 from .plan import Plan
 from .views.style import Style
@@ -392,7 +393,7 @@ def _check_within(saved: Plan, args) -> None:
     """--account / --symbol on a saved plan may only narrow it: naming what it does not cover is a mistake."""
     outside = [f"--account {name}" for name in args.account or [] if name not in saved.accounts]
     covered = {change.symbol for change in saved.changes if change.symbol} | {
-        setting.split("/")[1] for values in saved.observed.values() for setting in values if setting.count("/") >= 2}
+        Address.parse(setting).symbol for values in saved.observed.values() for setting in values} - {None}
     outside += [f"--symbol {symbol}" for symbol in args.symbol or [] if symbol not in covered]
     if outside:
         raise UsageError(f"{args.target}: {', '.join(outside)}: not in this plan, which covers "

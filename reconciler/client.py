@@ -56,12 +56,13 @@ class VenueClient:
     async def close(self) -> None:
         await self.transport.close()
 
-    async def request(self, call: Call, *, signed: bool = True, retry_ambiguous: bool = True):
+    async def request(self, call: Call, *, signed: bool = True, retry_ambiguous: bool = True, optional: bool = False):
         """Send `call` and return the venue's data; VenueError when it refuses or cannot be reached.
 
         Rate-limit and busy answers (the venue's own code saying it did nothing) are retried for up to
         RATE_LIMIT_BUDGET seconds; unknown outcomes (5xx, timeouts, dropped connections, codes that do
         not say) only when `retry_ambiguous`, never for a margin move (see executor._move_margin).
+        `optional` marks a read the adapter can do without; only the planner's reader looks at it.
         """
         self._check_endpoint(call)
         if not signed and call.method == "GET":  # public data is the same for every account: read it once a run
@@ -152,6 +153,9 @@ class VenueClient:
             return data
         except VenueError as exc:
             code, error = exc.code, exc.message
+            if exc.kind == "done":  # the venue's code says the setting already holds the value: nothing left to do
+                error = None
+                return None
             if exc.kind == "busy" and not retry_ambiguous:
                 # A venue's "busy" or "system error" does not document that nothing was done: for a write that
                 # must not be repeated (a margin move) it is an unknown outcome.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import json
@@ -35,7 +36,6 @@ def load(path: str | Path) -> DesiredState:
     problems, broken = _schema_problems(document, lines, str(path))
     # The venue rules run on every account the schema found sound, so one run reports every problem.
     state = _build(document, lines, path, hashlib.sha256(data).hexdigest(), problems, broken)
-    _add_currencies(state, document, lines, problems)
     if "policy" in document and ("policy",) not in broken:
         state.policy, policy_problems = policy_from_block(document["policy"], lines, str(path))
         problems += policy_problems
@@ -251,22 +251,17 @@ def _account(name: str, raw: dict, where: _Locator, simulated: bool, problems: l
     adapter = adapter_class(venue)
     environment = raw["environment"]
     settings = dict(raw.get("settings") or {})
-    for setting in settings:
+    for setting, value in settings.items():
         if setting not in adapter.settings:
             problems.append(f"{where('settings', setting)}: {venue} has no setting '{setting}'"
                             + (f" (it has: {', '.join(adapter.settings)})" if adapter.settings else ""))
-    product_type = raw.get("product_type")
-    if product_type is not None and "product_type" not in adapter.account_options:
-        problems.append(f"{where('product_type')}: 'product_type' is not a {venue} setting")
-        product_type = None
-    elif product_type is not None and adapter.product_type_problem(product_type):
-        problems.append(f"{where('product_type')}: {adapter.product_type_problem(product_type)}")
-    if adapter.account_options.get("product_type") and product_type is None:
-        problems.append(f"{where()}: missing key 'product_type' (required for {venue})")
+        else:
+            problems += _declared_problems(adapter.settings[setting], value, where, ("settings", setting))
+    options = _account_options(raw, adapter, where, problems)
     _check_environment(raw, environment, simulated, where, problems)
     _check_credentials(raw["credentials"], adapter, environment, where, problems)
     _check_rate_limits(raw.get("rate_limits") or {}, where, problems)
-    context = _Context(settings, product_type)
+    context = _Context(settings, options)
     return AccountSpec(
         name=name, venue=venue, environment=environment, base_url=raw.get("base_url"),
         credentials=dict(raw["credentials"]), settings=settings,
@@ -274,7 +269,7 @@ def _account(name: str, raw: dict, where: _Locator, simulated: bool, problems: l
         defaults=dict(raw.get("defaults") or {}),
         patterns=_patterns(raw.get("symbols") or {}, raw.get("defaults") or {}, adapter, context, where, problems),
         exclude=_exclude(raw.get("exclude") or [], adapter, where, problems),
-        product_type=product_type.upper() if product_type else None,  # Bitget reads it in any case
+        options=options,
         rate_limits=dict(raw.get("rate_limits") or {}),
         request_lifetime=_sim_only(raw, "request_lifetime", environment, where, problems),
         origins={key: where("credentials", key) for key in raw["credentials"]},
@@ -282,10 +277,52 @@ def _account(name: str, raw: dict, where: _Locator, simulated: bool, problems: l
 
 
 class _Context:
-    """What a symbol entry's rules depend on in its account: the settings and the product type."""
+    """What a symbol entry's rules depend on in its account: the settings and the venue's own account options."""
 
-    def __init__(self, settings: dict, product_type: str | None):
-        self.settings, self.product_type = settings, product_type
+    def __init__(self, settings: dict, options: dict):
+        self.settings, self.options = settings, options
+
+
+CORE_ACCOUNT_KEYS = ("venue", "environment", "base_url", "credentials", "rate_limits", "request_lifetime",
+                     "settings", "defaults", "exclude", "symbols", "watch")
+CORE_SYMBOL_KEYS = ("margin_mode", "leverage", "isolated_margin", "tolerance")
+
+
+def _account_options(raw: dict, adapter, where, problems: list[str]) -> dict:
+    """The account keys the venue declares (the schema has admitted only keys some venue declares)."""
+    options = {}
+    for key, value in raw.items():
+        if key in CORE_ACCOUNT_KEYS:
+            continue
+        if key not in adapter.account_options:
+            problems.append(f"{where(key)}: '{key}' is not a {adapter.venue} setting")
+            continue
+        found = _declared_problems(adapter.account_options[key], value, where, (key,))
+        found += [f"{where(key, *keys)}: {message}" for keys, message in ([] if found else
+                                                                         adapter.option_problems(key, value))]
+        problems += found
+        if not found:
+            options[key] = value
+    for key in adapter.required_options:
+        if key not in raw:
+            problems.append(f"{where()}: missing key '{key}' (required for {adapter.venue})")
+    return options
+
+
+def _declared_problems(schema: dict, value, where, keys: tuple) -> list[str]:
+    """A venue-declared key's value checked against the schema the venue declares for it."""
+    validator = _declared_validator(json.dumps(schema, sort_keys=True))
+    problems = []
+    for error in validator.iter_errors(value):
+        hint = error.schema.get("x-error") if isinstance(error.schema, dict) else None
+        problems.append(f"{where(*keys, *error.absolute_path)}: {hint or in_our_words(error)} "
+                        f"(got {_shown(error.instance)})")
+    return problems
+
+
+@functools.lru_cache(maxsize=64)
+def _declared_validator(schema_text: str):
+    return _VALIDATOR({"$defs": _schema()["$defs"], **json.loads(schema_text)})
 
 
 def _check_environment(raw: dict, environment: str, simulated: bool, where, problems: list[str]) -> None:
@@ -304,7 +341,7 @@ def _check_environment(raw: dict, environment: str, simulated: bool, where, prob
     if environment == "sim" and not _is_loopback(host):
         problems.append(f"{where('base_url')}: environment: sim sends only to a simulator on this machine: "
                         f"base_url must be a loopback address (127.0.0.1, ::1 or localhost), not {host}")
-    if environment in ("live", "demo") and not raw["base_url"].lower().startswith("https://"):
+    if environment != "sim" and not raw["base_url"].lower().startswith("https://"):
         problems.append(f"{where('base_url')}: environment: {environment} needs an https:// base_url "
                         "(credentials are never sent in clear)")
 
@@ -322,30 +359,6 @@ def _sim_only(raw: dict, key: str, environment: str, where, problems: list[str])
     if key in raw and environment != "sim":
         problems.append(f"{where(key)}: '{key}' is allowed only with environment: sim")
     return raw.get(key)
-
-
-def _add_currencies(state: DesiredState, document: dict, lines: dict, problems: list[str]) -> None:
-    """`currencies: {CCY: {leverage: N}}`: cross leverage kept per borrowed currency (OKX only)."""
-    for name in state.accounts:
-        raw = document["accounts"][name]
-        if not raw.get("currencies"):
-            continue
-        account = state.accounts[name]
-        if account.venue in supported_venues() and not adapter_class(account.venue).currency_leverage:
-            where = _where(state.path, lines, ("accounts", name, "currencies"))
-            problems.append(f"{where}: {account.venue} keeps no leverage per currency")
-            continue
-        for currency, spec in raw["currencies"].items():
-            if not re.fullmatch(r"[A-Z0-9]{1,20}", currency):
-                where = _where(state.path, lines, ("accounts", name, "currencies", currency))
-                problems.append(f"{where}: a currency is written as the venue's upper-case code, e.g. BTC")
-            else:
-                account.currencies[currency] = Decimal(spec["leverage"])
-                here = lambda *keys, currency=currency: _where(  # noqa: E731
-                    state.path, lines, ("accounts", name, "currencies", currency, *keys))
-                adapter = adapter_class(account.venue)
-                _check_decimals(account.currencies[currency], adapter.leverage_decimals, "leverage", here,
-                                account.venue, problems)
 
 
 def _symbols(raw: dict, defaults: dict, adapter, context: _Context, where: _Locator,
@@ -403,7 +416,7 @@ def pattern_symbol(account: AccountSpec, symbol: str, raw: dict, source: str) ->
     pattern = next(p for p in account.patterns if p.pattern == source.split(" + ")[0])
     where = pattern.where
     here = lambda *keys: f"{where}: {symbol} (matched by {source})" + "".join(f".{k}" for k in keys)  # noqa: E731
-    spec = _symbol(symbol, raw, adapter_class(account.venue), _Context(account.settings, account.product_type),
+    spec = _symbol(symbol, raw, adapter_class(account.venue), _Context(account.settings, account.options),
                    here, problems)
     if problems:
         raise ConfigError(problems)
@@ -455,13 +468,20 @@ def _check_credentials(credentials: dict, adapter, environment: str, where, prob
 
 def _symbol(symbol: str | None, raw: dict, adapter, context: _Context, here, problems: list[str]) -> SymbolSpec:
     """The entry of `symbol` (None: a pattern's entry, checked as far as it can be without its symbols)."""
-    if "margin_coin" in raw and "margin_coin" not in adapter.symbol_options:
-        problems.append(f"{here('margin_coin')}: 'margin_coin' is not a {adapter.venue} setting")
-    elif "margin_coin" in raw:
-        problem = adapter.margin_coin_problem(context.product_type, symbol, raw["margin_coin"])
-        if problem:
-            problems.append(f"{here('margin_coin')}: {problem}")
+    options = {}
+    for key, value in raw.items():
+        if key in CORE_SYMBOL_KEYS:
+            continue
+        if key not in adapter.symbol_options:
+            problems.append(f"{here(key)}: '{key}' is not a {adapter.venue} setting")
+            continue
+        found = _declared_problems(adapter.symbol_options[key], value, here, (key,))
+        problem = None if found else adapter.symbol_option_problem(key, value, context.options, symbol)
+        problems += found + ([f"{here(key)}: {problem}"] if problem else [])
+        options[key] = value
     mode = raw.get("margin_mode")
+    if mode is None and "margin_mode" in adapter.settings:
+        mode = context.settings.get("margin_mode")  # a margin mode the venue keeps per account is every symbol's
     hedge = context.settings.get("position_mode") == "hedge"
     leverage = raw.get("leverage")
     if isinstance(leverage, dict):
@@ -496,7 +516,7 @@ def _symbol(symbol: str | None, raw: dict, adapter, context: _Context, here, pro
         margin = Decimal(margin)
     _check_decimals(margin, adapter.margin_decimals, "isolated_margin", here, adapter.venue, problems)
     spec = SymbolSpec(symbol=symbol or "", margin_mode=mode, leverage=leverage, isolated_margin=margin,
-                      margin_coin=raw.get("margin_coin"))
+                      options=options)
     if "tolerance" in raw:
         spec.tolerance = Decimal(raw["tolerance"])
     return spec

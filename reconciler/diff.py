@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .model import CROSS, ISOLATED, AccountLive, AccountSpec, Band, Position, SymbolSpec
+from .address import Address
+from .model import ISOLATED, AccountLive, AccountSpec, Band, Position, SymbolSpec
 from .plan import Change
 from .venues.base import decimal_text
 
@@ -28,23 +29,22 @@ def diff_account(spec: AccountSpec, live: AccountLive, rules) -> AccountDiff:
     for name in rules.settings:  # in the order the venue declares them
         if name not in spec.settings:
             continue
-        setting_id = f"{spec.name}/{name}"
+        setting_id = str(Address(spec.name, name))
         have, want = live.settings.get(name), spec.settings[name]
         result.observed[setting_id] = have
         if have == want:
             result.in_sync.append(setting_id)
             continue
-        change = _change(spec, setting_id, None, name, have, want)
+        change = make_change(spec, setting_id, None, name, have, want)
         refusal = rules.setting_refusal(live, name, want)
         if refusal:
-            _refuse(change, refusal)
+            refuse(change, refusal)
         else:
             _block(change, rules.setting_blockers(live, name))
         result.changes.append(change)
         if name in rules.settings_before_symbols:
             account_level.append(change.id)
-    for currency, want in spec.currencies.items():
-        _diff_currency(spec, currency, want, live, rules, result)
+    rules.option_changes(spec, live, result)  # what the venue's own account options hold
     for symbol_spec in spec.symbols.values():
         first = len(result.changes)
         _diff_symbol(spec, symbol_spec, live, rules, position_mode, account_level, result)
@@ -54,43 +54,33 @@ def diff_account(spec: AccountSpec, live: AccountLive, rules) -> AccountDiff:
     return result
 
 
-def _diff_currency(spec, currency: str, want: Decimal, live: AccountLive, rules, result) -> None:
-    """Cross leverage kept per borrowed currency; the change's `symbol` is the currency."""
-    setting_id = f"{spec.name}/currency/{currency}/leverage/{CROSS}"
-    have = live.currencies.get(currency)
-    result.observed[setting_id] = None if have is None else decimal_text(have)
-    if have is not None and Decimal(have) == want:
-        result.in_sync.append(setting_id)
-        return
-    change = _change(spec, setting_id, currency, "leverage", have, want, margin_mode=CROSS)
-    _refuse(change, rules.currency_leverage_refusal(live, currency))
-    result.changes.append(change)
-
-
 def _diff_symbol(spec, wanted: SymbolSpec, live: AccountLive, rules, position_mode, account_level, result):
     symbol = wanted.symbol
     current = live.symbols[symbol]
-    prefix = f"{spec.name}/{symbol}"
     mode = wanted.margin_mode or current.margin_mode
     mode_deps = list(account_level)
 
     if wanted.margin_mode:
-        setting_id = f"{prefix}/margin_mode"
+        setting_id = str(Address(spec.name, "margin_mode", symbol))
         if rules.stores_margin_mode:
             result.observed[setting_id] = current.margin_mode
             if current.margin_mode == wanted.margin_mode:
                 result.in_sync.append(setting_id)
             else:
-                change = _change(spec, setting_id, symbol, "margin_mode", current.margin_mode,
+                change = make_change(spec, setting_id, symbol, "margin_mode", current.margin_mode,
                                  wanted.margin_mode, depends_on=account_level)
-                _block(change, rules.margin_mode_blockers(live, symbol))
+                refusal = rules.margin_mode_refusal(live, symbol, wanted.margin_mode)
+                if refusal:
+                    refuse(change, refusal)
+                else:
+                    _block(change, rules.margin_mode_blockers(live, symbol))
                 result.changes.append(change)
                 mode_deps.append(change.id)
         else:
             conflicts = rules.mode_conflicts(live, symbol, wanted.margin_mode)
             if conflicts:
                 other = "cross" if wanted.margin_mode == ISOLATED else ISOLATED
-                change = _change(spec, setting_id, symbol, "margin_mode", other, wanted.margin_mode,
+                change = make_change(spec, setting_id, symbol, "margin_mode", other, wanted.margin_mode,
                                  status="conflict",
                                  reason=f"{'; '.join(conflicts)}: no API call can change the margin mode of "
                                         "what is open; a person must close it and reopen it in "
@@ -105,16 +95,16 @@ def _diff_symbol(spec, wanted: SymbolSpec, live: AccountLive, rules, position_mo
         for side in rules.leverage_sides(mode, position_mode):
             want = _for_side(wanted.leverage, side)
             have = current.leverage.get((mode, side))
-            setting_id = f"{prefix}/leverage/{mode}" + (f"/{side}" if side else "")
+            setting_id = str(Address(spec.name, "leverage", symbol, mode, side))
             result.observed[setting_id] = None if have is None else decimal_text(have)
             if have is not None and Decimal(have) == want:
                 result.in_sync.append(setting_id)
                 continue
-            change = _change(spec, setting_id, symbol, "leverage", have, want, side=side, margin_mode=mode,
+            change = make_change(spec, setting_id, symbol, "leverage", have, want, side=side, margin_mode=mode,
                              depends_on=mode_deps if rules.leverage_after_margin_mode else account_level)
             refusal = rules.leverage_refusal(live, symbol, mode)
             if refusal:
-                _refuse(change, refusal)
+                refuse(change, refusal)
             elif current.max_leverage is not None and want > current.max_leverage:
                 change.status = "blocked"
                 change.reason = (f"{decimal_text(want)}x is above {symbol}'s maximum leverage "
@@ -131,14 +121,14 @@ def _diff_symbol(spec, wanted: SymbolSpec, live: AccountLive, rules, position_mo
     if wanted.isolated_margin is not None and mode == ISOLATED:
         positions = [p for p in live.positions_of(symbol) if p.margin_mode == ISOLATED]
         if not positions:
-            result.not_applicable.append({"id": f"{prefix}/isolated_margin",
+            result.not_applicable.append({"id": str(Address(spec.name, "isolated_margin", symbol)),
                                           "reason": "no open isolated position"})
         for position in positions:
             _diff_margin(spec, wanted, position, mode_deps + leverage_ids, result)
 
 
 def _diff_margin(spec, wanted: SymbolSpec, position: Position, depends_on, result):
-    setting_id = f"{spec.name}/{position.symbol}/isolated_margin" + (f"/{position.side}" if position.side else "")
+    setting_id = str(Address(spec.name, "isolated_margin", position.symbol, side=position.side))
     have = position.margin or Decimal(0)
     result.observed[setting_id] = decimal_text(have)
     target = wanted.isolated_margin
@@ -154,7 +144,7 @@ def _diff_margin(spec, wanted: SymbolSpec, position: Position, depends_on, resul
         if abs(have - want) <= want * wanted.tolerance / 100:
             result.in_sync.append(setting_id)
             return
-    result.changes.append(_change(spec, setting_id, position.symbol, "isolated_margin", have, want,
+    result.changes.append(make_change(spec, setting_id, position.symbol, "isolated_margin", have, want,
                                   side=position.side, margin_mode=ISOLATED, depends_on=depends_on))
 
 
@@ -164,8 +154,8 @@ def _for_side(value, side):
     return value
 
 
-def _change(spec: AccountSpec, change_id, symbol, name, have, want, *, side=None, margin_mode=None,
-            depends_on=(), status="change", reason=None) -> Change:
+def make_change(spec: AccountSpec, change_id, symbol, name, have, want, *, side=None, margin_mode=None,
+               depends_on=(), status="change", reason=None) -> Change:
     text = lambda v: v if v is None or isinstance(v, str) else decimal_text(v)  # noqa: E731
     return Change(id=change_id, account=spec.name, venue=spec.venue, symbol=symbol, field=name, side=side,
                   margin_mode=margin_mode, from_=text(have), to=text(want), status=status, reason=reason,
@@ -178,7 +168,7 @@ def _block(change: Change, blockers: list[str]) -> None:
         change.reason = f"{'; '.join(blockers)}: {ACT}"
 
 
-def _refuse(change: Change, reason: str | None) -> None:
+def refuse(change: Change, reason: str | None) -> None:
     """Block a change the account's mode forbids, with the venue rule's own reason."""
     if reason:
         change.status = "blocked"

@@ -25,6 +25,7 @@ class VenueError(ReconcilerError):
         self.message = message
         self.status = status
         # What the answer proves about the request:
+        #   nothing to do:       done (the venue's code says the setting already holds the value; a success)
         #   refused, terminal:   business | blocked | auth
         #   refused, retry:      rate_limit | busy (the venue's own code, in its own envelope, says it did nothing)
         #   unknown outcome:     unknown (a venue code that does not say) | server (5xx without a known code)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .connections import Connections
+from .address import Address
 from .errors import ReconcilerError, VenueError
 from .gate import EarlierMovePending, Gate, GateRefusal
 from .model import DesiredState
@@ -113,9 +114,9 @@ def _with_untouched(fresh: Plan, before: Plan, touched: list[str]) -> Plan:
     touched = set(touched)
     known = {c.id for c in fresh.changes} | set(fresh.in_sync) | {i["id"] for i in fresh.not_applicable}
 
-    def untouched(item_id: str) -> bool:  # ids are account/symbol/...; account settings are re-read anyway
-        parts = item_id.split("/")
-        return item_id not in known and len(parts) >= 3 and parts[1] not in touched
+    def untouched(item_id: str) -> bool:  # account settings are re-read anyway
+        symbol = Address.parse(item_id).symbol
+        return item_id not in known and symbol is not None and symbol not in touched
 
     fresh.changes += [c for c in before.changes if untouched(c.id)]
     fresh.in_sync += [i for i in before.in_sync if untouched(i)]
@@ -163,12 +164,7 @@ def plan_differences(saved: Plan, fresh: Plan) -> list[str]:
 
 def setting_words(account: str, setting_id: str) -> str:
     """A setting id in words: `bg/ETHUSDT/leverage/isolated/long` -> `ETHUSDT isolated long leverage`."""
-    parts = setting_id.removeprefix(f"{account}/").split("/")
-    if len(parts) == 1:
-        return parts[0].replace("_", " ")
-    if parts[0] == "currency" and len(parts) >= 3:
-        return " ".join([parts[1], *parts[3:], parts[2].replace("_", " "), "(currency)"])
-    return " ".join([parts[0], *parts[2:], parts[1].replace("_", " ")])
+    return Address.parse(setting_id).words()
 
 
 def _essence(change: Change) -> tuple:

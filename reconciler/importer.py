@@ -51,7 +51,7 @@ async def import_account(state: DesiredState, account: str, symbols: list[str] |
     for name in names:
         current = live.symbols[name]
         written = spec.symbols.get(name)
-        # A venue that stores no mode per symbol (OKX) is in the mode its open positions and orders use:
+        # A venue that stores no mode per symbol is in the mode its open positions and orders use:
         # the file's mode would be a conflict with them, not what is live.
         mode = current.margin_mode or _mode_in_use(live, name) or (written.margin_mode if written else None) or CROSS
         sides = adapter.leverage_sides(mode, position_mode)
@@ -65,7 +65,7 @@ async def import_account(state: DesiredState, account: str, symbols: list[str] |
         imported[name] = SymbolSpec(name, mode, leverage)
     settings = {key: live.settings[key] for key in adapter.settings if live.settings.get(key) is not None}
     account_block = account_to_dict(dataclasses.replace(spec, settings=settings, symbols=imported,
-                                                          currencies=dict(live.currencies)))
+                                                          options=adapter.imported_options(spec.options, live)))
     if compact:
         _compact(account_block, imported, state.accounts[account] if not symbols else None)
     written_in = written_in or Path.cwd()

@@ -31,7 +31,7 @@ class SymbolSpec:
     leverage: Leverage | None = None
     isolated_margin: Margin | None = None
     tolerance: Decimal = Decimal("0.5")  # percent of the margin target
-    margin_coin: str | None = None
+    options: dict = field(default_factory=dict)  # the keys the venue declares for a symbol entry, as written
     source: str | None = None  # the `symbols:` key that produced it, as written: the symbol or a pattern
     origin: str | None = None  # "file:line: key path" of its entry, for problems found at plan time
 
@@ -55,11 +55,10 @@ class AccountSpec:
     credentials: dict[str, str]  # as written: "${VAR}" references, or literals in sim
     settings: dict[str, str]
     symbols: dict[str, SymbolSpec]
-    product_type: str | None = None
+    options: dict = field(default_factory=dict)  # the further keys the venue declares for an account, as written
     rate_limits: dict[str, str] = field(default_factory=dict)
     request_lifetime: Decimal | None = None  # sim only: a shortened timestamp window (see the schema)
     origins: dict[str, str] = field(default_factory=dict)  # credential key -> "file:line: key path"
-    currencies: dict[str, Decimal] = field(default_factory=dict)  # currency -> cross leverage (OKX, per currency)
     defaults: dict = field(default_factory=dict)  # raw `defaults:` values, inherited by pattern entries too
     patterns: list[PatternSpec] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)  # patterns (venue spelling) no pattern may match
@@ -86,7 +85,7 @@ class Position:
     # What a liquidation estimate needs, where the venue gives it (None where it does not):
     mark_price: Decimal | None = None
     liquidation_price: Decimal | None = None  # the venue's own estimate now
-    cost: Decimal | None = None  # signed position cost (Orderly cost_position)
+    cost: Decimal | None = None  # signed position cost, where the venue's estimate uses it
     maintenance_rate: Decimal | None = None  # maintenance margin ratio of the position
 
 
@@ -100,7 +99,7 @@ class Order:
 @dataclass
 class SymbolLive:
     symbol: str
-    margin_mode: str | None  # None where the venue stores no mode per symbol (OKX)
+    margin_mode: str | None  # None where the venue stores no mode per symbol (its orders choose one)
     leverage: dict[tuple[str, str | None], Decimal] = field(default_factory=dict)
     max_leverage: Decimal | None = None
     min_leverage: Decimal | None = None
@@ -112,7 +111,7 @@ class AccountLive:
     symbols: dict[str, SymbolLive] = field(default_factory=dict)
     positions: list[Position] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
-    currencies: dict[str, Decimal] = field(default_factory=dict)  # currency -> cross leverage now
+    options: dict = field(default_factory=dict)  # what the venue's own account options hold now (its adapter's)
     # list name -> (the list indexed, its length then, symbol -> [(place in the list, item)])
     _indexes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from .errors import ConfigError
+from .address import Address
 
 FORMAT_VERSION = "1"
 STATUSES = ("change", "blocked", "conflict", "denied")
@@ -201,7 +202,7 @@ def touched_symbols(changes: list[Change]) -> list[str] | None:
     """The symbols an apply wrote to, which are all verification reads again; None when an account-level
     setting (or a currency's leverage) was written, after which the whole account is read back."""
     written = [c for c in changes if c.status == "change"]
-    if any(c.symbol is None or "/currency/" in c.id for c in written):
+    if any(c.symbol is None or Address.parse(c.id).scope for c in written):
         return None
     return list(dict.fromkeys(c.symbol for c in written))
 

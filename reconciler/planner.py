@@ -233,7 +233,7 @@ class _Answered:
 
     request_all = VenueClient.request_all  # so its requests go through `request` below
 
-    async def request(self, call, **options):
+    async def request(self, call, *, optional: bool = False, **options):
         if self._failed is not None:  # one answer failed the account (a wrong key): the other reads would too
             raise self._failed
         self._tasks.add(asyncio.current_task())
@@ -242,6 +242,8 @@ class _Answered:
         except VenueError as exc:
             if self._failed is not None:
                 raise self._failed from None
+            if optional and exc.kind not in ("auth", "unreachable"):
+                raise  # a read the adapter can do without (it falls back): the account's other reads go on
             if exc.code is None:  # no venue code to go by (no answer, or one that cannot be read): say where
                 exc.message = f"{exc.message} (reading {call.endpoint})"
             elif exc.kind == "auth":

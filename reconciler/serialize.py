@@ -12,15 +12,12 @@ def account_to_dict(spec: AccountSpec) -> dict:
     data: dict = {"venue": spec.venue, "environment": spec.environment}
     if spec.base_url:
         data["base_url"] = spec.base_url
-    if spec.product_type:
-        data["product_type"] = spec.product_type
+    data.update(spec.options)
     data["credentials"] = dict(spec.credentials)
     if spec.rate_limits:
         data["rate_limits"] = dict(spec.rate_limits)
     if spec.settings:
         data["settings"] = dict(spec.settings)
-    if spec.currencies:
-        data["currencies"] = {currency: {"leverage": value} for currency, value in spec.currencies.items()}
     data["symbols"] = {symbol: symbol_to_dict(s) for symbol, s in spec.symbols.items()}
     return data
 
@@ -37,6 +34,5 @@ def symbol_to_dict(spec: SymbolSpec) -> dict:
         data["isolated_margin"] = spec.isolated_margin
     if spec.tolerance != DEFAULT_TOLERANCE:
         data["tolerance"] = spec.tolerance
-    if spec.margin_coin:
-        data["margin_coin"] = spec.margin_coin
+    data.update(spec.options)
     return data

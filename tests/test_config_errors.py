@@ -78,8 +78,8 @@ def test_bad_leverage(sim, cli, tmp_path, value):
 
 
 def test_unknown_venue(sim, cli, tmp_path):
-    message = run_broken(cli, sim, tmp_path, good(sim).replace("venue: bitget", "venue: binance"))
-    assert "desired.yaml:4: accounts.bg.venue: venue 'binance' is not supported" in message
+    message = run_broken(cli, sim, tmp_path, good(sim).replace("venue: bitget", "venue: kraken"))
+    assert "desired.yaml:4: accounts.bg.venue: venue 'kraken' is not supported" in message
 
 
 def test_literal_secret_outside_sim(sim, cli, tmp_path):

@@ -15,7 +15,7 @@ from reconciler.venues.bitget import BitgetAdapter
 def spec(symbols, settings=None):
     return AccountSpec(name="a", venue="bitget", environment="sim", base_url=None, credentials={},
                        settings=settings or {}, symbols={s.symbol: s for s in symbols},
-                       product_type="USDT-FUTURES")
+                       options={"product_type": "USDT-FUTURES"})
 
 
 def live_symbol(symbol, mode="cross", cross="10", long="10", short="10", max_leverage="125"):

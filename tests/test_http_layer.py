@@ -53,7 +53,7 @@ def test_the_client_refuses_paths_the_adapter_does_not_use(path, tmp_path, monke
 def bitget_spec(**changes):
     from reconciler.model import AccountSpec
     return AccountSpec(name="bg", venue="bitget", environment="live", base_url=None, credentials={}, settings={},
-                       symbols={}, product_type="USDT-FUTURES", **changes)
+                       symbols={}, options={"product_type": "USDT-FUTURES"}, **changes)
 
 
 def test_live_and_demo_refuse_plain_http(cli, tmp_path, monkeypatch):
@@ -111,3 +111,43 @@ def test_a_wrong_account_in_the_file_sends_nothing_to_any_account(start_sim, cli
     code, out, err = cli("apply", path, "--auto-approve")
     assert code == 1 and "PERP_NOPE_USDC" in err, out + err
     assert writes(sim.calls("bitget")) == [] and writes(sim.calls("orderly")) == []
+
+
+def test_a_code_the_venue_table_calls_done_is_a_success_with_nothing_to_do(tmp_path, monkeypatch):
+    """An answer whose code the adapter's error table maps to `done` (e.g. "no need to change margin type") is
+    taken as success: the client returns no data and sends nothing again."""
+    import json
+
+    from reconciler.gate import Gate
+    from reconciler.intents import LocalIntents
+    from reconciler.model import AccountLive
+    from reconciler.plan import Change, Plan
+    from reconciler.transport import RawResponse
+
+    class AnsweringTransport(RecordingTransport):
+        async def send(self, method, url, headers, body):
+            self.sent.append(url)
+            return RawResponse(200, json.dumps({"code": "40872", "msg": "already in this mode", "data": None}), {})
+
+    monkeypatch.setenv("RECONCILER_LOCK_DIR", str(tmp_path))
+    spec = bitget_spec()
+    adapter = BitgetAdapter(spec, {"api_key": "k", "secret": "s", "passphrase": "p"})
+    adapter.error_kinds = {**adapter.error_kinds, "40872": "done"}
+    call = Call("POST", "/api/v2/mix/account/set-margin-mode",
+                body={"symbol": "BTCUSDT", "productType": "USDT-FUTURES", "marginCoin": "USDT", "marginMode": "crossed"})
+    change = Change("bg/BTCUSDT/margin_mode", "bg", "bitget", "BTCUSDT", "margin_mode", None, None, "isolated",
+                    "cross", calls=[call])
+    call.effects = adapter.call_effects(call, [change], [change], AccountLive())
+    plan = Plan(changes=[change], observed={}, accounts={"bg": {"venue": "bitget"}})
+    intents = LocalIntents(tmp_path / "intents")
+
+    transport = AnsweringTransport()
+
+    async def send():
+        client = VenueClient(adapter, "https://api.bitget.com", identity="bitget-test", transport=transport,
+                             pacer=Pacer("test", BitgetAdapter.rate_limits, directory=tmp_path))
+        client.gate = Gate(plan, None, intents, "run-1")
+        return await client.request(call)
+
+    assert asyncio.run(send()) is None
+    assert transport.sent == ["https://api.bitget.com/api/v2/mix/account/set-margin-mode"]  # once: not retried

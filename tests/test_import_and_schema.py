@@ -11,7 +11,10 @@ import jsonschema
 import pytest
 import yaml
 
+from kits import kit, venues_with_kits
+
 ROOT = Path(__file__).parent.parent
+QUICKSTART_ACCOUNTS = list(yaml.safe_load((ROOT / "examples" / "quickstart.yaml").read_text())["accounts"])
 
 
 @pytest.fixture
@@ -22,7 +25,7 @@ def quickstart(tmp_path) -> Path:
     return tmp_path / "quickstart.yaml"
 
 
-@pytest.mark.parametrize("account", ["okx-main", "bitget-main", "orderly-main"])
+@pytest.mark.parametrize("account", QUICKSTART_ACCOUNTS)
 def test_an_imported_quickstart_account_plans_in_sync(account, quickstart, cli, tmp_path):
     code, imported, err = cli("import", quickstart, "--account", account)
     assert code == 0, err
@@ -30,6 +33,21 @@ def test_an_imported_quickstart_account_plans_in_sync(account, quickstart, cli, 
     code, out, err = cli("plan", tmp_path / "imported.yaml", "--detailed-exitcode")
     assert code == 0, out + err
     assert "No changes. Everything in the file holds" in out
+
+
+@pytest.mark.parametrize("venue", venues_with_kits())
+def test_an_imported_account_plans_in_sync_on_every_venue(venue, start_sim, cli, tmp_path):
+    """The venue's default scenario (blocked changes, open positions and orders included) imported, then planned."""
+    sim = start_sim(kit(venue).world())
+    code, imported, err = cli("import", kit(venue).config(tmp_path, sim.url), "--account", kit(venue).ACCOUNT)
+    assert code == 0, err
+    assert yaml.safe_load(imported)["accounts"][kit(venue).ACCOUNT]["symbols"]
+    (tmp_path / "imported.yaml").write_text(imported)
+    sim.clear_calls(venue)
+    code, out, err = cli("plan", tmp_path / "imported.yaml", "--detailed-exitcode")
+    assert code == 0, out + err
+    assert "No changes. Everything in the file holds" in out
+    assert [c for c in sim.calls(venue) if c["method"] != "GET"] == []
 
 
 def test_okx_import_takes_the_mode_the_open_position_uses_not_the_files(quickstart, cli, tmp_path):

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 import test_orderly_e2e as orderly
-from reconciler.liquidation.isolated import orderly_isolated
+from reconciler.venues.orderly.liquidation import orderly_isolated
 
 BTC, XRP, NEAR = orderly.BTC, orderly.XRP, orderly.NEAR
 POSITIONS = [

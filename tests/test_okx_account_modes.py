@@ -107,7 +107,7 @@ def test_a_venue_without_currency_leverage_refuses_the_key(cli, tmp_path):
     path.write_text(head + bitget + okx + "    currencies: {btc: {leverage: 2}}\n")
     code, out, err = cli("validate", path)
     assert code == 1 and "Traceback" not in err
-    assert ":8: accounts.bg.currencies: bitget keeps no leverage per currency" in err
+    assert ":8: accounts.bg.currencies: 'currencies' is not a bitget setting" in err
     assert ":13: accounts.ox.currencies.btc: a currency is written as the venue's upper-case code, e.g. BTC" in err
     path.write_text(head + okx + "    currencies: {ETH: {leverage: 0}}\n")
     code, out, err = cli("validate", path)

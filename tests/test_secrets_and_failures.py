@@ -5,31 +5,28 @@ from __future__ import annotations
 import json
 
 import test_bitget_e2e as bitget
-import test_okx_e2e as okx
-import test_orderly_e2e as orderly
 import yaml
 
 from conftest import write_yaml
+from kits import kit, venues_with_kits
 
 
 def test_no_secret_appears_in_output_journal_or_plan(start_sim, cli, tmp_path, monkeypatch):
-    world = {**bitget.world(), **okx.world(), **orderly.world()}
+    world = {section: rows for venue in venues_with_kits() for section, rows in kit(venue).world().items()}
     sim = start_sim(world)
-    secrets = {
-        "BG_KEY": bitget.KEY["api_key"], "BG_SECRET": bitget.KEY["secret"], "BG_PASS": bitget.KEY["passphrase"],
-        "OX_KEY": okx.KEY["api_key"], "OX_SECRET": okx.KEY["secret"], "OX_PASS": okx.KEY["passphrase"],
-        "OL_ACCOUNT": orderly.ACCOUNT, "OL_SECRET": orderly.SECRET,
-    }
-    for name, value in secrets.items():
-        monkeypatch.setenv(name, value)
+    secrets, refs = {}, {}  # variable -> secret value; account -> {credential: variable}
     accounts = {}
-    for module, refs in ((bitget, {"api_key": "BG_KEY", "secret": "BG_SECRET", "passphrase": "BG_PASS"}),
-                         (okx, {"api_key": "OX_KEY", "secret": "OX_SECRET", "passphrase": "OX_PASS"}),
-                         (orderly, {"account_id": "OL_ACCOUNT", "secret": "OL_SECRET"})):
-        document = yaml.safe_load(module.config(tmp_path, sim.url).read_text())
+    for venue in venues_with_kits():
+        account = kit(venue).ACCOUNT
+        refs[account] = {key: f"{account}_{key}".upper() for key in kit(venue).CREDENTIALS}
+        for key, value in kit(venue).CREDENTIALS.items():
+            monkeypatch.setenv(refs[account][key], value)
+            if value in kit(venue).SECRETS:
+                secrets[refs[account][key]] = value
+        document = yaml.safe_load(kit(venue).config(tmp_path, sim.url).read_text())
         for name, block in document["accounts"].items():
             block["environment"] = "sim"  # credentials from the environment, as live; http only in sim
-            block["credentials"] = {key: "${%s}" % var for key, var in refs.items()}
+            block["credentials"] = {key: "${%s}" % var for key, var in refs[account].items()}
             accounts[name] = block
     path = write_yaml(tmp_path / "all.yaml", {"version": 1, "accounts": accounts})
 
@@ -37,18 +34,21 @@ def test_no_secret_appears_in_output_journal_or_plan(start_sim, cli, tmp_path, m
                cli("plan", path, "--format", "markdown"),
                cli("plan", path, "--format", "json", "-v"),
                cli("apply", tmp_path / "plan.json", "--journal", tmp_path / "journal.jsonl"),
-               cli("import", path, "--account", "bg"),
+               *(cli("import", path, "--account", account) for account in refs),
                cli("apply", path, "--auto-approve", "--journal", tmp_path / "journal.jsonl")]
-    monkeypatch.setenv("OX_SECRET", "not-the-secret-but-wrong")  # an auth failure message, too
-    outputs.append(cli("plan", path, "--account", "ox"))
-    assert outputs[3][0] == 3 and outputs[5][0] == 3 and outputs[6][0] == 1
+    assert outputs[3][0] == 3 and all(code == 0 for code, _, _ in outputs[4:-1]) and outputs[-1][0] == 3
+    for account, variables in refs.items():  # an auth failure message, too
+        secret = next(var for var in variables.values() if var in secrets)
+        monkeypatch.setenv(secret, "not-the-secret-but-wrong")
+        outputs.append(cli("plan", path, "--account", account))
+        monkeypatch.setenv(secret, secrets[secret])
+        assert outputs[-1][0] == 1, outputs[-1]
     texts = [out + err for _, out, err in outputs]
     texts += [(tmp_path / "plan.json").read_text(), (tmp_path / "journal.jsonl").read_text()]
     assert len((tmp_path / "journal.jsonl").read_text().splitlines()) > 5
     for text in texts:
         for name, value in secrets.items():
-            if name.endswith(("SECRET", "PASS")):
-                assert value not in text, f"{name} leaked"
+            assert value not in text, f"{name} leaked"
         assert "not-the-secret-but-wrong" not in text
 
 

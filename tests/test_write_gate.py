@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import write_yaml, writes
+from kits import kit, venues_with_kits
 from test_faults_e2e import MARGIN_WRITES, WINDOW, config_of, scenario, world_of
 
 from pg import pg_server, pg_url  # noqa: F401  (fixtures)
@@ -64,16 +65,15 @@ def _margin_moves(sim, venue) -> list[dict]:
     return [c for c in sim.calls(venue) if c["path"] == MARGIN_WRITES[venue] and c.get("status") == 200]
 
 
-def _positions_moved(moves: list[dict]) -> list[tuple]:
+def _positions_moved(venue, moves: list[dict]) -> list[tuple]:
     """(symbol, side) of each executed move, in the venue's own body fields: each position once, or it moved twice."""
-    return sorted((m["body"].get("instId") or m["body"]["symbol"], m["body"].get("posSide") or m["body"].get("holdSide"))
-                  for m in moves)
+    return sorted(kit(venue).moved_position(m) for m in moves)
 
 
 LONG_WINDOW = 10  # seconds a signed request stays valid
 # Seconds the simulator holds the killed run's move before executing it: long enough for the next run to read
-# the old margin first, short enough to execute while valid (OKX's expTime is 5 s).
-HELD = {"okx": 4, "bitget": 7, "orderly": 7}
+# the old margin first, short enough to execute while valid (each kit's HELD_MOVE_SECONDS).
+HELD = {venue: kit(venue).HELD_MOVE_SECONDS for venue in venues_with_kits()}
 
 
 def _held_move(venue, start_sim, tmp_path):
@@ -85,7 +85,7 @@ def _held_move(venue, start_sim, tmp_path):
     return sim, scenario(venue).config(tmp_path, sim.url, request_lifetime=LONG_WINDOW)
 
 
-@pytest.mark.parametrize("venue", ["okx", "bitget", "orderly"])
+@pytest.mark.parametrize("venue", venues_with_kits())
 def test_a_run_killed_with_a_margin_move_in_flight_never_moves_it_twice(venue, start_sim, tmp_path):
     """SIGKILL while the venue holds the move; apply again at once: it waits the move out, reads, sends nothing."""
     sim, path = _held_move(venue, start_sim, tmp_path)
@@ -98,7 +98,7 @@ def test_a_run_killed_with_a_margin_move_in_flight_never_moves_it_twice(venue, s
     # The report says what it found, unless (on a loaded machine) its plan read the margin after the move landed.
     assert "sent a margin move" in again.stdout or "isolated_margin" not in again.stdout, again.stdout
     moves = _margin_moves(sim, venue)
-    assert len(set(_positions_moved(moves))) == len(moves), moves  # no position moved twice
+    assert len(set(_positions_moved(venue, moves))) == len(moves), moves  # no position moved twice
     assert [m.get("fault") for m in moves].count("delay") == 1, moves  # the killed run's move executed, once
     plan = subprocess.run([sys.executable, "-m", "reconciler", "plan", str(path), "--format", "json"], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=60)
@@ -132,7 +132,7 @@ def test_a_second_runner_on_postgres_never_moves_margin_a_killed_runner_sent(sta
     assert b.returncode in (0, 3), b.stdout + b.stderr
     assert "sent a margin move" in b.stdout or "isolated_margin" not in b.stdout, b.stdout
     moves = _margin_moves(sim, venue)
-    assert len(set(_positions_moved(moves))) == len(moves) == 1, moves
+    assert len(set(_positions_moved(venue, moves))) == len(moves) == 1, moves
 
 
 def _slow_bitget(start_sim, tmp_path, host: str):
@@ -313,7 +313,7 @@ def test_a_margin_move_whose_amount_is_known_at_send_time_stays_within_the_shown
     assert "max_margin_move 110" in out and "130" in out, out
 
 
-@pytest.mark.parametrize("venue", ["okx", "bitget", "orderly"])
+@pytest.mark.parametrize("venue", venues_with_kits())
 def test_a_margin_move_that_executed_with_an_unreadable_answer_is_reported_as_read_back(venue, start_sim, cli,
                                                                                       tmp_path):
     sim = start_sim(world_of(venue))
@@ -322,7 +322,7 @@ def test_a_margin_move_that_executed_with_an_unreadable_answer_is_reported_as_re
     assert code in (0, 3), out + err
     assert "could not be read" in out and "margin reads" in out, out
     moves = _margin_moves(sim, venue)
-    assert len(set(_positions_moved(moves))) == len(moves), moves
+    assert len(set(_positions_moved(venue, moves))) == len(moves), moves
 
 
 def test_a_saved_plan_applies_only_to_the_venue_account_it_was_made_for(start_sim, cli, tmp_path):

@@ -77,9 +77,6 @@ def render_text(runs: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-SYMBOL_KEYS = ("symbol", "instId", "instFamily", "ccy")  # where the venues' write bodies name what they change
-
-
 def writes(runs: list[dict]) -> list[dict]:
     """Every write of these runs, newest first: who (user, host, run, plan), where (account, symbol), what
     (the setting, as the endpoint names it, and the values sent) and the venue's answer."""
@@ -89,7 +86,7 @@ def writes(runs: list[dict]) -> list[dict]:
             if call.get("method") == "GET":
                 continue
             sent = {**(call.get("query") or {}), **(call.get("body") or {})}
-            named_by = next((key for key in SYMBOL_KEYS if sent.get(key) is not None), None)
+            named_by = next((key for key in _symbol_fields(call.get("venue")) if sent.get(key) is not None), None)
             symbol = str(sent.pop(named_by)) if named_by else None
             setting = call.get("path", "").rstrip("/").rsplit("/", 1)[-1].removeprefix("set-").replace("-", " ")
             found.append({"time": call.get("time"), "user": run.get("user"), "host": run.get("host"),
@@ -99,6 +96,13 @@ def writes(runs: list[dict]) -> list[dict]:
                           "method": call.get("method"), "path": call.get("path"), "status": call.get("status"),
                           "code": call.get("code"), "error": call.get("error")})
     return sorted(found, key=lambda write: _when(write["time"]), reverse=True)
+
+
+def _symbol_fields(venue: str | None) -> tuple[str, ...]:
+    """Where the venue's write bodies name what they change (its adapter declares it)."""
+    from ..venues.registry import adapter_class, supported_venues
+
+    return adapter_class(venue).symbol_fields if venue in supported_venues() else ("symbol",)
 
 
 def render_writes(found: list[dict]) -> str:

@@ -1,1 +1,1 @@
-"""Liquidation prices: the venues' documented formulas, to preview what a change does before it is made."""
+"""Liquidation prices: what the venues' formulas share, to preview what a change does before it is made."""

@@ -1,4 +1,4 @@
-"""Estimated liquidation prices of isolated positions, from each venue's documented formula."""
+"""Estimated liquidation prices of linear isolated positions, and the plan's before/after block of one."""
 
 from __future__ import annotations
 
@@ -8,34 +8,19 @@ from ..model import Position
 from ..venues.base import decimal_text
 
 
-def orderly_isolated(margin: Decimal, cost: Decimal, qty: Decimal, maintenance_rate: Decimal) -> Decimal | None:
-    """Orderly: (margin − cost_position) / (|qty| × MMR − qty), qty signed (short < 0), funding not yet settled
-    left out. Source: Orderly JS SDK `packages/perp/src/positions/liquidationPriceIsolated.ts`, quoted in
-    venues/orderly.md section 7 (read 2026-11-22; it applies since isolated margin launched on Orderly)."""
-    denominator = abs(qty) * maintenance_rate - qty
-    if denominator == 0:
-        return None
-    price = (margin - cost) / denominator
-    return max(price, Decimal(0))
-
-
 def linear_isolated(side: str, entry_value: Decimal, size: Decimal, margin: Decimal,
-                    maintenance_rate: Decimal) -> Decimal | None:
+                    maintenance_rate: Decimal, closing_fee_rate: Decimal = Decimal(0)) -> Decimal | None:
     """A linear (USDT-, USDC-margined) isolated position: the mark price at which margin + unrealised PnL falls
-    to the maintenance margin, rate x size x price. Long: (entry value - margin) / (size x (1 - rate));
-    short: (entry value + margin) / (size x (1 + rate)); `size` in the base coin; fees left out.
-
-    Sources (read 2026-11-22): Bitget support 360052911052 ("Position Tier": margin rate = (position margin +
-    unrealized PnL) / position value; at the maintenance margin rate the position is liquidated) and
-    360059291091 (isolated liquidation counts the position's margin and its unrealised PnL), in force
-    since the tiers of 2023-02-20; OKX: a position is liquidated when its margin ratio, (margin + upl) /
-    (maintenance margin + fees), reaches 100 % (venues/okx.md 4.3, `mgnRatio`, `mmr`, `liqPx`).
-    """
+    to the maintenance margin, rate x size x price, plus the fee of closing there, closing_fee_rate x size x
+    price, for a venue that counts it. Long: (entry value - margin) / (size x (1 - rate - fee));
+    short: (entry value + margin) / (size x (1 + rate + fee)); `size` in the base coin. A venue's adapter says
+    where its formula comes from."""
     if size <= 0:
         return None
+    rate = maintenance_rate + closing_fee_rate
     if side == "short":
-        return (entry_value + margin) / (size * (1 + maintenance_rate))
-    return max((entry_value - margin) / (size * (1 - maintenance_rate)), Decimal(0))
+        return (entry_value + margin) / (size * (1 + rate))
+    return max((entry_value - margin) / (size * (1 - rate)), Decimal(0))
 
 
 def preview(position: Position, after: Decimal | None) -> dict:

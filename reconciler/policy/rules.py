@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fnmatch import fnmatchcase
 
+from ..address import Address
 from ..plan import Change, Plan
 from ..venues.base import decimal_text, effect
 from ..venues.registry import adapter_class, supported_venues
@@ -101,7 +102,7 @@ def judge(policy: Policy, venue: str, change: dict) -> tuple[str, str] | None:
             checks += [(b, number < b.value, f"is above {value}{made_live}")
                        for b in bound(policy, "min_leverage", venue, symbol)]
     mode = value if field == "margin_mode" else change.get("margin_mode")
-    if mode in ("cross", "isolated"):  # OKX keeps no mode per symbol: its leverage says which mode is used
+    if mode in ("cross", "isolated"):  # where no mode is kept per symbol, a leverage change says which is used
         checks += [(b, mode not in b.value, f"does not allow {mode}")
                    for b in bound(policy, "allowed_margin_modes", venue, symbol)]
     if field == "isolated_margin" and change.get("move") is not None:
@@ -181,17 +182,16 @@ def _check_in_sync(plan: Plan, policy: Policy) -> None:
     """A value the file wants and the venue already holds is reported when it breaks a rule (drift checks)."""
     kept = []
     for item in plan.in_sync:
-        parts = item.split("/")
-        account = parts[0]
+        address = Address.parse(item)
+        account = address.account
         venue = plan.accounts.get(account, {}).get("venue")
-        field = parts[2] if len(parts) >= 3 else None
-        if venue is None or field not in ("leverage", "margin_mode") or "currency" == parts[1]:
+        if venue is None or address.symbol is None or address.setting not in ("leverage", "margin_mode") \
+                or address.scope:
             kept.append(item)
             continue
         value = plan.observed.get(account, {}).get(item)
-        mode = parts[3] if field == "leverage" and len(parts) > 3 else None
-        side = parts[4] if len(parts) > 4 else None
-        change = Change(item, account, venue, parts[1], field, side, mode, value, value, source=parts[1])
+        change = Change(item, account, venue, address.symbol, address.setting, address.side, address.mode, value,
+                        value, source=address.symbol)
         broken = _broken(change, value, policy)
         if broken:
             _deny(change, broken[0], f"in sync but outside policy: {broken[1]}")

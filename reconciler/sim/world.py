@@ -40,7 +40,7 @@ def timestamp_windows(world: dict) -> dict[str, float]:
     """The `timestamp_windows: {venue: seconds}` of a world: how long after its timestamp a request is accepted."""
     windows = world.get("timestamp_windows") or {}
     if not isinstance(windows, dict):
-        raise WorldError("timestamp_windows must map a venue to seconds, e.g. {bitget: 3}")
+        raise WorldError("timestamp_windows must map a venue to seconds, e.g. {VENUE: 3}")
     for venue, seconds in windows.items():
         if venue not in SIMULATORS:
             raise WorldError(f"timestamp_windows.{venue}: no such venue (one of {', '.join(SIMULATORS)})")

@@ -18,6 +18,10 @@ from ..plan import Call, Change
 from ..transport import RawResponse
 
 
+POSITION_MODE = {"enum": ["net", "hedge"], "x-error": "must be net or hedge",
+                 "description": "net: one position per symbol; hedge: a long and a short one"}
+
+
 class Adapter(ABC):
     """Base class of a venue adapter.
 
@@ -27,16 +31,21 @@ class Adapter(ABC):
     """
 
     venue: str = ""
-    settings: tuple[str, ...] = ()  # account-level settings the venue has
+    # What the desired-state file may say for this venue (the schema's venue parts are generated from these,
+    # reconciler.schema); each value is the JSON Schema of what the key holds, "x-error" its message.
+    settings: dict[str, dict] = {}  # account-level settings (under `settings:`), in the order they are planned
     credential_names: tuple[str, ...] = ()
-    account_options: dict[str, bool] = {}  # extra account keys -> required?
-    symbol_options: tuple[str, ...] = ()
+    account_options: dict[str, dict] = {}  # further keys of the account block
+    required_options: tuple[str, ...] = ()
+    symbol_options: dict[str, dict] = {}  # further keys of a symbol entry
     stores_margin_mode: bool = True
     base_urls: dict[str, str] = {}  # environment -> URL
-    rate_limits: dict[str, str] = {}  # "METHOD /path" -> "N/Ss", the documented per-account limits
+    rate_limits: dict[str, str] = {}  # "METHOD /path" -> "N/Ss", the pacing this adapter keeps per account
+    documented_limits: dict = {}  # "METHOD /path" -> venues.documented.Limit: what the documents state (limits.py)
+    symbol_fields: tuple[str, ...] = ("symbol",)  # the query or body fields a write names its symbol in (history)
     public_endpoints: tuple[str, ...] = ()  # unsigned endpoints, limited per IP rather than per account
     success_code: str = "0"
-    error_kinds: dict[str, str] = {}  # venue code -> kind (auth, blocked, rate_limit, busy, ...)
+    error_kinds: dict[str, str] = {}  # venue code -> kind: done, blocked, auth, rate_limit, busy, unknown (errors.py)
     error_help: dict[str, str] = {}  # venue code -> what it means and what to do, in plain words
     # Decimals the venue accepts (0: whole numbers only); None: not checked at load time.
     leverage_decimals: int | None = None
@@ -47,7 +56,6 @@ class Adapter(ABC):
     # is sent for that position until this has passed.
     request_lifetime: float = 30.0
     identity_credential: str = "api_key"  # the credential that names the venue account (see identity)
-    currency_leverage: bool = False  # keeps a cross leverage per borrowed currency (file key `currencies:`)
     # Ordering rules: the account settings every symbol change waits on, and whether a symbol's leverage change
     # waits on its margin-mode change (a venue that keeps one leverage whatever the mode may send both at once).
     settings_before_symbols: tuple[str, ...] = ("position_mode",)
@@ -64,16 +72,27 @@ class Adapter(ABC):
         if account.request_lifetime is not None:
             self.request_lifetime = float(account.request_lifetime)
 
-    # What the loader asks offline, for values this venue can never hold (None: nothing wrong, or not known
-    # without the venue). The messages say what the venue accepts.
+    # What the loader asks offline of the venue's own keys, once the schema found their shape right: values this
+    # venue can never hold (nothing: nothing wrong, or not known without the venue). Messages say what it accepts.
     @classmethod
-    def product_type_problem(cls, product_type: str) -> str | None:
-        return None
+    def option_problems(cls, name: str, value) -> list[tuple[tuple, str]]:
+        """(key path below `name`, message) for each problem of the account option `name`."""
+        return []
 
     @classmethod
-    def margin_coin_problem(cls, product_type: str | None, symbol: str | None, coin: str) -> str | None:
-        """`symbol` is None for a pattern entry (its symbols are checked once matched, at plan time)."""
+    def symbol_option_problem(cls, name: str, value, options: dict, symbol: str | None) -> str | None:
+        """The problem of a symbol entry's own key; `options` are the account's; `symbol` is None for a pattern
+        entry (its symbols are checked once matched, at plan time)."""
         return None
+
+    def imported_options(self, options: dict, live: AccountLive) -> dict:
+        """The account options an imported file writes (`options`: the file's; a venue whose options hold
+        live values writes what it read)."""
+        return dict(options)
+
+    def option_changes(self, spec: AccountSpec, live: AccountLive, rules_result) -> None:
+        """Add to the diff's `rules_result` the changes, in-sync items and observed values of the venue's own
+        account options that hold settings (reconciler.diff.AccountDiff); pure, like the other rules."""
 
     @classmethod
     def canonical_symbol(cls, symbol: str) -> str:
@@ -102,7 +121,7 @@ class Adapter(ABC):
 
     def base_url(self) -> str:
         if self.account.base_url:
-            if self.account.environment in ("live", "demo") and not self.account.base_url.startswith("https://"):
+            if self.account.environment != "sim" and not self.account.base_url.startswith("https://"):
                 raise ConfigError(f"account {self.account.name}: base_url must start with https:// for "
                                   f"environment {self.account.environment} (credentials are never sent in clear)")
             return self.account.base_url
@@ -235,7 +254,7 @@ class Adapter(ABC):
     def leverage_refusal(self, live: AccountLive, symbol: str, margin_mode: str) -> str | None:
         return None
 
-    def currency_leverage_refusal(self, live: AccountLive, currency: str) -> str | None:
+    def margin_mode_refusal(self, live: AccountLive, symbol: str, margin_mode: str) -> str | None:
         return None
 
     @abstractmethod

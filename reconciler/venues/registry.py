@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 
 ADAPTERS = {
+    "binance": "reconciler.venues.binance:BinanceAdapter",
     "bitget": "reconciler.venues.bitget:BitgetAdapter",
+    "bybit": "reconciler.venues.bybit:BybitAdapter",
     "okx": "reconciler.venues.okx:OkxAdapter",
     "orderly": "reconciler.venues.orderly:OrderlyAdapter",
 }

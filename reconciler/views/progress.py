@@ -7,6 +7,8 @@ import asyncio
 import time
 from collections import Counter
 
+from ..address import Address
+
 PLAIN_EVERY = 10.0  # seconds between plain progress lines; a phase shorter than this prints none
 
 
@@ -72,7 +74,7 @@ class RunProgress:
     def step(self, done: int, total: int, what: str) -> None:
         if self.phase != "applying":
             return
-        account = next((a for a in self.accounts if what.startswith(f"{a}/")), what.split("/")[0])
+        account = Address.parse(what).account
         self.written[account] = self.written.get(account, 0) + 1
         self.moved["writing"] = self.clock()
         self._show()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..address import Address
+
 STATUS_OF = {"change": "drift", "blocked": "blocked", "conflict": "conflict", "denied": "denied"}
 EVENT_OF = {"drift": "drift_detected", "blocked": "blocked", "conflict": "blocked", "denied": "blocked"}
 
@@ -23,19 +25,20 @@ class Item:
 
 def items_of(plan, account: str) -> list[Item]:
     """The account's items in `plan` (n/a items are not watched)."""
-    found = [Item(c.id, c.symbol or "", _setting(c.id, c.symbol), STATUS_OF[c.status], c.from_, c.to, c.reason)
+    found = [Item(c.id, *item_place(c.id), STATUS_OF[c.status], c.from_, c.to, c.reason)
              for c in plan.changes if c.account == account]
-    for item_id in plan.in_sync:
-        if item_id.startswith(account + "/"):
-            parts = item_id.split("/")
-            symbol = parts[1] if len(parts) >= 3 else ""
-            found.append(Item(item_id, symbol, _setting(item_id, symbol or None), "in_sync"))
+    found += [Item(item_id, *item_place(item_id), "in_sync") for item_id in plan.in_sync
+              if Address.parse(item_id).account == account]
     return found
 
 
-def _setting(item_id: str, symbol: str | None) -> str:
-    parts = item_id.split("/")
-    return "/".join(parts[2:] if symbol is not None and len(parts) >= 3 else parts[1:])
+def item_place(item_id: str) -> tuple[str, str]:
+    """(symbol or "", setting with its mode and side) of an item: `BTCUSDT`, `leverage/isolated/long`."""
+    address = Address.parse(item_id)
+    setting = "/".join(part for part in (address.setting, address.mode, address.side) if part)
+    if address.scope:
+        return address.symbol, f"{address.scope}/{setting}"
+    return address.symbol or "", setting
 
 
 @dataclass

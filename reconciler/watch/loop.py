@@ -22,7 +22,7 @@ from ..errors import ConfigError, ReconcilerError
 from ..policy import windows as clock
 from ..policy.rules import window_refusal
 from .heal import change_key, heal
-from .items import Episodes, Item, items_of
+from .items import Episodes, Item, item_place, items_of
 from .leases import Leases
 from .metrics import Metrics, RequestMeter
 from .notify import Notifier, event
@@ -380,10 +380,8 @@ class Watcher:
             kind = "heal_failed" if outcome.result == "failed" else "blocked"
             if memory.episodes.once(change_id, kind):
                 key = keys[change_id]
-                parts = change_id.split("/")
-                symbol = parts[1] if len(parts) >= 3 else ""
-                self._notify(kind, name, spec.venue, Item(change_id, symbol, "/".join(parts[2 if symbol else 1:]),
-                                                          outcome.result, key[2], key[3], outcome.message))
+                self._notify(kind, name, spec.venue, Item(change_id, *item_place(change_id), outcome.result,
+                                                          key[2], key[3], outcome.message))
         if result.result == "error":
             self._account_error(name, spec.venue, result.message)
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import test_bitget_e2e as bitget
-import test_okx_e2e as okx
-import test_orderly_e2e as orderly
 from conftest import writes
+from kits import kit, venues_with_kits
 
 PLANTED = "supersecret-9f8e7d"  # a secret a case hides in a file or a variable
 # Values that must never appear in any output: the test keys' secrets, and the planted ones.
-SECRETS = (bitget.KEY["secret"], bitget.KEY["passphrase"], okx.KEY["secret"], okx.KEY["passphrase"], orderly.SECRET,
-           "an-unrelated-secret", PLANTED)
-VENUES = ("bitget", "okx", "orderly")
+SECRETS = (*(secret for venue in venues_with_kits() for secret in kit(venue).SECRETS), "an-unrelated-secret", PLANTED)
 
 
 def assert_one_clear_line(code: int, err: str, *expected: str, exit_code: int = 1) -> str:
@@ -44,5 +40,5 @@ def assert_no_secret(text: str) -> None:
 
 def assert_nothing_written(sim) -> None:
     """No request but GET in the call log of any venue the simulator serves."""
-    for venue in VENUES:
+    for venue in sim.server.venues:
         assert writes(sim.calls(venue)) == [], venue

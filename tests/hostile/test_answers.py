@@ -11,25 +11,14 @@ import pytest
 from aiohttp import web
 
 import test_bitget_e2e as bitget
-import test_okx_e2e as okx
-import test_orderly_e2e as orderly
 from conftest import writes
 from hostile.refusal import assert_refused
+from kits import kit, venues_with_kits
 
-VENUES = {"bitget": (bitget, "bg"), "okx": (okx, "ox"), "orderly": (orderly, "ol")}
-READS = {
-    "bitget": ["/api/v2/mix/market/contracts", "/api/v2/mix/account/account", "/api/v2/mix/position/all-position",
-               "/api/v2/mix/order/orders-pending", "/api/v2/mix/order/orders-plan-pending"],
-    "okx": ["/api/v5/public/instruments", "/api/v5/account/config", "/api/v5/account/leverage-info",
-            "/api/v5/account/positions", "/api/v5/trade/orders-pending", "/api/v5/trade/orders-algo-pending"],
-    "orderly": ["/v1/public/info", "/v1/client/margin_modes", "/v1/client/leverages", "/v1/positions", "/v1/orders"],
-}
-SUCCESS = {"bitget": {"code": "00000", "msg": "success"}, "okx": {"code": "0", "msg": ""},
-           "orderly": {"success": True}}
-
-
+VENUES = {venue: (kit(venue), kit(venue).ACCOUNT) for venue in venues_with_kits()}
+READS = {venue: kit(venue).READS for venue in venues_with_kits()}
 def wrong_shape(venue: str, data) -> bytes:
-    return json.dumps({**SUCCESS[venue], "data": data}).encode()
+    return json.dumps(kit(venue).success(data)).encode()
 
 
 # Each answer replaces the venue's answer to one read; `venue` lets it use the venue's own success envelope.

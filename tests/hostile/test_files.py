@@ -179,7 +179,7 @@ CASES = {
         ["desired.yaml:6: accounts.bg.base_url", "no user, query"]),
     "ftp base_url": (replace("base_url: http://", "base_url: ftp://"), ["desired.yaml:6: accounts.bg.base_url", "http(s) URL"]),
     "unknown environment": (replace("environment: sim", "environment: prod"),
-                            ["desired.yaml:5: accounts.bg.environment", "live, demo, sim"]),
+                            ["desired.yaml:5: accounts.bg.environment", "live, demo, testnet, sim"]),
     "venue in capitals": (replace("venue: bitget", "venue: Bitget"), ["desired.yaml:4: accounts.bg.venue", "not supported"]),
     "missing product_type": (replace("    product_type: USDT-FUTURES\n", ""), ["desired.yaml:3: accounts.bg", "product_type"]),
     "unknown top-level key": (lambda text: text + "acounts: {}\n", ["desired.yaml:22: acounts", "unknown key"]),

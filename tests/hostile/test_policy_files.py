@@ -12,7 +12,7 @@ POLICIES = {
     "negative max_leverage": ("max_leverage: -3\n", ["risk.yaml:1: max_leverage", "must be a positive number"]),
     "zero max_margin_move": ("max_margin_move: 0\n", ["risk.yaml:1: max_margin_move"]),
     "misspelt rule": ("max_levrage: 5\n", ["risk.yaml:1: (top level): unknown key 'max_levrage'"]),
-    "unknown venue": ("venues: {binance: {max_leverage: 5}}\n", ["risk.yaml:1: venues", "(got 'binance')"]),
+    "unknown venue": ("venues: {kraken: {max_leverage: 5}}\n", ["risk.yaml:1: venues", "(got 'kraken')"]),
     "margin mode that is none": ("allowed_margin_modes: [portfolio]\n", ["risk.yaml:1: allowed_margin_modes"]),
     "window in 12-hour time": ("change_windows: ['Mon-Fri 9am-5pm']\n", ["risk.yaml:1: change_windows.0"]),
     "window on day eight": ("change_windows: ['Day8 06:00-07:00']\n", ["risk.yaml:1: change_windows.0"]),

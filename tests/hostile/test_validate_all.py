@@ -41,7 +41,7 @@ accounts:
 EXPECTED = [
     (1, "version", "must be 1"),
     (6, "accounts.bg.base_url", "must be a loopback address"),
-    (7, "accounts.bg.product_type", "Bitget has no product type 'USDT-PERP'"),
+    (7, "accounts.bg.product_type", "Bitget has no product type of this name"),
     (10, "accounts.bg.symbols.SOLUSDT.leverage", "bitget accepts whole numbers only for leverage (got 2.5)"),
     (11, "accounts.bg.symbols.ETHUSDT.isolated_margin", "must be a positive number"),
     (16, "accounts.ox.credentials.secret", "must be a string"),

@@ -193,6 +193,15 @@ async def test_portfolio_margin_keys_are_refused_on_fapi(srv, http):
     assert (status, answer["code"]) == (401, -2015)
 
 
+async def test_portfolio_margin_keys_read_their_um_account_on_papi_and_no_other_key_does(srv, http):
+    status, answer, headers = await call(http, srv, "GET", "/papi/v1/um/account", key="k5")
+    assert status == 200 and headers["X-MBX-USED-WEIGHT-1M"] == "5"
+    assert {(row["symbol"], row["leverage"]) for row in answer["positions"]} == {
+        ("BTCUSDT", "20"), ("ETHUSDT", "20"), ("XRPUSDT", "20")}
+    status, answer, _ = await call(http, srv, "GET", "/papi/v1/um/account", key="k1")
+    assert (status, answer["code"]) == (401, -2015)
+
+
 async def test_public_endpoints_and_unknown_paths(srv, http):
     async with http.get(srv.url + "/fapi/v1/exchangeInfo") as resp:
         info = await resp.json()
@@ -826,3 +835,55 @@ async def test_ccxt_binanceusdm(srv):
     assert config(srv, "1004", "ETHUSDT")["marginType"] == "ISOLATED"
     body_posts = [c for c in srv.venues["binance"].calls if c["method"] == "POST"]
     assert body_posts and all(isinstance(c["body"], str) and "signature=" in c["body"] for c in body_posts)
+
+
+# --- the reads the reconciler's adapter makes, through both clients ------------------------------
+async def test_official_sdk_reads_the_listing_the_order_lists_and_every_bracket(srv):
+    configuration, client_class, _, _ = _sdk()
+
+    def run():
+        api = client_class(config_rest_api=configuration(api_key="k3", api_secret="s3", base_path=srv.url,
+                                                         timeout=5000)).rest_api
+        listed = api.exchange_information().data()
+        assert [(s.symbol, s.status, s.margin_asset) for s in listed.symbols][0] == ("BTCUSDT", "TRADING", "USDT")
+        [algo] = api.current_all_algo_open_orders().data()
+        assert (algo.symbol, algo.order_type, algo.trigger_price) == ("ETHUSDT", "STOP_MARKET", "1500")
+        assert api.current_all_algo_open_orders(symbol="BTCUSDT").data() == []
+        assert api.current_all_open_orders(symbol="ETHUSDT").data() == []
+        assert api.notional_and_leverage_brackets().data() is not None  # every symbol, one array
+
+    await asyncio.to_thread(run)
+    reads = [(c["path"], c["query"].get("symbol"), c["status"]) for c in srv.venues["binance"].calls]
+    assert reads == [("/fapi/v1/exchangeInfo", None, 200), ("/fapi/v1/openAlgoOrders", None, 200),
+                     ("/fapi/v1/openAlgoOrders", "BTCUSDT", 200), ("/fapi/v1/openOrders", "ETHUSDT", 200),
+                     ("/fapi/v1/leverageBracket", None, 200)]
+
+
+async def test_ccxt_reads_account_config_order_lists_and_a_portfolio_margin_account(srv):
+    import ccxt.async_support as ccxt
+
+    def client(key):
+        exchange = ccxt.binanceusdm({"apiKey": key, "secret": SECRETS[key], "enableRateLimit": False,
+                                     "options": {"fetchCurrencies": False}})
+        for name, url in list(exchange.urls["api"].items()):
+            if name.startswith("fapi"):
+                exchange.urls["api"][name] = srv.url + "/fapi/" + url.rsplit("/", 1)[-1]
+        exchange.urls["api"]["papi"] = srv.url + "/papi/v1"
+        return exchange
+
+    one_way, algo, portfolio = client("k1"), client("k3"), client("k5")
+    try:
+        config = await one_way.fapiPrivateGetAccountConfig()
+        assert (config["dualSidePosition"], config["multiAssetsMargin"]) == (False, False)
+        [order] = await one_way.fapiPrivateGetOpenOrders()
+        assert (order["symbol"], order["origQty"]) == ("XRPUSDT", "100")
+        [conditional] = await algo.fapiPrivateGetOpenAlgoOrders({"symbol": "ETHUSDT"})
+        assert conditional["triggerPrice"] == "1500"
+        with pytest.raises(ccxt.AuthenticationError, match="-2015"):
+            await portfolio.fapiPrivateGetAccountConfig()
+        detail = await portfolio.papiGetUmAccount()
+        assert {row["leverage"] for row in detail["positions"]} == {"20"}
+    finally:
+        await one_way.close()
+        await algo.close()
+        await portfolio.close()

@@ -638,6 +638,80 @@ async def rows_of(exchange, symbol) -> dict[int, str]:
     return {int(row["positionIdx"]): row["leverage"] for row in answer["result"]["list"]}
 
 
+async def test_pybit_on_the_requests_the_adapter_sends(srv):
+    """Each read and write of reconciler.venues.bybit, with the parameters it sends, through pybit."""
+    from pybit.exceptions import InvalidRequestError
+
+    uta, flat = pybit_session(srv, "k1"), pybit_session(srv, "k2")
+
+    def run():
+        first = uta.get_instruments_info(category="linear", limit=2)["result"]
+        rest = uta.get_instruments_info(category="linear", limit=2, cursor=first["nextPageCursor"])["result"]
+        assert [r["symbol"] for r in first["list"] + rest["list"]] == [BTC, ETH, SOL, USDC_PERP]
+        assert [r["symbol"] for r in uta.get_instruments_info(category="inverse", limit=1000)["result"]["list"]] == [
+            INVERSE]
+        assert uta.get_account_info()["result"]["unifiedMarginStatus"] == 6
+        assert uta.get_api_key_information()["result"]["deadlineDay"] == -2
+        open_usdt = uta.get_positions(category="linear", settleCoin="USDT", limit=200)["result"]["list"]
+        assert [(p["symbol"], p["positionIdx"]) for p in open_usdt] == [(BTC, 1), (BTC, 2)]
+        assert uta.get_positions(category="inverse", limit=200)["result"]["list"] == []
+        assert [p["positionIdx"] for p in uta.get_positions(category="linear", symbol=ETH)["result"]["list"]] == [0]
+        every = uta._submit_request(method="GET", path=f"{uta.endpoint}/v5/position/symbol-info",
+                                    query={"category": "linear"}, auth=True)  # not among pybit's methods
+        assert [(r["symbol"], r["positionIdx"]) for r in every["result"]["list"]][:2] == [(BTC, 1), (BTC, 2)]
+        orders = uta.get_open_orders(category="linear", settleCoin="USDT", limit=50)["result"]["list"]
+        assert [o["orderId"] for o in orders][1] == "stop-1"
+        assert uta.get_open_orders(category="inverse", limit=50)["result"]["list"] == []
+        assert flat.switch_position_mode(category="linear", coin="USDT", mode=3)["retCode"] == 0
+        assert flat.set_leverage(category="linear", symbol=ETH, buyLeverage="12.5", sellLeverage="12.5")["retCode"] == 0
+        with pytest.raises(InvalidRequestError) as same:
+            flat.set_leverage(category="linear", symbol=ETH, buyLeverage="12.5", sellLeverage="12.5")
+        assert same.value.status_code == 110043  # "not modified": the adapter takes it as done
+        reduced = uta.add_or_reduce_margin(category="linear", symbol=BTC, margin="-50.5", positionIdx=1)
+        assert reduced["result"]["positionIM"] == "3049.5"
+
+    await asyncio.to_thread(run)
+    assert account(srv, "3002")["position_modes"] == {"USDT": 3}
+    assert account(srv, "3002")["symbols"][ETH]["buyLeverage"] == "12.5"
+
+
+async def test_ccxt_on_the_requests_the_adapter_sends(srv):
+    """Each read and write of reconciler.venues.bybit, with the parameters it sends, through ccxt's bybit."""
+    uta, flat, classic = ccxt_client(srv, "k1"), ccxt_client(srv, "k2"), ccxt_client(srv, "k3")
+    try:
+        first = await uta.publicGetV5MarketInstrumentsInfo({"category": "linear", "limit": "3"})
+        rest = await uta.publicGetV5MarketInstrumentsInfo({"category": "linear", "limit": "3",
+                                                           "cursor": first["result"]["nextPageCursor"]})
+        assert [r["symbol"] for r in first["result"]["list"] + rest["result"]["list"]] == [BTC, ETH, SOL, USDC_PERP]
+        assert (await uta.privateGetV5AccountInfo())["result"]["marginMode"] == "ISOLATED_MARGIN"
+        assert str((await uta.privateGetV5UserQueryApi())["result"]["uta"]) == "1"  # ccxt hands numbers back as text
+        every = await uta.privateGetV5PositionSymbolInfo({"category": "linear"})
+        assert {r["symbol"] for r in every["result"]["list"]} == {BTC, ETH, SOL, USDC_PERP}
+        positions = await uta.privateGetV5PositionList({"category": "linear", "settleCoin": "USDT", "limit": "200"})
+        assert [(p["symbol"], p["side"]) for p in positions["result"]["list"]] == [(BTC, "Buy"), (BTC, "Sell")]
+        orders = await uta.privateGetV5OrderRealtime({"category": "linear", "settleCoin": "USDT", "limit": "50"})
+        assert [o["symbol"] for o in orders["result"]["list"]] == [ETH, ETH]
+        await flat.load_markets()
+        await flat.set_position_mode(True)  # no symbol: ccxt switches the USDT coin
+        assert (await flat.privatePostV5PositionSwitchMode({"category": "linear", "symbol": ETH, "mode": 0}))[
+            "retCode"] == "0"
+        await flat.privatePostV5AccountSetMarginMode({"setMarginMode": "ISOLATED_MARGIN"})
+        await flat.privatePostV5PositionSetLeverage({"category": "linear", "symbol": SOL, "buyLeverage": "9",
+                                                     "sellLeverage": "4"})  # hedge + isolated: sides apart
+        await classic.privatePostV5PositionSwitchIsolated({"category": "linear", "symbol": ETH, "tradeMode": 1,
+                                                           "buyLeverage": "3", "sellLeverage": "3"})
+        moved = await uta.privatePostV5PositionAddMargin({"category": "linear", "symbol": BTC, "margin": "25",
+                                                          "positionIdx": 2})
+        assert moved["result"]["positionIdx"] in (2, "2") and moved["result"]["liqPrice"]
+    finally:
+        for exchange in (uta, flat, classic):
+            await exchange.close()
+    assert account(srv, "3002")["position_modes"] == {"USDT": 3}
+    assert account(srv, "3002")["symbols"][ETH]["mode"] == 0  # the symbol's own setting beats the coin's
+    assert account(srv, "3002")["symbols"][SOL] == {"buyLeverage": "9", "sellLeverage": "4"}  # hedge from the coin
+    assert account(srv, "3003")["symbols"][ETH] == {"tradeMode": 1, "buyLeverage": "3", "sellLeverage": "3"}
+
+
 # --- UTA 1.0 and inverse contracts --------------------------------------------------------------
 UTA1_WORLD = {"bybit": {
     "instruments": [{"symbol": BTC}, {"symbol": ETH}, {"symbol": INVERSE}],

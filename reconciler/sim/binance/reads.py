@@ -213,8 +213,8 @@ def _totals(books: Books) -> dict:
     return {total: money(sum((row[key] for row in per_asset), ZERO)) for total, key in _TOTALS.items()}
 
 
-def account_v2(books: Books, params: dict) -> dict:
-    account = books.account
+def _v2_positions(books: Books) -> list[dict]:
+    """account v2's `positions`: every symbol and side, flat ones included, with its leverage."""
     positions = []
     for symbol in books.world.symbols:
         config = books.config(symbol)
@@ -229,10 +229,22 @@ def account_v2(books: Books, params: dict) -> dict:
                 "maxNotional": plain(books.max_notional(symbol)), "bidNotional": "0", "askNotional": "0",
                 "positionSide": side, "positionAmt": position["positionAmt"],
                 "updateTime": position["updateTime"]})
+    return positions
+
+
+def account_v2(books: Books, params: dict) -> dict:
+    account = books.account
     return {"feeTier": account["feeTier"], "feeBurn": False, "canTrade": account["canTrade"],
             "canDeposit": account["canDeposit"], "canWithdraw": account["canWithdraw"], "updateTime": 0,
             "multiAssetsMargin": account["multiAssetsMargin"], "tradeGroupId": -1,
-            **_totals(books), "assets": _assets(books), "positions": positions}
+            **_totals(books), "assets": _assets(books), "positions": _v2_positions(books)}
+
+
+def pm_um_account(books: Books, params: dict) -> dict:
+    """GET /papi/v1/um/account (Portfolio Margin's "UM account detail"): assets and every symbol's position row
+    with its leverage, the shape of account v2 (the DOC sample: "positions of all symbols in the market")."""
+    return {"assets": [{k: v for k, v in row.items() if k != "marginAvailable"} for row in _assets(books)],
+            "positions": _v2_positions(books)}
 
 
 def account_v3(books: Books, params: dict) -> dict:

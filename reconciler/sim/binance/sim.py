@@ -12,6 +12,7 @@ balances    GET  /fapi/v2/account, /fapi/v3/account, /fapi/v2/balance, /fapi/v3/
             GET  /fapi/v1/positionMargin/history                                            1
 writes      POST /fapi/v1/marginType, /fapi/v1/leverage, /fapi/v1/positionMargin,
                  /fapi/v1/positionSide/dual, /fapi/v1/multiAssetsMargin                     1
+papi        GET  /papi/v1/um/account (Portfolio Margin keys only)                           5
 
 Request weight is counted per client address (Binance: per IP, whatever the key) in the REQUEST_WEIGHT
 windows of exchangeInfo.rateLimits, reported in X-MBX-USED-WEIGHT-1M (one header per window) on every
@@ -24,8 +25,10 @@ Simplifications: no market data (mark prices come from the world), no fees (brea
 open orders lock no margin, every margin asset counts at 1 USD in the account totals, HMAC keys only.
 A cross liquidation price uses the cross wallet of the symbol's margin asset, also in Multi-Assets mode.
 A symbol's exchangeInfo `status` is reported as the world gives it and changes nothing else (binance.md
-§4.8 leaves the full enum and what a settling symbol refuses unconfirmed). Portfolio Margin's own API
-(`/papi/`) is not simulated: a PM account only shows how fapi refuses it.
+§4.8 leaves the full enum and what a settling symbol refuses unconfirmed). Of Portfolio Margin's own API
+(`/papi/`, binance.md §3.4) only GET /papi/v1/um/account is simulated, on the same address: a PM key reads
+its UM account there (every symbol's leverage) and is refused on fapi (-2015), any other key the other way
+round. papi requests share the IP's weight but are not in the call log (it holds the /fapi/ traffic).
 """
 
 from __future__ import annotations
@@ -71,6 +74,8 @@ _PRIVATE = [
     ("POST", "/fapi/v1/positionSide/dual", writes.position_side, 1),
     ("POST", "/fapi/v1/multiAssetsMargin", writes.multi_assets, 1),
 ]
+# Unconfirmed weight (not in binance.md §6): 5, like fapi's account reads.
+_PAPI = [("GET", "/papi/v1/um/account", reads.pm_um_account, 5)]
 
 
 class BinanceSim(base.VenueSim):
@@ -99,11 +104,13 @@ class BinanceSim(base.VenueSim):
                  for method, path, handler, weight in _PUBLIC]
         table += [(method, path, self._serve(handler, weight, public=False))
                   for method, path, handler, weight in _PRIVATE]
+        table += [(method, path, self._serve(handler, weight, public=False, papi=True))
+                  for method, path, handler, weight in _PAPI]
         # registered last, so it only catches what nothing above serves (also a wrong method)
         table.append(("*", "/fapi/{tail:.*}", self._not_found))
         return table
 
-    def _serve(self, handler, weight, public: bool):
+    def _serve(self, handler, weight, public: bool, papi: bool = False):
         async def serve(request: web.Request) -> web.StreamResponse:
             body = await request.text()
             given = params(request, body)
@@ -119,7 +126,7 @@ class BinanceSim(base.VenueSim):
                     if not self.within_limit(f"ip:{request.remote}", request):
                         return self.rate_limited(request)
                     return self._answer(request, handler(self.world, given))
-                account = authenticate(self.world, request, body, self.timestamp_window)
+                account = authenticate(self.world, request, body, self.timestamp_window, papi)
                 self.identify(request, account["uid"])
                 if not self.within_limit(account["uid"], request):
                     return self.rate_limited(request)

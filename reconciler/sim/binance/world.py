@@ -17,7 +17,7 @@ The section uses Binance's own field names::
           uid: 1001                    # default: the api_key
           dualSidePosition: false      # hedge mode; shared by USDⓈ-M and COIN-M
           multiAssetsMargin: false
-          portfolioMargin: false       # true: every private /fapi/ endpoint answers -2015 (binance.md §3.4)
+          portfolioMargin: false       # true: private /fapi/ answers -2015, /papi/ serves it (binance.md §3.4)
           cmPositions: false           # COIN-M holds a position / an open order (blocks positionSide/dual)
           cmOpenOrders: false
           canTrade: true               # accountConfig flags; feeTier 0

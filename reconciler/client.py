@@ -163,7 +163,8 @@ class VenueClient:
             over_ip = status in (429, 418)  # the venue's weight budget per IP, where it has one
             if exc.kind == "rate_limit" or over_ip:  # the rest of the window is spent before any retry
                 await self.pacer.penalize(call.endpoint, window=exc.kind == "rate_limit", budget=over_ip,
-                                          retry_after=_count(headers or {}, "Retry-After"))
+                                          retry_after=_count(headers or {}, "Retry-After"),
+                                          venue_counted=_count(headers or {}, self.adapter.weight_header) is not None)
             failure = self._stamped(exc, signed_at)
             raise failure from None
         except TransportError as exc:

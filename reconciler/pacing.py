@@ -15,7 +15,8 @@ from .backends.slots import Ask, expiry, merged
 
 _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$")
 POLL = 0.02  # seconds: the shortest wait between two looks at a window whose period is shorter
-IDLE_HAND_BACK = 0.1  # seconds a window with nothing waiting or in flight keeps its slots for a run's next request
+IDLE_HAND_BACK = 0.1  # seconds a window with no request waiting keeps its idle slots for a run's next request
+NO_RETRY_AFTER = 1.0  # seconds a 429 without Retry-After but with the venue's weight count holds the budget
 RETRY_AFTER_HOLDER = 0.05  # seconds after another owner's exchange is due before looking again (its timer runs late)
 
 
@@ -46,9 +47,9 @@ class LeasedWindow(Window):
     on slots it holds, and reuses each a period after its own answer without asking anyone. A window
     alone takes every slot in its first exchange. While requests wait it exchanges again once a period,
     keeping its fair share if others are sending too (they are counted in the backend, so none starves)
-    and taking what is free; shortly after nothing waits or is in flight, it hands every slot back (a slot
-    handed back keeps the time it is usable again, for whoever takes it next), and the next request claims
-    again at once.
+    and taking what is free; shortly after none waits, it hands back every slot not in flight (a slot handed
+    back keeps the time it is usable again, for whoever takes it next), and the next request claims again at
+    once.
     """
 
     def __init__(self, slots, count: int, seconds: float, *, counts_venue: bool = False):
@@ -61,7 +62,7 @@ class LeasedWindow(Window):
         self._fresh = True  # nothing claimed since start or since everything was handed back: claim at once
         self._blocked = -math.inf  # no slot is usable before this (a rate-limit answer)
         self._retry_at = math.inf  # left short: look again once the owner holding slots has exchanged
-        self._idle_since = math.inf  # since when nothing waits and nothing is in flight
+        self._last_use = -math.inf  # when a slot was last taken or answered
         self._others_busy = 0  # what the other owners had in use at the last exchange
         self._counts_venue = counts_venue  # answers may say how much of it the venue counts (a weight header)
         self._spent = 0  # weight taken, ever
@@ -77,19 +78,21 @@ class LeasedWindow(Window):
         async with self._gate:
             while True:
                 now = time.monotonic()
-                if self._must_claim(now):
-                    await self._exchange(active=True, unless=lambda: not self._must_claim(time.monotonic()))
+                if now - self._exchanged >= expiry(self.seconds) / 2:  # the lease is getting old: renew it first
+                    await self._exchange(active=True, unless=lambda: time.monotonic() - self._exchanged
+                                         < expiry(self.seconds) / 2)
                     continue
                 busy = self._busy(now) if self._counts_venue else 0
                 if self._take(weight, now):
                     self._in_flight += weight
+                    self._last_use = now
                     self._spent += weight
                     return Reservation(weight, busy + weight, self._spent)
-                due = min(self._due_at(), self._retry_at)
-                if now >= due:
-                    await self._exchange(active=True, unless=lambda: time.monotonic() < min(self._due_at(),
-                                                                                           self._retry_at))
+                if self._fresh or now >= self._next_look():  # handed back (or never claimed): claim at once
+                    await self._exchange(active=True, unless=lambda: not self._fresh
+                                         and time.monotonic() < self._next_look())
                     continue
+                due = self._next_look()
                 until = min(self._usable_at(weight), due)
                 if on_wait:
                     on_wait(until - now)
@@ -109,8 +112,8 @@ class LeasedWindow(Window):
             if venue_count > known:  # another program spends it too: that much is not usable for a period
                 self._hold(venue_count - known, now + self.seconds)
         self._changed.set()
-        if not self._in_flight and not self._gate.locked():
-            self._idle_since = now
+        self._last_use = now
+        if not self._gate.locked():
             self._schedule()
 
     async def penalize(self, seconds: float | None = None) -> None:
@@ -132,9 +135,9 @@ class LeasedWindow(Window):
             except Exception:  # the backend is gone: what this run held counts as answered when that is noticed
                 pass
 
-    def _must_claim(self, now: float) -> bool:
-        """Nothing held since start or since everything was handed back, or the lease is getting old."""
-        return (self._fresh and not self._idle) or now - self._exchanged >= expiry(self.seconds) / 2
+    def _next_look(self) -> float:
+        """When a request that finds no usable slot asks the backend again."""
+        return min(self._due_at(), self._retry_at)
 
     def _due_at(self) -> float:
         return self._exchanged + max(self.seconds, POLL)
@@ -221,17 +224,17 @@ class LeasedWindow(Window):
             self._schedule()
 
     def _schedule(self) -> None:
-        """While requests wait or are in flight, look again a period after the last exchange (to keep a fair
-        share); once nothing waits or is in flight, hand the slots back soon, so that a run which has moved on,
-        or died, holds none (each slot keeps the time it is usable again, for whoever takes it next)."""
+        """While requests wait, look again a period after the last exchange (to keep a fair share); once none
+        waits, hand back every slot not in flight soon, so that a run which has moved on, or died, holds only
+        what is on the wire (each slot keeps the time it is usable again, for whoever takes it next)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         if not (self._idle or self._in_flight):
             return
         when = self._due_at()
-        if not self._in_flight and not self._gate.locked():
-            when = min(when, max(self._idle_since, self._exchanged) + min(IDLE_HAND_BACK, self.seconds))
+        if self._idle and not self._gate.locked():
+            when = min(when, max(self._last_use, self._exchanged) + min(IDLE_HAND_BACK, self.seconds))
         self._timer = asyncio.get_running_loop().call_later(max(when - time.monotonic(), 0.0), self._due)
 
     def _due(self) -> None:
@@ -242,9 +245,9 @@ class LeasedWindow(Window):
     async def _renew(self) -> None:
         if self._exchanging.locked():
             return  # an exchange is under way; it schedules the next
-        waiting = self._gate.locked()
-        if (waiting or self._in_flight) and time.monotonic() < self._due_at():
-            self._schedule()  # busy again since the hand-back was planned: keep the slots until the period ends
+        waiting, now = self._gate.locked(), time.monotonic()
+        if now < self._due_at() and (waiting or now < self._last_use + min(IDLE_HAND_BACK, self.seconds)):
+            self._schedule()  # in use again since the hand-back was planned
             return
         # Requests waiting: keep the share (and take what is free). None: hand back every slot not in flight, so
         # a burst costs two exchanges (the next request claims again, at once).
@@ -326,14 +329,18 @@ class Pacer:
             await self._budget.release(ticket.budget, venue_count)
 
     async def penalize(self, endpoint: str, *, window: bool = True, budget: bool = False,
-                       retry_after: float | None = None) -> None:
+                       retry_after: float | None = None, venue_counted: bool = False) -> None:
         """A rate-limit answer: the endpoint's window is spent for a period; with `budget` (an HTTP 429 or 418),
-        the venue's weight budget per IP too, until `retry_after` seconds from now (None: a period)."""
+        the venue's weight budget per IP too, until `retry_after` seconds from now.
+
+        Without a Retry-After (the venues document one; unconfirmed otherwise): when the answer gave the venue's
+        own count of the weight used, that count is adopted as the answer is released and the budget is held
+        for NO_RETRY_AFTER only; with neither, for a whole period, the safe reading."""
         endpoint_window = self._windows.get(endpoint) if window else None
         if endpoint_window is not None:
             await endpoint_window.penalize()
         if budget and self._budget is not None:
-            await self._budget.penalize(retry_after)
+            await self._budget.penalize(retry_after or (NO_RETRY_AFTER if venue_counted else None))
 
     async def close(self) -> None:
         """The run ends: every window hands back what it holds."""

@@ -108,13 +108,15 @@ class VenueClient:
 
     async def _send_once(self, call: Call, signed: bool, attempt: int, retry_ambiguous: bool = True):
         async with self._in_flight:  # what the limits allow at once, but never more open connections
-            token = await self.pacer.acquire(call.endpoint)
+            ticket = await self.pacer.acquire(call.endpoint, self.adapter.request_weight(call))
+            headers: dict[str, str] = {}  # the answer's, for the venue's own count of the weight used
             try:
-                return await self._exchange(call, signed, attempt, retry_ambiguous)
+                return await self._exchange(call, signed, attempt, retry_ambiguous, headers)
             finally:
-                await self.pacer.release(call.endpoint, token)
+                await self.pacer.release(call.endpoint, ticket, _count(headers, self.adapter.weight_header))
 
-    async def _exchange(self, call: Call, signed: bool, attempt: int, retry_ambiguous: bool = True):
+    async def _exchange(self, call: Call, signed: bool, attempt: int, retry_ambiguous: bool = True,
+                        headers: dict | None = None):
         """One request and its answer, journaled: intent before a write, outcome after.
 
         A write leaves only through the write gate (reconciler.gate), judged as it is about to be signed.
@@ -143,6 +145,8 @@ class VenueClient:
             raw = await self.transport.send(outgoing.method, self.base_url + outgoing.path, outgoing.headers,
                                             outgoing.body if body is not None else None)
             status = raw.status
+            if headers is not None:
+                headers.update({name.lower(): value for name, value in raw.headers.items()})
             self._note_clock(raw.headers.get("Date"))
             data = self.adapter.parse(raw)
             code = self.adapter.success_code
@@ -156,8 +160,11 @@ class VenueClient:
                 # A venue's "busy" or "system error" does not document that nothing was done: for a write that
                 # must not be repeated (a margin move) it is an unknown outcome.
                 exc.kind = "unknown"
-            if exc.kind == "rate_limit":
-                await self.pacer.penalize(call.endpoint)  # the rest of the window is spent before any retry
+            over_ip = status in (429, 418)  # the venue's weight budget per IP, where it has one
+            if exc.kind == "rate_limit" or over_ip:  # the rest of the window is spent before any retry
+                await self.pacer.penalize(call.endpoint, window=exc.kind == "rate_limit", budget=over_ip,
+                                          retry_after=_count(headers or {}, "Retry-After"),
+                                          venue_counted=_count(headers or {}, self.adapter.weight_header) is not None)
             failure = self._stamped(exc, signed_at)
             raise failure from None
         except TransportError as exc:
@@ -200,6 +207,15 @@ class VenueClient:
         delay = self.expiry_of(exc) - time.time()
         if delay > 0:
             await asyncio.sleep(delay)
+
+
+def _count(headers: dict, name: str | None) -> int | None:
+    """A whole number an answer header gives (its name in any case), or None."""
+    value = headers.get(name.lower()) if name else None
+    try:
+        return int(str(value).strip()) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _stop(retry_state) -> bool:

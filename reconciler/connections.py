@@ -53,6 +53,7 @@ class Connections:
 
     async def __aexit__(self, *exc):
         for _, client in self._open.values():
+            await client.pacer.close()  # hands back the slots it holds, before the backend closes
             await client.close()
         self._open.clear()
         if self._embedded:
@@ -63,9 +64,11 @@ class Connections:
             adapter = adapter_class(spec.venue)(spec, resolve_credentials(spec, self._environ))
             base_url = self.simulator_url or adapter.base_url()
             identity = self._identity(adapter)
+            address = address_key(base_url)
             pacer = shared_pacer(identity, adapter.rate_limits, spec.rate_limits,
-                                 public=set(adapter.public_endpoints),
-                                 public_key=f"{spec.venue} {address_key(base_url)} per IP", backend=self.backend)
+                                 public=set(adapter.public_endpoints), public_key=f"{spec.venue} {address} per IP",
+                                 budget=adapter.ip_budget, budget_key=f"{spec.venue} {address} per IP",
+                                 backend=self.backend)
             if self.on_wait:
                 pacer.on_wait = lambda endpoint, delay, name=spec.name: self.on_wait(name, endpoint, delay)
             answered = (lambda method, name=spec.name: self.on_request(name, method)) if self.on_request else None

@@ -42,7 +42,6 @@ def desired(tmp_path, url, process: str):
     return write_yaml(tmp_path / f"{process}.yaml", {"version": 1, "accounts": accounts})
 
 
-@pytest.mark.xfail(reason="needs per-IP weight budgets", strict=False)
 def test_two_processes_on_one_ip_apply_concurrently_without_a_429_or_418(start_sim, tmp_path):
     sim = start_sim(world())
     env = {**os.environ, "RECONCILER_LOCK_DIR": str(tmp_path / "locks")}  # one machine: one state directory

@@ -37,22 +37,35 @@ class RunRecord:
 
 
 class Window(ABC):
-    """At most `count` requests in any `seconds` for one key, however many processes and machines share it."""
+    """At most `count` requests (or units of weight) in any `seconds` for one key, however many processes and
+    machines share it; each counts from the moment its answer arrived."""
 
     count: int
     seconds: float
 
     @abstractmethod
-    async def acquire(self, on_wait=None) -> str:
-        """Reserve a slot (waiting as needed); returns the reservation for `release`."""
+    async def acquire(self, weight: int = 1, on_wait=None):
+        """Reserve `weight` slots (waiting as needed); returns the reservation for `release`."""
 
     @abstractmethod
-    async def release(self, token: str) -> None:
-        """The request's answer arrived: it counts from now."""
+    async def release(self, reservation, venue_count: int | None = None) -> None:
+        """The request's answer arrived: its slots count from now. `venue_count`: what the venue says is used
+        of this window (a weight header), adopted when it is more than this window knows of."""
 
     @abstractmethod
-    async def penalize(self) -> None:
-        """The venue said we went over: the window counts as full from now."""
+    async def penalize(self, seconds: float | None = None) -> None:
+        """The venue said we went over: no slot is usable for `seconds` (None: a whole period) from now."""
+
+    async def close(self) -> None:
+        """The run ends: hand back what is held, so other runs need not wait for it."""
+
+
+class Slots(ABC):
+    """One window's slots as the backend records them for every owner (see slots.settle for the rule)."""
+
+    @abstractmethod
+    async def exchange(self, ask) -> "object":
+        """One round trip: hand in `ask` (a slots.Ask), get back a slots.Answer."""
 
 
 class Backend(ABC):
@@ -71,9 +84,14 @@ class Backend(ABC):
     def locks(self, accounts: dict[str, str], timeout: float):
         """An async context manager holding one lock per venue identity (`accounts`: identity -> names)."""
 
-    @abstractmethod
     def window(self, key: str, count: int, seconds: float) -> Window:
-        ...
+        """This process's window for `key`: counted in memory, its slots exchanged through `slots` once a period."""
+        from ..pacing import shared_window
+        return shared_window(self, key, count, seconds)
+
+    def slots(self, key: str) -> Slots:
+        """The record of `key`'s slots that every run sharing this backend exchanges with."""
+        raise BackendError(f"backend {self.name} keeps no rate windows")
 
     @abstractmethod
     def journal(self, run_id: str):

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import random
+import re
 import time
-from contextlib import asynccontextmanager
+import weakref
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from filelock import FileLock
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
 from ..intents import LocalIntents
 from ..journal import DEFAULT_JOURNAL, Journal
 from ..lock import AccountLocks, lock_dir
-from ..pacing import SharedWindow
-from .base import Backend, RunRecord
+from .base import Backend, RunRecord, Slots
 from .history import matching
+from .slots import Answer, Ask, empty_state, expiry, release_gone, settle
 
 
 class LocalBackend(Backend):
@@ -33,8 +42,8 @@ class LocalBackend(Backend):
         with AccountLocks(accounts, timeout=timeout, directory=self.directory):
             yield
 
-    def window(self, key: str, count: int, seconds: float) -> SharedWindow:
-        return SharedWindow(self.rates, key, count, seconds)
+    def slots(self, key: str) -> "FileSlots":
+        return FileSlots(self.rates, key)
 
     def intents(self) -> LocalIntents:
         return LocalIntents(self.directory / "intents")
@@ -150,6 +159,136 @@ class _LeaseFile:
             self._lock.release()
 
 
+_OWNERS: "weakref.WeakValueDictionary[str, FileSlots]" = weakref.WeakValueDictionary()  # this process's, alive
+
+
+class FileSlots(Slots):
+    """One window's slots of every process on this machine: a small JSON file, locked, read and rewritten in place
+    once per exchange (see slots.settle); an owner is gone when its process is.
+
+    A file cut short by a crash mid-write cannot be read: then every slot counts as used until any lease it
+    held has expired (nobody can tell who held what), the safe reading.
+    """
+
+    def __init__(self, directory: Path, key: str):
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", key)[:80] + "-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+        self._directory = directory
+        self._path = directory / f"{name}.slots.json"
+        self.exchanges = 0  # round trips made, for tests and benchmarks
+
+    async def exchange(self, ask: Ask) -> Answer:
+        _OWNERS[ask.owner] = self
+        ask.pid = os.getpid()
+        self._directory.mkdir(parents=True, exist_ok=True)
+        dead: set[int] = set()
+
+        def gone(owner: str, entry: dict) -> bool:
+            if not _gone(owner, entry):
+                return False
+            if entry.get("pid") != ask.pid:
+                dead.add(entry.get("pid"))
+            return True
+
+        with self._open(self._path) as (read, write):
+            now = time.time()
+            state = _state(read(), ask, now)
+            answer = settle(state, ask, now, gone)
+            write(state)
+        self.exchanges += 1
+        if dead:
+            self._release_everywhere(dead)
+        return answer
+
+    def _release_everywhere(self, pids: set[int]) -> None:
+        """A process that died held slots of other windows too, most likely: release them all now, rather than
+        when each is next used (a run reads one window after another, and would wait a period for each)."""
+        for path in self._directory.glob("*.slots.json"):
+            if path == self._path:
+                continue
+            with self._open(path) as (read, write):
+                try:
+                    state = json.loads(read() or b"null")
+                except ValueError:
+                    continue  # cut short by a crash: it is read as fully used anyway
+                owners = state.get("owners") if isinstance(state, dict) else None
+                if not isinstance(owners, dict) or not any(entry.get("pid") in pids for entry in owners.values()):
+                    continue
+                now = time.time()
+                for name in [name for name, entry in owners.items() if entry.get("pid") in pids]:
+                    state.setdefault("pool", []).extend(release_gone(owners.pop(name), now, 0.0))
+                write(state)
+
+    @contextmanager
+    def _open(self, path: Path):
+        """The file at `path` locked: (read() -> bytes, write(state)) to rewrite it in place."""
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            with _locked(path, descriptor):
+                def write(state: dict) -> None:
+                    data = json.dumps(state, separators=(",", ":")).encode()
+                    os.lseek(descriptor, 0, os.SEEK_SET)
+                    while data:
+                        data = data[os.write(descriptor, data):]
+                    os.ftruncate(descriptor, os.lseek(descriptor, 0, os.SEEK_CUR))
+                yield (lambda: _read(descriptor)), write
+        finally:
+            os.close(descriptor)
+
+
+
+@contextmanager
+def _locked(path: Path, descriptor: int):
+    if fcntl is None:  # Windows: a lock file beside it
+        with FileLock(str(path) + ".lock", thread_local=False):
+            yield
+        return
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+
+def _read(descriptor: int) -> bytes:
+    chunks = []
+    while chunk := os.read(descriptor, 1 << 16):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _state(data: bytes, ask: Ask, now: float) -> dict:
+    if not data:
+        return empty_state()
+    try:
+        state = json.loads(data)
+    except ValueError:
+        state = None
+    if isinstance(state, dict) and isinstance(state.get("owners"), dict) and isinstance(state.get("pool"), list):
+        return state
+    return {**empty_state(), "pool": [[now + expiry(ask.seconds), ask.count]]}
+
+
+def _gone(owner: str, entry: dict) -> bool:
+    pid = entry.get("pid")
+    if pid == os.getpid():
+        return owner not in _OWNERS  # this process, but that window object is no more
+    return not _alive(pid)
+
+
+def _alive(pid) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    if os.name == "nt":  # on Windows, os.kill(pid, 0) would end the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
 def _lines(path: Path):
     try:
         with path.open(encoding="utf-8") as handle:
@@ -164,4 +303,4 @@ def _lines(path: Path):
         return
 
 
-__all__ = ["LocalBackend"]
+__all__ = ["LocalBackend", "FileSlots"]

@@ -7,21 +7,19 @@ import hashlib
 import json
 import random
 import time
-import uuid
 from contextlib import asynccontextmanager
 
 from ..intents import Intent, IntentStore, IntentStoreError
 from ..journal import JournalError
 from ..lock import holder_description
-from ..pacing import POLL, STALE_IN_FLIGHT
-from .base import Backend, BackendError, RunRecord, Window, passwords
+from .base import Backend, BackendError, RunRecord, Slots, passwords
 from .history import matching
 from .schema import LATEST, MIGRATIONS, VERSION_TABLE
+from .slots import Answer, Ask, expiry
 
 OPERATION_TIMEOUT = 15.0  # seconds one database round trip may take before the run stops sending
 LOCK_POLL = 0.25  # seconds between tries while another run holds an account
 MIGRATION_LOCK = 0x7265636F6E63  # one migration at a time, however many runs start at once
-WINDOW_LOCKS = 0x72617465  # namespace of the per-window transaction locks
 
 
 def _key(text: str) -> int:
@@ -148,8 +146,8 @@ class PostgresBackend(Backend):
             await asyncio.sleep(LOCK_POLL)
 
     # --- rate windows ---------------------------------------------------------------------------------
-    def window(self, key: str, count: int, seconds: float) -> "PostgresWindow":
-        return PostgresWindow(self, key, count, seconds)
+    def slots(self, key: str) -> "PostgresSlots":
+        return PostgresSlots(self, key)
 
     # --- journal, runs, applied plans ----------------------------------------------------------------
     def journal(self, run_id: str) -> "PostgresJournal":
@@ -234,66 +232,28 @@ class PostgresBackend(Backend):
         return matching(list(by_id.values()), account=account, symbol=symbol, since=since)
 
 
-class PostgresWindow(Window):
-    """SharedWindow's rule in the database: slots counted from each answer, in-flight requests holding one.
+class PostgresSlots(Slots):
+    """One window's slots of every run sharing the database, exchanged in one call of reconciler_window_exchange
+    (migration 4: slots.settle's rule in SQL).
 
-    Times are the database's clock, so machines whose clocks differ still count alike. An in-flight
-    slot whose session is gone (its run died mid-request) counts as answered when that is noticed.
+    Times are the database's clock (slots travel as seconds from now), so machines whose clocks differ still
+    count alike. An owner whose session is gone (its run died) stops holding its slots when that is noticed.
     """
 
-    def __init__(self, backend: PostgresBackend, key: str, count: int, seconds: float):
-        self.backend, self.key, self.count, self.seconds = backend, key, count, seconds
-        self._lock_key = _key(f"window {key}") & 0x7FFFFFFF
-        self._gate = asyncio.Lock()  # this process's waiters queue here; only the first asks the database
+    def __init__(self, backend: PostgresBackend, key: str):
+        self.backend, self.key = backend, key
+        self.exchanges = 0  # round trips made, for tests and benchmarks
 
-    async def acquire(self, on_wait=None) -> str:
-        token = uuid.uuid4().hex
-        async with self._gate:
-            while True:
-                delay = await self.backend._run(lambda connection: self._reserve(connection, token), "pacing")
-                if delay == 0.0:
-                    return token
-                if on_wait and delay > 0:
-                    on_wait(delay)
-                await asyncio.sleep(delay if delay > 0 else POLL)
-
-    async def _reserve(self, connection, token: str) -> float:
-        async with connection.transaction():
-            await connection.execute("SELECT pg_advisory_xact_lock(%s, %s)", (WINDOW_LOCKS, self._lock_key))
-            now = (await (await connection.execute(
-                "SELECT extract(epoch FROM clock_timestamp())::float8")).fetchone())[0]
-            await connection.execute(
-                "UPDATE reconciler_rate_slots SET done_at = %(now)s WHERE window_key = %(key)s AND done_at IS NULL "
-                "AND (reserved_at < %(now)s - %(stale)s OR owner_pid NOT IN (SELECT pid FROM pg_stat_activity "
-                "WHERE pid IS NOT NULL))", {"now": now, "key": self.key, "stale": STALE_IN_FLIGHT})
-            await connection.execute("DELETE FROM reconciler_rate_slots WHERE window_key = %s AND done_at <= %s",
-                                     (self.key, now - self.seconds))
-            rows = await (await connection.execute(
-                "SELECT done_at FROM reconciler_rate_slots WHERE window_key = %s", (self.key,))).fetchall()
-            done = sorted(row[0] for row in rows if row[0] is not None)
-            used = len(rows)
-            if used < self.count:
-                await connection.execute(
-                    "INSERT INTO reconciler_rate_slots (token, window_key, owner_pid, reserved_at) "
-                    "VALUES (%s, %s, pg_backend_pid(), %s)", (token, self.key, now))
-                return 0.0
-            if used - self.count >= len(done):
-                return -1.0  # only in-flight requests hold the slots: wait for one to finish
-            return max(done[used - self.count] + self.seconds - now, POLL)
-
-    async def release(self, token: str) -> None:
-        try:
-            await self.backend._all("UPDATE reconciler_rate_slots SET done_at = extract(epoch FROM clock_timestamp()) "
-                                    "WHERE token = %s", (token,), "pacing")
-        except BackendError:
-            pass  # the slot's session is gone with the connection, so the next run counts it as answered then
-
-    async def penalize(self) -> None:
-        await self.backend._all(
-            "INSERT INTO reconciler_rate_slots (token, window_key, owner_pid, reserved_at, done_at) "
-            "SELECT md5(random()::text || clock_timestamp()::text || n), %s, pg_backend_pid(), "
-            "extract(epoch FROM clock_timestamp()), extract(epoch FROM clock_timestamp()) "
-            "FROM generate_series(1, %s) AS n", (self.key, self.count), "pacing")
+    async def exchange(self, ask: Ask) -> Answer:
+        rows = await self.backend._all(
+            "SELECT waits, ns, others_busy, waiting, blocked, retry FROM reconciler_window_exchange(%s, %s, %s, %s, "
+            "%s::float8[], %s::int[], %s, %s, %s, %s)",
+            (self.key, ask.owner, ask.count, ask.seconds, [float(wait) for wait, _ in ask.idle],
+             [int(n) for _, n in ask.idle], ask.in_flight, ask.active, ask.penalty, expiry(ask.seconds)), "pacing")
+        self.exchanges += 1
+        waits, ns, others_busy, waiting, blocked, retry = rows[0]
+        return Answer(idle=[[wait, n] for wait, n in zip(waits, ns)], others_busy=others_busy, waiting=waiting,
+                      blocked=blocked, retry=retry)
 
 
 class PostgresIntents(IntentStore):

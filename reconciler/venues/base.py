@@ -60,6 +60,11 @@ class Adapter(ABC):
     # waits on its margin-mode change (a venue that keeps one leverage whatever the mode may send both at once).
     settings_before_symbols: tuple[str, ...] = ("position_mode",)
     leverage_after_margin_mode: bool = True
+    # Request weight per IP: every request of the venue (signed or public) spends request_weight(call) of one
+    # budget ("2400/1m") per venue address, shared by every account behind it; weight_header names the answer
+    # header with the venue's own count of the weight used, adopted when it is higher.
+    ip_budget: str | None = None
+    weight_header: str | None = None
 
     def __init__(self, account: AccountSpec, credentials: dict[str, str] | None = None):
         self.account = account
@@ -124,6 +129,10 @@ class Adapter(ABC):
             return self.base_urls[self.account.environment]
         raise ConfigError(f"account {self.account.name}: environment {self.account.environment} "
                           "needs base_url (or a simulator: block in the file)")
+
+    def request_weight(self, call) -> int:
+        """What `call` spends of `ip_budget`."""
+        return 1
 
     # --- HTTP hooks ---------------------------------------------------------------------------
     def authorize(self, request: Outgoing, signed: bool) -> Outgoing:

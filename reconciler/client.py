@@ -113,7 +113,8 @@ class VenueClient:
             try:
                 return await self._exchange(call, signed, attempt, retry_ambiguous, headers)
             finally:
-                await self.pacer.release(call.endpoint, ticket, _count(headers, self.adapter.weight_header))
+                await self.pacer.release(call.endpoint, ticket, _count(headers, self.adapter.weight_header),
+                                         _window_used(headers, self.adapter.window_headers))
 
     async def _exchange(self, call: Call, signed: bool, attempt: int, retry_ambiguous: bool = True,
                         headers: dict | None = None):
@@ -216,6 +217,12 @@ def _count(headers: dict, name: str | None) -> int | None:
         return int(str(value).strip()) if value is not None else None
     except ValueError:
         return None
+
+
+def _window_used(headers: dict, names: tuple[str, str] | None) -> int | None:
+    """How much of an endpoint's window the venue counts used, from its limit and remaining headers, or None."""
+    limit, remaining = (_count(headers, name) for name in names) if names else (None, None)
+    return limit - remaining if limit is not None and remaining is not None and limit >= remaining >= 0 else None
 
 
 def _stop(retry_state) -> bool:

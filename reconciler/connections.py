@@ -68,6 +68,7 @@ class Connections:
             pacer = shared_pacer(identity, adapter.rate_limits, spec.rate_limits,
                                  public=set(adapter.public_endpoints), public_key=f"{spec.venue} {address} per IP",
                                  budget=adapter.ip_budget, budget_key=f"{spec.venue} {address} per IP",
+                                 windows_counted=adapter.window_headers is not None,
                                  backend=self.backend)
             if self.on_wait:
                 pacer.on_wait = lambda endpoint, delay, name=spec.name: self.on_wait(name, endpoint, delay)

@@ -290,13 +290,13 @@ class Pacer:
 
     def __init__(self, identity: str, limits: dict[str, str], overrides: dict[str, str] | None = None,
                  *, public: set[str] = frozenset(), public_key: str = "", directory=None, backend=None,
-                 budget: str | None = None, budget_key: str = ""):
+                 budget: str | None = None, budget_key: str = "", windows_counted: bool = False):
         if backend is None:
             from .backends.local import LocalBackend
             backend = LocalBackend(rates_directory=directory)
         merged = {**limits, **(overrides or {})}
         self._windows = {endpoint: backend.window(f"{public_key if endpoint in public else identity} {endpoint}",
-                                                  *parse_limit(text))
+                                                  *parse_limit(text), counts_venue=windows_counted)
                          for endpoint, text in merged.items()}
         self._budget = shared_window(backend, f"{budget_key} weight", *parse_limit(budget), counts_venue=True) \
             if budget else None
@@ -320,11 +320,14 @@ class Pacer:
             raise
         return Ticket(held, spent)
 
-    async def release(self, endpoint: str, ticket: Ticket | None, venue_count: int | None = None) -> None:
+    async def release(self, endpoint: str, ticket: Ticket | None, venue_count: int | None = None,
+                      window_count: int | None = None) -> None:
+        """The answer came: `venue_count` is the venue's own count of the weight budget used, `window_count` of
+        the endpoint's window (either None when the answer did not say)."""
         if ticket is None:
             return
         if ticket.window is not None:
-            await self._windows[endpoint].release(ticket.window)
+            await self._windows[endpoint].release(ticket.window, window_count)
         if ticket.budget is not None:
             await self._budget.release(ticket.budget, venue_count)
 

@@ -84,10 +84,11 @@ class Backend(ABC):
     def locks(self, accounts: dict[str, str], timeout: float):
         """An async context manager holding one lock per venue identity (`accounts`: identity -> names)."""
 
-    def window(self, key: str, count: int, seconds: float) -> Window:
-        """This process's window for `key`: counted in memory, its slots exchanged through `slots` once a period."""
+    def window(self, key: str, count: int, seconds: float, *, counts_venue: bool = False) -> Window:
+        """This process's window for `key`: counted in memory, its slots exchanged through `slots` once a period
+        (`counts_venue`: answers may say how much of it the venue counts used)."""
         from ..pacing import shared_window
-        return shared_window(self, key, count, seconds)
+        return shared_window(self, key, count, seconds, counts_venue=counts_venue)
 
     def slots(self, key: str) -> Slots:
         """The record of `key`'s slots that every run sharing this backend exchanges with."""

@@ -65,6 +65,10 @@ class Adapter(ABC):
     # header with the venue's own count of the weight used, adopted when it is higher.
     ip_budget: str | None = None
     weight_header: str | None = None
+    # The answer headers with the venue's own count of an endpoint's window for this account: its limit and what
+    # remains of it (Bybit's X-Bapi-Limit, X-Bapi-Limit-Status). What the venue counts used beyond this run's own
+    # requests (another program on the same key) is held for a period.
+    window_headers: tuple[str, str] | None = None
 
     def __init__(self, account: AccountSpec, credentials: dict[str, str] | None = None):
         self.account = account

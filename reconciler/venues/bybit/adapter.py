@@ -61,6 +61,7 @@ class BybitAdapter(Adapter):
     }
     ip_budget = "600/5s"  # bybit.md 6: across every API host; over it, HTTP 403 and a ban of 10 minutes or more
     weight_header = None  # Bybit counts requests, not weights
+    window_headers = ("X-Bapi-Limit", "X-Bapi-Limit-Status")  # bybit.md 6: on every answer, per UID and endpoint
     error_kinds = ERROR_KINDS
     error_help = ERROR_HELP
 

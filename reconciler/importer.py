@@ -62,7 +62,9 @@ async def import_account(state: DesiredState, account: str, symbols: list[str] |
             leverage = dict(values)
         else:
             leverage = values.get("long")
-        imported[name] = SymbolSpec(name, mode, leverage)
+        # A margin mode the venue keeps per account is the account's setting, which every symbol inherits.
+        kept_per_account = "margin_mode" in adapter.settings and live.settings.get("margin_mode") == mode
+        imported[name] = SymbolSpec(name, None if kept_per_account else mode, leverage)
     settings = {key: live.settings[key] for key in adapter.settings if live.settings.get(key) is not None}
     account_block = account_to_dict(dataclasses.replace(spec, settings=settings, symbols=imported,
                                                           options=adapter.imported_options(spec.options, live)))

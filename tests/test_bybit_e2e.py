@@ -325,6 +325,20 @@ def test_import_writes_a_file_that_plans_in_sync(sim, cli, tmp_path):
     assert writes(sim.calls("bybit")) == []
 
 
+def test_import_of_a_portfolio_margin_account_writes_its_mode_once_for_the_account(start_sim, cli, tmp_path):
+    sim = start_sim(flat_cross_world(marginMode="PORTFOLIO_MARGIN"))
+    path = config(tmp_path, sim.url, {"bx": account(CROSS, sim.url, None, {"ETHUSDT": {}, "BTCUSDT": {}})})
+    code, imported, err = cli("import", path, "--account", "bx")
+    assert code == 0, err
+    block = yaml.safe_load(imported)["accounts"]["bx"]
+    assert block["settings"]["margin_mode"] == "portfolio"
+    assert all("margin_mode" not in entry for entry in block["symbols"].values())  # the account's, not theirs
+    (tmp_path / "bx.yaml").write_text(imported)
+    assert cli("validate", tmp_path / "bx.yaml")[0] == 0
+    code, out, err = cli("plan", tmp_path / "bx.yaml", "--detailed-exitcode")
+    assert code == 0 and "No changes" in out, out + err
+
+
 def test_a_saved_plan_applies_as_reviewed_and_refuses_once_the_venue_moved(sim, cli, tmp_path):
     path = config(tmp_path, sim.url)
     code, _, err = cli("plan", path, "--out", tmp_path / "plan.json")

@@ -114,7 +114,8 @@ def _diff_symbol(spec, wanted: SymbolSpec, live: AccountLive, rules, position_mo
                 change.reason = (f"{decimal_text(want)}x is below {symbol}'s minimum leverage "
                                  f"{decimal_text(current.min_leverage)}x; raise it in the file")
             else:
-                _block(change, rules.leverage_blockers(live, symbol, mode))
+                _block(change, rules.leverage_blockers(live, symbol, mode)
+                       + rules.leverage_value_blockers(live, symbol, side, want))
             result.changes.append(change)
             leverage_ids.append(change.id)
 

@@ -402,3 +402,26 @@ def test_the_liquidation_preview_is_what_bybit_reports_after_the_change(symbol, 
     again = desired(leverage + 1, None) if margin is None else desired(leverage, margin + 50)  # beyond the tolerance
     reported = preview_of(cli, again, change_id)["from"]  # position/list's liqPrice now
     assert close(planned["to"], reported), (planned, reported)
+
+
+def test_a_leverage_too_high_for_an_open_positions_risk_tier_is_blocked_at_plan_time(start_sim, cli, tmp_path):
+    world = flat_cross_world(marginMode="ISOLATED_MARGIN", positions=[
+        {"symbol": "ETHUSDT", "side": "Buy", "size": "400", "avgPrice": "3000"}])  # worth 1,200,000
+    [eth] = [inst for inst in world["bybit"]["instruments"] if inst["symbol"] == "ETHUSDT"]
+    eth["riskLimits"] = [
+        {"id": 1, "riskLimitValue": "1000000", "maintenanceMargin": "0.01", "initialMargin": "0.02",
+         "maxLeverage": "50.00", "mmDeduction": "0"},
+        {"id": 2, "riskLimitValue": "2000000", "maintenanceMargin": "0.015", "initialMargin": "0.04",
+         "maxLeverage": "25.00", "mmDeduction": "5000"}]
+    sim = start_sim(world)
+    path = config(tmp_path, sim.url, {"bx": account(CROSS, sim.url, None, {
+        "ETHUSDT": {"leverage": 30}, "SOLUSDT": {"leverage": 30}})})
+    changes = {c["symbol"]: c for c in plan_json(cli, path)["changes"]}
+    assert changes["ETHUSDT"]["status"] == "blocked"
+    assert "ETHUSDT" in changes["ETHUSDT"]["reason"] and "risk tier 2" in changes["ETHUSDT"]["reason"]
+    assert "maximum leverage is 25x" in changes["ETHUSDT"]["reason"] and "110013" in changes["ETHUSDT"]["reason"]
+    assert changes["SOLUSDT"]["status"] == "change"  # no position there: nothing to hold it back
+    code, out, err = cli("apply", path, "--auto-approve")
+    assert code == 3, out + err
+    sent = [c["body"]["symbol"] for c in writes(sim.calls("bybit"))]
+    assert sent == ["SOLUSDT"] and all(c["code"] == "0" for c in sim.calls("bybit"))  # 110013 never drawn

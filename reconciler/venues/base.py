@@ -250,6 +250,11 @@ class Adapter(ABC):
     def leverage_blockers(self, live: AccountLive, symbol: str, margin_mode: str) -> list[str]:
         return []
 
+    def leverage_value_blockers(self, live: AccountLive, symbol: str, side: str | None, leverage: Decimal) -> list[str]:
+        """What open now holds back this value of the symbol's leverage (for this side; None: every side), such as
+        a position too large for it at its risk tier."""
+        return []
+
     def mode_conflicts(self, live: AccountLive, symbol: str, margin_mode: str) -> list[str]:
         return []
 

@@ -43,7 +43,7 @@ class BybitAdapter(Adapter):
     # request; we send it as this lifetime, so the two never disagree.
     request_lifetime = 5.0
     success_code = "0"
-    public_endpoints = ("GET /v5/market/instruments-info",)  # per IP only: paced at 20/1s, within 600/5s for all
+    public_endpoints = ("GET /v5/market/instruments-info", "GET /v5/market/risk-limit")  # per IP only: paced at 20/1s, within 600/5s for all
     documented_limits = DOCUMENTED_LIMITS
     rate_limits = {  # per UID and endpoint, rolling 1 s (bybit.md 6, the UTA 2.0 Pro table)
         "GET /v5/account/info": "50/1s",
@@ -54,6 +54,7 @@ class BybitAdapter(Adapter):
         "GET /v5/user/query-api": "10/1s",
         "POST /v5/position/switch-isolated": "10/1s",
         "GET /v5/market/instruments-info": "20/1s",  # public: a gentle share of the per-IP 600/5s
+        "GET /v5/market/risk-limit": "20/1s",
         "POST /v5/account/set-margin-mode": "5/1s",
         "POST /v5/position/set-leverage": "10/1s",
         "POST /v5/position/switch-mode": "10/1s",
@@ -72,6 +73,7 @@ class BybitAdapter(Adapter):
         self._settings: dict[str, SymbolSetting] = {}  # symbol -> its leverage and position mode, as read
         self._key: dict = {}  # GET user/query-api
         self._scope: list[str] = []  # the symbols settings.position_mode speaks for
+        self._tiers: dict[str, list[dict]] = {}  # risk tiers of the open symbols whose leverage the file raises
 
     def request_weight(self, call: Call) -> int:
         return 1
@@ -119,7 +121,17 @@ class BybitAdapter(Adapter):
             live.symbols[symbol] = self._symbol_live(symbol, modes[symbol])
         live.positions = self._positions(position_rows)
         live.orders = [reads.order_of(row, self._order_mode(row.get("symbol"))) for row in order_rows]
+        raised = [s for s in symbols if live.positions_of(s) and self._raises_leverage(s, live.symbols[s])]
+        self._tiers = dict(zip(raised, await asyncio.gather(*(reads.risk_tiers(client, self._contracts[s])
+                                                               for s in raised))))
         return live
+
+    def _raises_leverage(self, symbol: str, current: SymbolLive) -> bool:
+        """Whether the file asks this symbol a leverage above what it has now on some side."""
+        wanted = self.account.symbols[symbol].leverage if symbol in self.account.symbols else None
+        values = wanted.values() if isinstance(wanted, dict) else [wanted] if wanted is not None else []
+        have = [v for v in current.leverage.values() if v is not None]
+        return any(not have or value > min(have) for value in values)
 
     async def _symbol_settings(self, client, symbols: list[str]) -> dict[str, SymbolSetting]:
         """Each symbol's leverage and position mode: from position/symbol-info in one call where Bybit offers it
@@ -200,6 +212,9 @@ class BybitAdapter(Adapter):
 
     def leverage_refusal(self, live, symbol, margin_mode):
         return rules.leverage_refusal(symbol, margin_mode)
+
+    def leverage_value_blockers(self, live, symbol, side, leverage):
+        return rules.risk_tier_blockers(live.positions_of(symbol), self._tiers.get(symbol, []), side, leverage)
 
     def notes(self, live):
         one_way = [] if self.account.settings.get("position_mode") != "hedge" else [

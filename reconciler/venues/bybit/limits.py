@@ -11,6 +11,8 @@ BYBIT_UNCONFIRMED = "venues/bybit.md §6: not in the table, Unconfirmed; its saf
 DOCUMENTED_LIMITS: dict[str, Limit] = {
     "GET /v5/market/instruments-info": Limit(600, 5, "IP", "venues/bybit.md §6: 600 requests per 5 s per IP, "
                                                           "every endpoint together"),
+    "GET /v5/market/risk-limit": Limit(600, 5, "IP", "venues/bybit.md §6: 600 requests per 5 s per IP, "
+                                                     "every endpoint together"),
     "GET /v5/account/info": Limit(50, 1, "UID", BYBIT_RATE),
     "GET /v5/position/list": Limit(50, 1, "UID", BYBIT_RATE),
     "GET /v5/order/realtime": Limit(50, 1, "UID", BYBIT_RATE),

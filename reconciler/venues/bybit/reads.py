@@ -16,6 +16,7 @@ from ..base import venue_number
 from .listing import CATEGORIES, Contract
 
 INSTRUMENTS_PATH = "/v5/market/instruments-info"
+RISK_LIMIT_PATH = "/v5/market/risk-limit"
 POSITIONS_PATH = "/v5/position/list"
 SYMBOL_INFO_PATH = "/v5/position/symbol-info"
 ORDERS_PATH = "/v5/order/realtime"
@@ -47,6 +48,14 @@ async def contracts(client) -> dict[str, Contract]:
             if row.get("symbol") and row.get("status", "Trading") == "Trading":
                 listed[row["symbol"]] = Contract.from_row(row, category)
     return listed
+
+
+async def risk_tiers(client, contract: Contract) -> list[dict]:
+    """The contract's risk tiers (public), lowest riskLimitValue first (bybit.md 8)."""
+    data = await client.request(Call("GET", RISK_LIMIT_PATH, {"category": contract.category,
+                                                              "symbol": contract.symbol}), signed=False) or {}
+    rows = [row for row in data.get("list") or [] if row.get("symbol", contract.symbol) == contract.symbol]
+    return sorted(rows, key=lambda row: venue_number(row.get("riskLimitValue")) or Decimal(0))
 
 
 async def account_info(client) -> dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...model import CROSS, ISOLATED, AccountLive, AccountSpec, Order, Position
-from ..base import decimal_text, describe_activity
+from ..base import decimal_text, describe_activity, venue_number
 from .listing import Contract
 
 PORTFOLIO = "portfolio"
@@ -55,6 +55,25 @@ class AccountKind:
 
     def describe(self) -> str:
         return f"{ACCOUNT_TYPES.get(self.status, 'unified trading account')} (unifiedMarginStatus {self.status})"
+
+
+def risk_tier_blockers(positions: list[Position], tiers: list[dict], side: str | None, leverage) -> list[str]:
+    """Open positions too large for `leverage` at their risk tier: Bybit refuses it (110013, bybit.md 8: the higher
+    the leverage, the smaller the largest position). A position's tier is the first whose riskLimitValue covers its
+    value (the auto risk limit)."""
+    blockers = []
+    for position in positions:
+        if side is not None and position.side != side or not tiers or position.cost is None:
+            continue
+        tier = next((t for t in tiers if position.cost <= (venue_number(t.get("riskLimitValue")) or 0)), tiers[-1])
+        highest = venue_number(tier.get("maxLeverage"))
+        if highest is not None and leverage > highest:
+            blockers.append(f"{describe_activity([position], [])[0]} is worth {decimal_text(position.cost)}, in risk "
+                            f"tier {tier.get('id', '?')} (up to {decimal_text(venue_number(tier.get('riskLimitValue')))}"
+                            f"), whose maximum leverage is {decimal_text(highest)}x: Bybit refuses "
+                            f"{decimal_text(leverage)}x (110013) until the position is smaller; or lower the "
+                            "leverage in the file")
+    return blockers
 
 
 def account_mode(kind: AccountKind, spec: AccountSpec) -> str | None:

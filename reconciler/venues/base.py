@@ -157,9 +157,10 @@ class Adapter(ABC):
     def parse(self, response: RawResponse):
         ...
 
-    def payload(self, response: RawResponse, object_pairs_hook=None) -> dict:
-        """The JSON object of an answer; a VenueError when there is none (an HTML error page, an empty 5xx,
-        bytes that are not UTF-8, JSON that is not an object). `object_pairs_hook` builds each object."""
+    def payload(self, response: RawResponse, object_pairs_hook=None, shapes: tuple[type, ...] = (dict,)):
+        """The JSON object of an answer (or, with `shapes`, what else a venue may answer: a bare list); a VenueError
+        when there is none (an HTML error page, an empty 5xx, bytes that are not UTF-8, JSON of another shape).
+        `object_pairs_hook` builds each object."""
         try:
             response.text.encode("utf-8")  # the transport keeps undecodable bytes as surrogates
             payload = _bounded_json(response.text, object_pairs_hook)
@@ -167,8 +168,9 @@ class Adapter(ABC):
             raise self._unreadable(f"HTTP {response.status}: the answer is not UTF-8 text", response) from None
         except (ValueError, RecursionError):
             payload = None
-        if not isinstance(payload, dict):
-            raise self._unreadable(f"HTTP {response.status}: the answer is not a JSON object", response)
+        if not isinstance(payload, shapes):
+            what = "a JSON object" if shapes == (dict,) else "JSON of the venue's shape"
+            raise self._unreadable(f"HTTP {response.status}: the answer is not {what}", response)
         return payload
 
     def _unreadable(self, message: str, response: RawResponse) -> VenueError:

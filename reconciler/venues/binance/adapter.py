@@ -14,7 +14,7 @@ from ...liquidation.isolated import preview
 from ...model import CROSS, ISOLATED, AccountLive, SymbolLive
 from ...outgoing import Outgoing
 from ...transport import RawResponse
-from ..base import POSITION_MODE, Adapter, _bounded_json, mode_name, venue_number
+from ..base import POSITION_MODE, Adapter, mode_name, venue_number
 from . import auth, endpoints, reads
 from .calls import BinanceCalls
 from .errors import ERROR_HELP, ERROR_KINDS, error_of
@@ -108,16 +108,9 @@ class BinanceAdapter(BinanceRules, BinanceCalls, Adapter):
         return super().kind_of(code, status)
 
     def parse(self, response: RawResponse):
-        text = response.text
-        try:
-            text.encode("utf-8")  # the transport keeps undecodable bytes as surrogates
-            data = _bounded_json(text, reads.slim_listing if '"filters"' in text else None)
-        except UnicodeEncodeError:
-            raise self._unreadable(f"HTTP {response.status}: the answer is not UTF-8 text", response) from None
-        except (ValueError, RecursionError):
-            raise self._unreadable(f"HTTP {response.status}: the answer is not JSON", response) from None
+        data = self.payload(response, reads.slim_listing if '"filters"' in response.text else None, (dict, list))
         failure = error_of(data)
-        if failure is None and 200 <= response.status < 300 and isinstance(data, (dict, list)):
+        if failure is None and 200 <= response.status < 300:
             return data
         if failure is None:
             raise self._unreadable(f"HTTP {response.status}: the answer is not Binance's", response)

@@ -55,8 +55,9 @@ def test_two_blocks_on_one_bitget_uid_share_its_limits(start_sim, cli, tmp_path)
     assert rate_limited(sim, "bitget") == []
 
 
-def flat_bitget(start_sim, tmp_path, count=25):
-    """A Bitget account with `count` flat USDT-M symbols, all in sync with the file: (simulator, file)."""
+def flat_bitget(start_sim, tmp_path, count=25, rate_limits=None):
+    """A Bitget account with `count` flat USDT-M symbols, all in sync with the file: (simulator, file); with
+    `rate_limits`, the world's and the file's."""
     symbols = [f"S{i}USDT" for i in range(count)]
     world = bitget.world()
     section = world["bitget"]
@@ -66,9 +67,12 @@ def flat_bitget(start_sim, tmp_path, count=25):
     account.update(positions=[], orders=[], position_modes={"USDT-FUTURES": "one_way_mode"})
     account["symbols"] = {s: {"marginCoin": "USDT", "marginMode": "crossed", "crossedMarginLeverage": "10",
                               "isolatedLongLever": "10", "isolatedShortLever": "10"} for s in symbols}
+    if rate_limits:
+        world["rate_limits"] = dict(rate_limits)
     sim = start_sim(world)
     path = write_yaml(tmp_path / "desired.yaml", {"version": 1, "accounts": {
-        "bg": bitget_block(sim.url, "USDT-FUTURES", symbols)}})
+        "bg": bitget_block(sim.url, "USDT-FUTURES", symbols, **({"rate_limits": dict(rate_limits)}
+                                                                 if rate_limits else {}))}})
     return sim, path
 
 

@@ -11,32 +11,18 @@ import os
 import subprocess
 import sys
 
-import test_bitget_e2e as bitget
-from conftest import write_yaml
 from pg import pg_server, pg_url
-from test_pacing_e2e import bitget_block, rate_limited
+import test_pacing_e2e as pacing_e2e
+from test_pacing_e2e import rate_limited
 
 FIXTURES = (pg_server, pg_url)  # found by pytest by their names
 
 READS = {"GET /api/v2/mix/account/account": "5/1s"}  # 25 reads each: five periods, time for the two to meet
 
 
-def flat_bitget(start_sim, tmp_path, count=25):
-    """A Bitget account with `count` flat USDT-M symbols in sync with the file, its reads paced to READS."""
-    symbols = [f"S{i}USDT" for i in range(count)]
-    world = bitget.world()
-    section = world["bitget"]
-    section["contracts"] = [{"symbol": s, "productType": "USDT-FUTURES", "minLever": "1", "maxLever": "100",
-                             "supportMarginCoins": ["USDT"]} for s in symbols]
-    account = section["accounts"][0]
-    account.update(positions=[], orders=[], position_modes={"USDT-FUTURES": "one_way_mode"})
-    account["symbols"] = {s: {"marginCoin": "USDT", "marginMode": "crossed", "crossedMarginLeverage": "10",
-                              "isolatedLongLever": "10", "isolatedShortLever": "10"} for s in symbols}
-    world["rate_limits"] = READS
-    sim = start_sim(world)
-    path = write_yaml(tmp_path / "desired.yaml", {"version": 1, "accounts": {
-        "bg": bitget_block(sim.url, "USDT-FUTURES", symbols, rate_limits=READS)}})
-    return sim, path
+def flat_bitget(start_sim, tmp_path):
+    """A Bitget account of 25 flat USDT-M symbols in sync with the file, its reads paced to READS."""
+    return pacing_e2e.flat_bitget(start_sim, tmp_path, rate_limits=READS)
 
 
 def both(sim, path, homes, *backend):

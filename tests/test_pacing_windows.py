@@ -124,23 +124,7 @@ def test_smaller_limits_of_another_owner_bound_the_share(backends):
 
 def test_the_slots_of_an_owner_that_died_count_as_answered_when_that_is_noticed(backends, tmp_path):
     async def scenario():
-        if backends.kind == "local":
-            subprocess.run([sys.executable, "-c", "import asyncio, sys; from pathlib import Path; "
-                            "from reconciler.backends.local import FileSlots; "
-                            "from reconciler.backends.slots import Ask; "
-                            "asyncio.run(FileSlots(Path(sys.argv[1]), 'key').exchange(Ask('dead', 10, 60.0)))",
-                            str(tmp_path)], check=True, timeout=60)
-        else:
-            backend = PostgresBackend(backends.url, shown="test")
-            await backend.open()
-            await backend.slots("key").exchange(Ask("dead", 10, 60.0))
-            pid = (await backend._all("SELECT pg_backend_pid()"))[0][0]
-            await backend.close()  # its session ends: it held all 10
-            survivor = await backends.slots("probe")
-            for _ in range(200):  # the server takes a moment to forget the session
-                if not await survivor.backend._all("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)):
-                    break
-                await asyncio.sleep(0.05)
+        await _die_holding(backends, tmp_path, [("key", "dead", 60.0)])
         answer = await (await backends.slots("key")).exchange(Ask("b", 10, 60.0))
         assert total(answer.idle) == 10 and min(waits(answer.idle)) > 50  # they may have reached the venue just now
     run(backends, scenario)
@@ -291,27 +275,32 @@ def test_postgres_windows_exchange_once_a_period(pg_url):
 def test_a_dead_owner_is_released_from_every_window_once_one_notices(backends, tmp_path):
     """A run reads one window after another: it waits a period for a dead run's slots once, not once per window."""
     async def scenario():
-        if backends.kind == "local":
-            subprocess.run([sys.executable, "-c", "import asyncio, sys; from pathlib import Path; "
-                            "from reconciler.backends.local import FileSlots; "
-                            "from reconciler.backends.slots import Ask; "
-                            "asyncio.run(FileSlots(Path(sys.argv[1]), 'one').exchange(Ask('dead', 10, 60.0))); "
-                            "asyncio.run(FileSlots(Path(sys.argv[1]), 'two').exchange(Ask('dead2', 10, 30.0)))",
-                            str(tmp_path)], check=True, timeout=60)
-        else:
-            backend = PostgresBackend(backends.url, shown="test")
-            await backend.open()
-            await backend.slots("one").exchange(Ask("dead", 10, 60.0))
-            await backend.slots("two").exchange(Ask("dead2", 10, 30.0))
-            pid = (await backend._all("SELECT pg_backend_pid()"))[0][0]
-            await backend.close()
-            probe = await backends.slots("probe")
-            for _ in range(200):
-                if not await probe.backend._all("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)):
-                    break
-                await asyncio.sleep(0.05)
+        await _die_holding(backends, tmp_path, [("one", "dead", 60.0), ("two", "dead2", 30.0)])
         await (await backends.slots("one")).exchange(Ask("b", 10, 60.0))  # notices the death
         await asyncio.sleep(1.0)
         answer = await (await backends.slots("two")).exchange(Ask("b", 10, 30.0))
         assert total(answer.idle) == 10 and max(waits(answer.idle)) < 29.5  # counted from the first notice
     run(backends, scenario)
+
+
+async def _die_holding(backends, tmp_path, leases: list[tuple[str, str, float]]) -> None:
+    """An owner takes all 10 slots of each (key, owner, seconds) and dies: its process exits (local files) or its
+    database session ends (PostgreSQL), without handing anything back."""
+    if backends.kind == "local":
+        script = ("import asyncio, sys; from pathlib import Path; from reconciler.backends.local import FileSlots; "
+                  "from reconciler.backends.slots import Ask; "
+                  + "; ".join(f"asyncio.run(FileSlots(Path(sys.argv[1]), {key!r}).exchange(Ask({owner!r}, 10, "
+                              f"{seconds})))" for key, owner, seconds in leases))
+        subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, timeout=60)
+        return
+    backend = PostgresBackend(backends.url, shown="test")
+    await backend.open()
+    for key, owner, seconds in leases:
+        await backend.slots(key).exchange(Ask(owner, 10, seconds))
+    pid = (await backend._all("SELECT pg_backend_pid()"))[0][0]
+    await backend.close()
+    probe = await backends.slots("probe")
+    for _ in range(200):  # the server takes a moment to forget the session
+        if not await probe.backend._all("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)):
+            break
+        await asyncio.sleep(0.05)

@@ -197,12 +197,7 @@ def test_a_lone_window_takes_every_slot_in_one_exchange_and_hands_them_back_at_t
 def test_sixty_requests_stay_in_the_window_with_one_exchange_a_period(tmp_path):
     async def scenario():
         slots = FileSlots(tmp_path, "key")
-        window = LeasedWindow(slots, 20, 0.5)
-        log = Log()
-        started = time.monotonic()
-        await asyncio.gather(*(log.send(window) for _ in range(60)))
-        periods = (time.monotonic() - started) / 0.5
-        await window.close()
+        log, periods = await _sixty_requests(slots)
         assert len(log.sends) == 60 and log.most_in_any(0.5) <= 20
         assert slots.exchanges <= math.ceil(periods) + 2  # one a period, and the last one handing back
     asyncio.run(scenario())
@@ -259,12 +254,7 @@ def test_postgres_windows_exchange_once_a_period(pg_url):
         await backend.open()
         try:
             slots = backend.slots("key")
-            window = LeasedWindow(slots, 20, 0.5)
-            log = Log()
-            started = time.monotonic()
-            await asyncio.gather(*(log.send(window) for _ in range(60)))
-            periods = (time.monotonic() - started) / 0.5
-            await window.close()
+            log, periods = await _sixty_requests(slots)
         finally:
             await backend.close()
         assert len(log.sends) == 60 and log.most_in_any(0.5) <= 20
@@ -304,3 +294,14 @@ async def _die_holding(backends, tmp_path, leases: list[tuple[str, str, float]])
         if not await probe.backend._all("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)):
             break
         await asyncio.sleep(0.05)
+
+
+async def _sixty_requests(slots) -> tuple:
+    """60 requests at once through a window of 20 per 0.5 s on `slots`: (their log, how many periods they took)."""
+    window = LeasedWindow(slots, 20, 0.5)
+    log = Log()
+    started = time.monotonic()
+    await asyncio.gather(*(log.send(window) for _ in range(60)))
+    periods = (time.monotonic() - started) / 0.5
+    await window.close()
+    return log, periods

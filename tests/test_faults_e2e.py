@@ -37,8 +37,9 @@ UNKNOWN_OUTCOMES = {venue: kit(venue).UNKNOWN_OUTCOMES for venue in VENUES}
 MARGIN_WRITES = {venue: kit(venue).MARGIN_WRITE for venue in VENUES}
 
 
-def scenario(venue):
-    return kit(venue)
+def scenario(venue, source=None):
+    """Where the scenario's world and file come from: the venue's kit, or another module with world() and config()."""
+    return source or kit(venue)
 
 
 @pytest.fixture(autouse=True)
@@ -46,29 +47,30 @@ def short_timeouts(monkeypatch):
     monkeypatch.setenv("RECONCILER_HTTP_TIMEOUT", str(CLIENT_TIMEOUT))
 
 
-def world_of(venue):
-    world = scenario(venue).world()
+def world_of(venue, source=None):
+    world = scenario(venue, source).world()
     world["timestamp_windows"] = {venue: WINDOW}
     return world
 
 
-def config_of(venue, where, url):
-    return scenario(venue).config(where, url, request_lifetime=WINDOW)
+def config_of(venue, where, url, source=None):
+    return scenario(venue, source).config(where, url, request_lifetime=WINDOW)
 
 
 _reference: dict = {}
 
 
-def reference(venue, start_sim, cli, tmp_path):
-    """(exit code, final state, write endpoints) of the fault-free apply, computed once per venue."""
-    if venue not in _reference:
-        sim = start_sim(world_of(venue))
+def reference(venue, start_sim, cli, tmp_path, source=None):
+    """(exit code, final state, write endpoints) of the fault-free apply, computed once per venue and scenario."""
+    key = (venue, scenario(venue, source).__name__)
+    if key not in _reference:
+        sim = start_sim(world_of(venue, source))
         tmp_path.mkdir(parents=True, exist_ok=True)
-        code, out, err = cli("apply", config_of(venue, tmp_path, sim.url), "--auto-approve")
+        code, out, err = cli("apply", config_of(venue, tmp_path, sim.url, source), "--auto-approve")
         assert code in (0, 3), out + err
         endpoints = sorted({(c["method"], c["path"]) for c in sim.calls(venue) if c["method"] != "GET"})
-        _reference[venue] = (code, settled_state(sim, venue), endpoints)
-    return _reference[venue]
+        _reference[key] = (code, settled_state(sim, venue), endpoints)
+    return _reference[key]
 
 
 def settled_state(sim, venue):
@@ -80,13 +82,14 @@ def settled_state(sim, venue):
     return without(sim.state(venue))
 
 
-def converges(venue, fault, start_sim, cli, tmp_path, label):
-    code, expected, _ = reference(venue, start_sim, cli, tmp_path / "reference")
-    sim = start_sim(world_of(venue))
+def converges(venue, fault, start_sim, cli, tmp_path, label, source=None):
+    """Apply the scenario with one fault on a fresh simulator: the same exit code and end state as without it."""
+    code, expected, _ = reference(venue, start_sim, cli, tmp_path / "reference", source)
+    sim = start_sim(world_of(venue, source))
     sim.faults(venue, [fault])
     where = tmp_path / label
     where.mkdir()
-    got, out, err = cli("apply", config_of(venue, where, sim.url), "--auto-approve")
+    got, out, err = cli("apply", config_of(venue, where, sim.url, source), "--auto-approve")
     sim.admin("POST", f"/__sim/{venue}/settle")  # let any delayed request arrive before looking
     assert got == code, f"{label}: exit {got}\n{out}{err}"
     assert settled_state(sim, venue) == expected, f"{label} ended elsewhere\n{out}{err}"

@@ -27,7 +27,7 @@ READS = ["/fapi/v1/exchangeInfo", "/fapi/v1/accountConfig", "/fapi/v1/symbolConf
 MARGIN_WRITE = "/fapi/v1/positionMargin"
 HELD_MOVE_SECONDS = 7  # within the recvWindow the adapter sends (the request lifetime)
 STATE_CLOCKS = ("time", "updateTime")
-UNKNOWN_OUTCOMES = [(503, "-1007"), (500, "-1006")]
+UNKNOWN_OUTCOMES = [(503, "-1007"), (500, "-1006"), (400, "-1000")]  # binance.md §2, §7
 IN_SYNC_OUTSIDE_POLICY = ({"DOGEUSDT": {"margin_mode": "cross", "leverage": 10}}, {"max_leverage": 5}, {})
 RULE_TARGETS = {"leverage": "bn/SOLUSDT/leverage/cross", "margin_mode": "bn/DOGEUSDT/margin_mode",
                 "margin_move": "bn/ETHUSDT/isolated_margin"}

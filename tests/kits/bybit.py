@@ -15,7 +15,7 @@ READS = ["/v5/account/info", "/v5/market/instruments-info", "/v5/position/list",
 MARGIN_WRITE = "/v5/position/add-margin"
 HELD_MOVE_SECONDS = 7
 STATE_CLOCKS = ()
-UNKNOWN_OUTCOMES = [(200, "10000"), (500, "10016")]
+UNKNOWN_OUTCOMES = [(200, "10000"), (200, "10016"), (200, "429"), (200, "-1"), (500, "10016")]  # bybit.md 2
 IN_SYNC_OUTSIDE_POLICY = ({"ETHUSDT": {"margin_mode": "isolated", "leverage": 5}}, {"max_leverage": 4}, {})
 RULE_TARGETS = {"leverage": "bb/ETHUSDT/leverage/isolated", "margin_mode": "bb/BTCUSDT/margin_mode",
                 "margin_move": "bb/ETHUSDT/isolated_margin"}

@@ -84,8 +84,8 @@ class _Metered(Backend):
     def locks(self, accounts, timeout):
         return self.inner.locks(accounts, timeout)
 
-    def window(self, key, count, seconds):
-        return self.inner.window(key, count, seconds)
+    def window(self, key, count, seconds, **options):
+        return self.inner.window(key, count, seconds, **options)
 
     def journal(self, run_id):
         return RequestMeter(self.metrics, self.inner.journal(run_id))

@@ -302,4 +302,10 @@ def _resolved(text: str, implicit) -> str:
 
 def dotted(path: tuple) -> str:
     """A key path as people write it: accounts.bg.symbols.BTCUSDT.leverage."""
+    try:
+        text = ".".join(path)  # the common case, every key printable text: one join (100k symbols name each)
+    except TypeError:  # a list index in it
+        text = None
+    if text is not None and text.isprintable():
+        return text or "(top level)"
     return ".".join(str(part) if str(part).isprintable() else repr(part) for part in path) or "(top level)"

@@ -27,9 +27,10 @@ def infer_type(inst_id: str) -> str:
 
 def slim_instrument(pairs: list[tuple]) -> dict:
     """An object of an answer; an instrument row (it has tickSz) with only INSTRUMENT_FIELDS."""
-    if not any(key == "tickSz" for key, _ in pairs):
-        return dict(pairs)
-    return {key: value for key, value in pairs if key in INSTRUMENT_FIELDS}
+    row = dict(pairs)
+    if "tickSz" not in row:
+        return row
+    return {key: row[key] for key in INSTRUMENT_FIELDS if key in row}
 
 
 class InstrumentFacts:

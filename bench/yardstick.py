@@ -33,12 +33,16 @@ def min_reads(venue: str, desired: dict, world: dict) -> Counter:
     elif venue == "okx":
         # account/config: 1 (position mode, transfer mode).
         # public/instruments: instType is required, one call per instType the file uses.
-        # leverage-info: 20 instIds per call, mgnMode is one value per call: ceil(n/20) per mode used.
+        # leverage-info: 20 instIds per call, one mgnMode per call and (the adapter's choice, since okx.md 4.2
+        #   is silent on mixing them) one instrument type per call: ceil(n/20) per (mode, type) used.
         # positions: all open positions in one call (no filter). orders-pending: 1 per 100 orders.
         # orders-algo-pending: ordType is required; only conditional+oco share a call: 6 calls
         #   (conditional,oco / trigger / move_order_stop / iceberg / twap / chase).
-        kinds = {"FUTURES" if not s.endswith("-SWAP") else "SWAP" for s in symbols}
-        per_mode = Counter(spec["margin_mode"] for spec in symbols.values())
+        def kind(inst_id: str) -> str:  # okx.md 3: X-Y-SWAP, X-Y-YYMMDD, X-Y
+            return "SWAP" if inst_id.endswith("-SWAP") else "MARGIN" if inst_id.count("-") == 1 else "FUTURES"
+
+        kinds = {kind(s) for s in symbols}
+        per_mode = Counter((spec["margin_mode"], kind(s)) for s, spec in symbols.items())
         orders = len(world["okx"]["accounts"][0]["orders"])
         need["GET /api/v5/account/config"] = 1
         need["GET /api/v5/public/instruments"] = len(kinds)

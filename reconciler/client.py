@@ -49,6 +49,7 @@ class VenueClient:
         self.sent_per_endpoint: Counter[str] = Counter()
         self.public_cache = {} if public_cache is None else public_cache  # shared by a run's clients
         self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._last_date: tuple[str | None, float] = (None, 0.0)  # the last Date header read, and its time
         self.clock_ahead = 0.0  # how far this machine's clock may run ahead of the venue's (from Date headers)
         self.identity = identity  # the venue account (see Adapter.identity): what the write gate keys moves by
         self.gate = None  # reconciler.gate.Gate, set for an apply: without one, no write leaves
@@ -188,11 +189,12 @@ class VenueClient:
     def _note_clock(self, date_header: str | None) -> None:
         if not date_header:
             return
-        try:
-            venue_time = email.utils.parsedate_to_datetime(date_header).timestamp()
-        except (TypeError, ValueError):
-            return
-        self.clock_ahead = max(self.clock_ahead, time.time() - venue_time - 1.0)  # Date has whole seconds
+        if date_header != self._last_date[0]:  # whole seconds: most answers repeat the last one, parsed once
+            try:
+                self._last_date = (date_header, email.utils.parsedate_to_datetime(date_header).timestamp())
+            except (TypeError, ValueError):
+                return
+        self.clock_ahead = max(self.clock_ahead, time.time() - self._last_date[1] - 1.0)  # Date has whole seconds
 
     def expiry_of(self, exc: VenueError) -> float:
         """The wall-clock time after which the request that ended in `exc` can no longer be executed."""

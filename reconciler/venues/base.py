@@ -162,7 +162,8 @@ class Adapter(ABC):
         when there is none (an HTML error page, an empty 5xx, bytes that are not UTF-8, JSON of another shape).
         `object_pairs_hook` builds each object."""
         try:
-            response.text.encode("utf-8")  # the transport keeps undecodable bytes as surrogates
+            if not response.text.isascii():  # (at once for most answers: CPython knows a str is ASCII)
+                response.text.encode("utf-8")  # the transport keeps undecodable bytes as surrogates
             payload = _bounded_json(response.text, object_pairs_hook)
         except UnicodeEncodeError:
             raise self._unreadable(f"HTTP {response.status}: the answer is not UTF-8 text", response) from None

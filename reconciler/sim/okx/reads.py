@@ -33,10 +33,8 @@ def instruments_matching(world: World, params: dict) -> list[dict]:
         if world.inst(inst_id, inst_type) is None:
             raise OkxError("51015", "Instrument ID doesn't match instrument type.")
     rows = []
-    for inst in world.instruments.values():
-        if type_of(inst) != inst_type:
-            continue
-        if inst_id and inst["instId"] != inst_id:
+    for (kind, listed_id), inst in world.instruments.items():  # keyed by (instType, instId)
+        if kind != inst_type or (inst_id and listed_id != inst_id):
             continue
         family = family_of(inst)
         if params.get("instFamily") and family != params["instFamily"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+from ...errors import VenueError
 from ...model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
 from ...plan import Call
 from ..base import mode_name, venue_number
@@ -34,9 +35,18 @@ class Reads:
     """The adapter's `read`, `read_positions` and `instrument_ids` for OKX."""
 
     async def read(self, client, symbols):
-        answer, _ = await asyncio.gather(client.request(Call("GET", "/api/v5/account/config")),
-                                         self._read_instruments(client, symbols))
-        config = (answer or [{}])[0]
+        # The leverage reads need the account's mode, not the listing: they go out while the listing (one
+        # large answer for a large account) is still coming, and the listing is checked when it is in.
+        listing = asyncio.ensure_future(self._read_instruments(client, symbols))
+        try:
+            return await self._read_with(client, symbols, listing)
+        finally:
+            if not listing.done():
+                listing.cancel()
+            await asyncio.gather(listing, return_exceptions=True)
+
+    async def _read_with(self, client, symbols, listing: asyncio.Future):
+        config = ((await client.request(Call("GET", "/api/v5/account/config"))) or [{}])[0]
         live = AccountLive()
         live.settings["position_mode"] = POSITION_MODES.get(config.get("posMode"), config.get("posMode"))
         live.settings["isolated_transfer_mode"] = config.get("ctIsoMode")
@@ -44,7 +54,6 @@ class Reads:
         # Not settings the file names: what the rule methods need to know about the account's mode.
         live.settings["account_mode"] = str(config.get("acctLv") or "")
         live.settings["spot_borrow"] = "on" if str(config.get("enableSpotBorrow")).lower() == "true" else "off"
-        self._check_families(symbols)
 
         batches = self._leverage_batches(live, symbols)
         # Trading bots block account settings only (okx.md 7, 59002): read them when one is to change.
@@ -52,21 +61,30 @@ class Reads:
         currencies = [c for c in currency_leverage(self.account) if self.currency_leverage_refusal(live, c) is None]
         currency_batches = [currencies[i:i + CURRENCY_BATCH] for i in range(0, len(currencies), CURRENCY_BATCH)]
         for symbol in symbols:
-            inst = self._instruments[symbol]
-            live.symbols[symbol] = SymbolLive(symbol=symbol, margin_mode=None, max_leverage=venue_number(inst.get("lever")),
-                                              min_leverage=MIN_LEVER)
+            live.symbols[symbol] = SymbolLive(symbol=symbol, margin_mode=None, min_leverage=MIN_LEVER)
 
         async def leverage(mode: str, ids: list[str]) -> None:
             # each answer taken as it comes, so a 100k-symbol account never holds 5000 answers at once
-            self._take_leverage(live, mode, await client.request(Call(
-                "GET", "/api/v5/account/leverage-info", {"mgnMode": mode, "instId": ",".join(ids)})))
+            try:
+                rows = await client.request(Call("GET", "/api/v5/account/leverage-info",
+                                                  {"mgnMode": mode, "instId": ",".join(ids)}))
+            except VenueError:
+                await listing  # an id OKX does not list is refused here too: the listing says so in the file's words
+                raise
+            self._take_leverage(live, mode, rows)
+
+        async def listed() -> None:
+            await listing
+            self._check_families(symbols)
+            for symbol in symbols:
+                live.symbols[symbol].max_leverage = venue_number(self._instruments[symbol].get("lever"))
 
         results = await asyncio.gather(
-            *(leverage(mode, ids) for mode, ids in batches),
+            listed(), *(leverage(mode, ids) for mode, ids in batches),
             *(client.request(Call("GET", "/api/v5/account/leverage-info",
                                   {"mgnMode": CROSS, "ccy": ",".join(ccys)})) for ccys in currency_batches),
             self.read_positions(client), self._orders(client, with_bots=settings_to_change))
-        currency_answers = results[len(batches):-2]
+        currency_answers = results[1 + len(batches):-2]
         live.positions, live.orders = results[-2], results[-1]
 
         for rows in currency_answers:

@@ -306,6 +306,20 @@ def test_unknown_instrument_is_a_clear_error(sim, cli, tmp_path):
     assert code == 1 and "NOPE-USDT-SWAP is not an instrument OKX lists" in err
 
 
+def test_an_unlisted_id_is_named_in_the_files_words_when_its_leverage_read_is_refused_before_the_listing_comes(
+        sim, cli, tmp_path):
+    # leverage-info goes out while the listing is still coming: the venue's refusal of the id must not be the
+    # message, the listing's is
+    sim.faults("okx", [{"method": "GET", "path": "/api/v5/public/instruments", "kind": "delay", "seconds": 1,
+                        "count": 5},
+                       {"method": "GET", "path": "/api/v5/account/leverage-info", "kind": "venue_error", "status": 200,
+                        "code": "51001", "message": "Instrument ID doesn't exist.", "count": 5}])
+    path = config(tmp_path, sim.url, symbols={"NOPE-USDT-SWAP": {"margin_mode": "cross", "leverage": 3}})
+    code, _, err = cli("plan", path)
+    assert code == 1 and "NOPE-USDT-SWAP is not an instrument OKX lists" in err and "51001" not in err
+    assert "Traceback" not in err
+
+
 def test_wrong_secret_gets_an_auth_message_naming_the_key_and_what_to_check(sim, cli, tmp_path, monkeypatch):
     monkeypatch.setenv("OX_KEY", KEY["api_key"])
     monkeypatch.setenv("OX_SECRET", "wrong-secret")

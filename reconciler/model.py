@@ -24,7 +24,7 @@ Leverage = Decimal | dict[str, Decimal]
 Margin = Decimal | dict[str, Decimal] | Band
 
 
-@dataclass
+@dataclass(slots=True)  # 100k symbols: no __dict__ per entry
 class SymbolSpec:
     symbol: str
     margin_mode: str | None = None
@@ -96,7 +96,7 @@ class Order:
     description: str
 
 
-@dataclass
+@dataclass(slots=True)
 class SymbolLive:
     symbol: str
     margin_mode: str | None  # None where the venue stores no mode per symbol (its orders choose one)

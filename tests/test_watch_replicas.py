@@ -34,7 +34,8 @@ def test_two_replicas_share_the_accounts_heal_each_once_and_take_over_from_a_dea
                and all(sum(held(r, a) for a in accounts) == 1 for r in replicas))
         drift(sim, 0, margin="300")
         drift(sim, 1, margin="250")
-        within(INTERVAL * 6, lambda: margin_of(sim, 0) == "400" and margin_of(sim, 1) == "400")
+        # deadlines, not speed checks: a loaded CI machine has taken more than 6 intervals
+        within(INTERVAL * 15, lambda: margin_of(sim, 0) == "400" and margin_of(sim, 1) == "400")
         time.sleep(INTERVAL * 2)
         assert [c["body"]["amt"] for c in margin_moves(sim, 0)] == ["100"]
         assert [c["body"]["amt"] for c in margin_moves(sim, 1)] == ["150"]
@@ -49,7 +50,7 @@ def test_two_replicas_share_the_accounts_heal_each_once_and_take_over_from_a_dea
         within(INTERVAL * 2 + 0.5, lambda: held(survivor, "ox0"))
         print(f"taken over after {time.monotonic() - killed:.2f} s (interval {INTERVAL} s)")
         drift(sim, 0, margin="350")
-        within(INTERVAL * 6, lambda: margin_of(sim, 0) == "400")
+        within(INTERVAL * 15, lambda: margin_of(sim, 0) == "400")
         time.sleep(INTERVAL * 2)
         assert [c["body"]["amt"] for c in margin_moves(sim, 0)] == ["100", "50"]
         assert survivor.value("reconciler_heals_total", account="ox0", result="applied") == 1

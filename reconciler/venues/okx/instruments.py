@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 from ...model import CROSS
 
@@ -25,12 +26,17 @@ def infer_type(inst_id: str) -> str:
     return "OTHER"
 
 
+REPEATED_FIELDS = frozenset({"instType", "ctType", "settleCcy", "state", "lever", "ctVal"})  # a few values each
+
+
 def slim_instrument(pairs: list[tuple]) -> dict:
-    """An object of an answer; an instrument row (it has tickSz) with only INSTRUMENT_FIELDS."""
+    """An object of an answer; an instrument row (it has tickSz) with only INSTRUMENT_FIELDS, the values every
+    row repeats ("SWAP", "USDT", "live") held once for all rows."""
     row = dict(pairs)
     if "tickSz" not in row:
         return row
-    return {key: row[key] for key in INSTRUMENT_FIELDS if key in row}
+    return {key: sys.intern(row[key]) if key in REPEATED_FIELDS and type(row[key]) is str else row[key]
+            for key in INSTRUMENT_FIELDS if key in row}
 
 
 class InstrumentFacts:

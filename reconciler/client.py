@@ -88,6 +88,24 @@ class VenueClient:
 
         return list(await asyncio.gather(*(one(call) for call in calls)))
 
+    async def request_each(self, calls, take) -> None:
+        """Independent reads, each answer handed to `take(call, data)` as it comes, so that thousands of them are
+        never all waiting in memory, nor all their answers held at once: a few workers send them, a few more than
+        can be on the wire. The first failure stops the others and is raised."""
+        pending = iter(calls)
+
+        async def worker() -> None:
+            for call in pending:  # one iterator shared by the workers: each call is sent once
+                take(call, await self.request(call))
+
+        workers = [asyncio.ensure_future(worker()) for _ in range(min(len(calls), 2 * MAX_IN_FLIGHT))]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
     async def _request(self, call: Call, signed: bool, retry_ambiguous: bool):
         def retriable(exc: BaseException) -> bool:
             if not isinstance(exc, VenueError) or not exc.retriable:

@@ -528,12 +528,16 @@ def _check_decimals(value, decimals: int | None, key: str, here, venue: str, pro
         return
     numbers = value.values() if isinstance(value, dict) else (value.min, value.max) if isinstance(
         value, Band) else (value,)
-    step = Decimal(1).scaleb(-decimals)
     for number in numbers:
-        if number % step != 0:
+        if not _fits(number, decimals):
             accepted = "whole numbers only" if decimals == 0 else f"at most {decimals} decimals"
             problems.append(f"{here(key)}: {venue} accepts {accepted} for {key} (got {number})")
             return
+
+
+@functools.lru_cache(maxsize=4096)  # 100k symbols write a few dozen distinct numbers
+def _fits(number, decimals: int) -> bool:
+    return number % Decimal(1).scaleb(-decimals) == 0
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # would split or forge an HTTP header

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .address import Address
+from .address import address_text
 from .model import ISOLATED, AccountLive, AccountSpec, Band, Position, SymbolSpec
 from .plan import Change
 from .venues.base import decimal_text
@@ -29,7 +29,7 @@ def diff_account(spec: AccountSpec, live: AccountLive, rules) -> AccountDiff:
     for name in rules.settings:  # in the order the venue declares them
         if name not in spec.settings:
             continue
-        setting_id = str(Address(spec.name, name))
+        setting_id = address_text(spec.name, name)
         have, want = live.settings.get(name), spec.settings[name]
         result.observed[setting_id] = have
         if have == want:
@@ -61,7 +61,7 @@ def _diff_symbol(spec, wanted: SymbolSpec, live: AccountLive, rules, position_mo
     mode_deps = list(account_level)
 
     if wanted.margin_mode:
-        setting_id = str(Address(spec.name, "margin_mode", symbol))
+        setting_id = address_text(spec.name, "margin_mode", symbol)
         if rules.stores_margin_mode:
             result.observed[setting_id] = current.margin_mode
             if current.margin_mode == wanted.margin_mode:
@@ -95,7 +95,7 @@ def _diff_symbol(spec, wanted: SymbolSpec, live: AccountLive, rules, position_mo
         for side in rules.leverage_sides(mode, position_mode):
             want = _for_side(wanted.leverage, side)
             have = current.leverage.get((mode, side))
-            setting_id = str(Address(spec.name, "leverage", symbol, mode, side))
+            setting_id = address_text(spec.name, "leverage", symbol, mode, side)
             result.observed[setting_id] = None if have is None else decimal_text(have)
             if have is not None and Decimal(have) == want:
                 result.in_sync.append(setting_id)
@@ -122,14 +122,14 @@ def _diff_symbol(spec, wanted: SymbolSpec, live: AccountLive, rules, position_mo
     if wanted.isolated_margin is not None and mode == ISOLATED:
         positions = [p for p in live.positions_of(symbol) if p.margin_mode == ISOLATED]
         if not positions:
-            result.not_applicable.append({"id": str(Address(spec.name, "isolated_margin", symbol)),
+            result.not_applicable.append({"id": address_text(spec.name, "isolated_margin", symbol),
                                           "reason": "no open isolated position"})
         for position in positions:
             _diff_margin(spec, wanted, position, mode_deps + leverage_ids, result)
 
 
 def _diff_margin(spec, wanted: SymbolSpec, position: Position, depends_on, result):
-    setting_id = str(Address(spec.name, "isolated_margin", position.symbol, side=position.side))
+    setting_id = address_text(spec.name, "isolated_margin", position.symbol, side=position.side)
     have = position.margin or Decimal(0)
     result.observed[setting_id] = decimal_text(have)
     target = wanted.isolated_margin

@@ -7,8 +7,6 @@ import tempfile
 from pathlib import Path
 
 from .errors import ReconcilerError
-from .sim.server import SimServer
-from .sim.world import load_world, save_world
 
 
 def state_path(config_path: str | Path) -> Path:
@@ -25,7 +23,7 @@ class EmbeddedSimulator:
     def __init__(self, world_path: str | Path, config_path: str | Path):
         self.world_path = Path(world_path)
         self.state_file = state_path(config_path)
-        self.server: SimServer | None = None
+        self.server = None  # a reconciler.sim.server.SimServer once started (imported then: real accounts need none)
 
     async def start(self) -> str:
         try:  # the state is saved when the run ends: find out now, before anything is sent, that it can be
@@ -34,6 +32,8 @@ class EmbeddedSimulator:
         except OSError as exc:
             raise ReconcilerError(f"simulator state {self.state_file} cannot be written: {exc.strerror or exc}; "
                                   "set RECONCILER_STATE_DIR to a directory this user can write") from None
+        from .sim.server import SimServer
+        from .sim.world import load_world
         source = self.state_file if self.state_file.exists() else self.world_path
         world = load_world(source)
         self.server = SimServer(world)
@@ -42,6 +42,7 @@ class EmbeddedSimulator:
     async def stop(self) -> None:
         if self.server is None:
             return
+        from .sim.world import save_world
         save_world(self.server.world(), self.state_file)  # the world's settings (rate_limits, ...) included
         await self.server.stop()
         self.server = None

@@ -174,7 +174,8 @@ class _Limited:
     def __getattr__(self, name):
         return getattr(self._client, name)
 
-    request_all = VenueClient.request_all  # so its requests go through `request` below
+    request_all = VenueClient.request_all  # so their requests go through `request` below
+    request_each = VenueClient.request_each
 
     async def request(self, call, **options):
         async with self._slots:
@@ -348,7 +349,8 @@ class _Answered:
     def __getattr__(self, name):
         return getattr(self._client, name)
 
-    request_all = VenueClient.request_all  # so its requests go through `request` below
+    request_all = VenueClient.request_all  # so their requests go through `request` below
+    request_each = VenueClient.request_each
 
     async def request(self, call, *, optional: bool = False, **options):
         if self._failed is not None:  # one answer failed the account (a wrong key): the other reads would too

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import socket
 import urllib.request
 from dataclasses import dataclass
 from typing import Protocol
+
+DECODE_BLOCK = 4 * 2**20  # bytes of an answer decoded at a time
 
 
 @dataclass
@@ -53,9 +56,7 @@ class AiohttpTransport:
             async with self._session.request(method, URL(url, encoded=True), headers=headers,
                                              data=body.encode() if body is not None else None,
                                              allow_redirects=False, proxy=self._proxies[origin]) as response:
-                # Undecodable bytes survive as surrogates, for the adapter to refuse (Adapter.payload).
-                text = (await response.read()).decode("utf-8", errors="surrogateescape")
-                return RawResponse(response.status, text, dict(response.headers))
+                return RawResponse(response.status, await _text(response), dict(response.headers))
         except TimeoutError:
             raise TransportError(f"no answer from {host} within {self._timeout.total:g} s", sent=True,
                                  timeout=True) from None
@@ -79,6 +80,22 @@ class AiohttpTransport:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+async def _text(response) -> str:
+    """The body as text, decoded as it arrives, so that a large answer (an instrument list of 60 MB) is never held
+    whole as bytes and as text at once. Undecodable bytes survive as surrogates, for the adapter to refuse
+    (Adapter.payload)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    text, pending, size = "", [], 0
+    async for chunk in response.content.iter_any():
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= DECODE_BLOCK:  # in a few large steps: each step may copy what is decoded so far
+            text += decoder.decode(b"".join(pending))  # CPython grows the one reference in place where it can
+            pending, size = [], 0
+    text += decoder.decode(b"".join(pending), final=True)  # (`return text + ...` would copy it all once more)
+    return text
 
 
 def proxy_for(url: str) -> str | None:

@@ -151,3 +151,38 @@ def test_a_code_the_venue_table_calls_done_is_a_success_with_nothing_to_do(tmp_p
 
     assert asyncio.run(send()) is None
     assert transport.sent == ["https://api.bitget.com/api/v2/mix/account/set-margin-mode"]  # once: not retried
+
+
+def test_a_large_answer_reads_as_the_same_text_however_its_bytes_arrive():
+    """The transport decodes a body block by block as it arrives: characters split between blocks, and bytes that
+    are not UTF-8 (kept as surrogates for the adapter to refuse), read as one decode of the whole body would."""
+    from reconciler.transport import DECODE_BLOCK, AiohttpTransport
+    body = ("é€😀" * (DECODE_BLOCK // 5)).encode() + b"\xff tail"  # two blocks; multibyte runs cross their edges
+
+    async def stream(request):
+        response = web.StreamResponse()
+        await response.prepare(request)
+        for start in range(0, len(body), 65_537):  # odd-sized pieces on the wire
+            await response.write(body[start:start + 65_537])
+        await response.write_eof()
+        return response
+
+    async def run():
+        app = web.Application()
+        app.router.add_get("/big", stream)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        transport = AiohttpTransport()
+        try:
+            return await transport.send("GET", f"http://127.0.0.1:{port}/big", {}, None)
+        finally:
+            await transport.close()
+            await runner.cleanup()
+
+    answer = asyncio.run(run())
+    assert answer.status == 200
+    assert len(body) > DECODE_BLOCK
+    assert answer.text == body.decode("utf-8", errors="surrogateescape")

@@ -19,6 +19,11 @@ SIM_ACCOUNT = web.RequestKey("sim_account", str)
 SIM_CODE = web.RequestKey("sim_code", str)
 
 
+class EncodedRows(list):
+    """Rows of an answer already written as JSON text, one string each: a large listing is encoded once per world,
+    not per request, as a venue serves public data from a cache (and a 50 MB answer does not hold up the others)."""
+
+
 class VenueSim(ABC):
     """Base class of one venue's simulator; subclasses add the venue's routes and rules.
 
@@ -89,12 +94,13 @@ class VenueSim(ABC):
     @staticmethod
     def reply(request: web.Request, payload, *, status: int = 200, code=None) -> web.Response:
         """A JSON response, remembering the venue code for the call log."""
+        return VenueSim.reply_text(request, json.dumps(payload, separators=(",", ":")), status=status, code=code)
+
+    @staticmethod
+    def reply_text(request: web.Request, text: str, *, status: int = 200, code=None) -> web.Response:
+        """A response of JSON text already written (see EncodedRows), remembering the venue code for the call log."""
         request[SIM_CODE] = None if code is None else str(code)
-        return web.Response(
-            status=status,
-            text=json.dumps(payload, separators=(",", ":")),
-            content_type="application/json",
-        )
+        return web.Response(status=status, text=text, content_type="application/json")
 
     @staticmethod
     def identify(request: web.Request, account: str) -> None:

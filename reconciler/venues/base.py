@@ -383,6 +383,7 @@ def describe_activity(positions: list[Position], orders: list[Order]) -> list[st
     return phrases
 
 
+@functools.lru_cache(maxsize=4096)  # equal numbers are written alike: a plan writes the same few thousands of times
 def decimal_text(value) -> str:
     """A number as people write it: 5, 2.5, 0.001 (never 5.00000000 or 1E+1)."""
     if value is None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .errors import OkxError, bad, empty
-from .instruments import DERIVATIVES, INST_TYPES, family_of, is_linear, public_instrument, type_of
+from ..base import EncodedRows
+from .instruments import DERIVATIVES, INST_TYPES, family_of, is_linear, type_of
 from .leverage import DEFAULT_LEVER, lever_of
 from .liquidation import MMR_RATE, liq_text, margin_ratio, unrealised_pnl
 from .margin import margin_ccy, notional_of, remargin_moves, required_margin
@@ -20,7 +21,7 @@ def public_time(world: World, params):
     return [{"ts": str(now_ms())}]
 
 
-def instruments_matching(world: World, params: dict) -> list[dict]:
+def instruments_matching(world: World, params: dict) -> EncodedRows:
     inst_type = params.get("instType")
     if not inst_type:
         raise empty("instType")
@@ -32,7 +33,7 @@ def instruments_matching(world: World, params: dict) -> list[dict]:
             raise OkxError("51001", "Instrument ID doesn't exist.")
         if world.inst(inst_id, inst_type) is None:
             raise OkxError("51015", "Instrument ID doesn't match instrument type.")
-    rows = []
+    rows = EncodedRows()
     for (kind, listed_id), inst in world.instruments.items():  # keyed by (instType, instId)
         if kind != inst_type or (inst_id and listed_id != inst_id):
             continue
@@ -41,7 +42,7 @@ def instruments_matching(world: World, params: dict) -> list[dict]:
             continue
         if params.get("uly") and family != params["uly"]:
             continue
-        rows.append(public_instrument(inst))
+        rows.append(world.listing[(kind, listed_id)])
     return rows
 
 

@@ -36,7 +36,7 @@ from typing import Callable
 
 from aiohttp import web
 
-from ..base import VenueSim
+from ..base import EncodedRows, VenueSim
 from . import orders, reads, writes
 from .auth import authenticate, check_exp_time
 from .errors import DOCUMENTED_MESSAGES, OkxError
@@ -121,6 +121,8 @@ class OkxSim(VenueSim):
 
     # --- plumbing ---------------------------------------------------------------------------
     def _ok(self, request, data: list) -> web.Response:
+        if isinstance(data, EncodedRows):  # an instrument listing, encoded once per world (world.py)
+            return self.reply_text(request, '{"code":"0","msg":"","data":[' + ",".join(data) + "]}", code="0")
         return self.reply(request, {"code": "0", "msg": "", "data": data}, code="0")
 
     def _error(self, request, err: OkxError) -> web.Response:

@@ -30,10 +30,11 @@ Defaults for settings the world does not give:
 from __future__ import annotations
 
 import copy
+import json
 from decimal import Decimal, InvalidOperation
 
 from .errors import OkxError
-from .instruments import INST_TYPES, LEVERAGED_FIRST, family_of, infer_type, type_of
+from .instruments import INST_TYPES, LEVERAGED_FIRST, family_of, infer_type, public_instrument, type_of
 from .values import dec, digits, fmt
 
 DEFAULT_CONFIG = {
@@ -107,6 +108,9 @@ class World:
                 ids[id(bot)] = str(bot.get("algoId") or 800_000_000_000_000_000 + uid_num(acct) * 1000 + i)
         self.section = section
         self.instruments = by_id
+        # (instType, instId) -> its public/instruments row as JSON text: a world's instruments never change
+        self.listing = {key: json.dumps(public_instrument(inst), separators=(",", ":"))
+                        for key, inst in by_id.items()}
         self.by_key = keys
         self.ids = ids
 

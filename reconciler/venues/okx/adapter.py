@@ -75,4 +75,5 @@ class OkxAdapter(Signing, Envelope, Reads, Calls, Rules, LiquidationPreview, Ins
     def __init__(self, account, credentials=None):
         super().__init__(account, credentials)
         self._instruments: dict[str, dict] = {}  # instId -> public instrument fields, from read()
+        self._listing_made: tuple | None = None  # (answers, symbols, their maximum leverage): reads.py
         self._margin_ccy: dict[tuple[str, str | None], str] = {}  # isolated MARGIN position -> its margin ccy

@@ -63,28 +63,29 @@ class Reads:
         for symbol in symbols:
             live.symbols[symbol] = SymbolLive(symbol=symbol, margin_mode=None, min_leverage=MIN_LEVER)
 
-        async def leverage(mode: str, ids: list[str]) -> None:
-            # each answer taken as it comes, so a 100k-symbol account never holds 5000 answers at once
+        def take(call: Call, rows) -> None:  # each answer as it comes: 5000 of them are never held at once
+            self._take_leverage(live, call.query["mgnMode"], rows)
+
+        async def leverage() -> None:
+            calls = [Call("GET", "/api/v5/account/leverage-info", {"mgnMode": mode, "instId": ",".join(ids)})
+                     for mode, ids in batches]
             try:
-                rows = await client.request(Call("GET", "/api/v5/account/leverage-info",
-                                                  {"mgnMode": mode, "instId": ",".join(ids)}))
+                await client.request_each(calls, take)
             except VenueError:
                 await listing  # an id OKX does not list is refused here too: the listing says so in the file's words
                 raise
-            self._take_leverage(live, mode, rows)
 
         async def listed() -> None:
-            await listing
-            self._check_families(symbols)
+            highest = await listing
             for symbol in symbols:
-                live.symbols[symbol].max_leverage = venue_number(self._instruments[symbol].get("lever"))
+                live.symbols[symbol].max_leverage = highest[symbol]
 
         results = await asyncio.gather(
-            listed(), *(leverage(mode, ids) for mode, ids in batches),
+            listed(), leverage(),
             *(client.request(Call("GET", "/api/v5/account/leverage-info",
                                   {"mgnMode": CROSS, "ccy": ",".join(ccys)})) for ccys in currency_batches),
             self.read_positions(client), self._orders(client, with_bots=settings_to_change))
-        currency_answers = results[1 + len(batches):-2]
+        currency_answers = results[2:-2]
         live.positions, live.orders = results[-2], results[-1]
 
         for rows in currency_answers:
@@ -151,14 +152,18 @@ class Reads:
                 if item.get("instId") and item.get("state", "live") == "live"]
 
     async def leverage_bounds(self, client, symbols):
-        await self._read_instruments(client, symbols)
-        self._check_families(symbols)
-        return {symbol: (MIN_LEVER, venue_number(self._instruments[symbol].get("lever"))) for symbol in symbols}
+        highest = await self._read_instruments(client, symbols)
+        return {symbol: (MIN_LEVER, highest[symbol]) for symbol in symbols}
 
-    async def _read_instruments(self, client, symbols: list[str]) -> None:
+    async def _read_instruments(self, client, symbols: list[str]) -> dict[str, Decimal | None]:
+        """The listing of `symbols` read and checked against the file; each one's maximum leverage.
+
+        A plan asks twice (its listing check and its read): the answers are one (public data is read once a run,
+        VenueClient.request), and so is what is made of them for the same symbols.
+        """
         kinds = {infer_type(symbol) for symbol in symbols}
-        unsupported = [s for s in symbols if infer_type(s) not in LEVERAGE_TYPES]
-        if unsupported:
+        if not kinds <= set(LEVERAGE_TYPES):
+            unsupported = [s for s in symbols if infer_type(s) not in LEVERAGE_TYPES]
             raise self.unlisted(unsupported, "is not an OKX SWAP, FUTURES or MARGIN instrument id "
                                              "(e.g. BTC-USDT-SWAP, BTC-USDT-261225, BTC-USDT)")
         # okx.md 4.5: instType is required; BTC-USDT is listed both as SPOT and as MARGIN, and only the
@@ -166,6 +171,10 @@ class Reads:
         kinds = sorted(kinds & set(LEVERAGE_TYPES))
         answers = await asyncio.gather(*(client.request(Call("GET", "/api/v5/public/instruments", {"instType": kind}),
                                                         signed=False) for kind in kinds))
+        made = self._listing_made
+        if made is not None and len(made[0]) == len(answers) and all(a is b for a, b in zip(made[0], answers)) \
+                and made[1] == symbols:
+            return made[2]
         for data in answers:
             for item in data or []:
                 if item.get("instId"):  # ccxt skips empty ids ("preopen" placeholders), okx.md 4.5
@@ -174,6 +183,10 @@ class Reads:
         if unknown:
             raise self.unlisted(unknown, "is not an instrument OKX lists (instrument ids are case-sensitive, e.g. "
                                          "BTC-USDT-SWAP; a pair must be listed for margin trading)")
+        self._check_families(symbols)
+        highest = {symbol: venue_number(self._instruments[symbol].get("lever")) for symbol in symbols}
+        self._listing_made = (answers, list(symbols), highest)
+        return highest
 
     async def read_positions(self, client):
         # okx.md 4.3: with no filter all open positions come back in one call (any instType); the

@@ -48,7 +48,7 @@ class Rules:
         positions = [p for p in live.positions_of(symbol) if p.margin_mode not in (None, margin_mode)]
         orders = [o for o in live.orders_of(symbol)
                   if o.margin_mode in (CROSS, ISOLATED) and o.margin_mode != margin_mode]
-        return _activity(positions, orders)
+        return _activity(positions, orders) if positions or orders else []
 
     def setting_blockers(self, live, field):
         # Seed (set-isolated-mode): refused while the account has positions or pending orders.
@@ -74,19 +74,18 @@ class Rules:
     def leverage_refusal(self, live, symbol, margin_mode):
         """Seed set-leverage scenarios 1-11 per account mode (acctLv), okx.md 3, 4.2, 7."""
         level, kind = live.settings.get("account_mode"), self._type(symbol)
-        mode_text = _mode_text(level)
         if kind in CONTRACT_TYPES and level == "1":
-            return (f"this account is in {mode_text}, which has no futures or swaps, so {symbol} has no leverage "
-                    f"to set (OKX: 51010); to manage it, {SWITCH_MODE} to Spot and futures, Multi-currency "
+            return (f"this account is in {_mode_text(level)}, which has no futures or swaps, so {symbol} has no "
+                    f"leverage to set (OKX: 51010); to manage it, {SWITCH_MODE} to Spot and futures, Multi-currency "
                     f"margin or Portfolio margin mode, or remove {symbol} from the file")
         if kind in CONTRACT_TYPES and level == "4" and margin_mode == CROSS:
-            return (f"this account is in {mode_text}, where OKX can neither read nor set the cross leverage of "
-                    f"futures and swaps (59111, 51039); manage {symbol} with margin_mode: isolated, or {SWITCH_MODE} "
-                    "to Spot and futures or Multi-currency margin mode")
+            return (f"this account is in {_mode_text(level)}, where OKX can neither read nor set the cross leverage "
+                    f"of futures and swaps (59111, 51039); manage {symbol} with margin_mode: isolated, or "
+                    f"{SWITCH_MODE} to Spot and futures or Multi-currency margin mode")
         if kind == "MARGIN" and margin_mode == CROSS and level in CURRENCY_LEVEL_MODES:
             base, quote = symbol.split("-")
-            return (f"this account is in {mode_text}, where OKX keeps cross MARGIN leverage per borrowed currency, "
-                    f"not per pair: write it under this account as currencies: "
+            return (f"this account is in {_mode_text(level)}, where OKX keeps cross MARGIN leverage per borrowed "
+                    f"currency, not per pair: write it under this account as currencies: "
                     f"{{{base}: {{leverage: N}}}} (or {quote}) instead of a cross leverage for {symbol}")
         spec = self.account.symbols.get(symbol)
         if kind == "MARGIN" and spec is not None and isinstance(spec.leverage, dict) \

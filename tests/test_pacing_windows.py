@@ -305,3 +305,24 @@ async def _sixty_requests(slots) -> tuple:
     periods = (time.monotonic() - started) / 0.5
     await window.close()
     return log, periods
+
+
+def test_slots_usable_now_come_back_with_no_wait(backends):
+    async def scenario():
+        slots = await backends.slots("key")
+        answer = await slots.exchange(Ask("a", 10, 60.0))
+        assert answer.idle == [[0.0, 10]]  # not the millisecond the record rounds times up to
+        answer = await slots.exchange(Ask("a", 10, 60.0, idle=[[0, 4], [40.0, 6]]))
+        assert waits(answer.idle)[:4] == [0.0] * 4 and 39 < waits(answer.idle)[4] <= 40.01
+    run(backends, scenario)
+
+
+def test_the_first_request_of_a_fresh_window_never_waits(tmp_path):
+    async def scenario():
+        window = LeasedWindow(FileSlots(tmp_path, "key"), 5, 10.0)
+        waited: list[float] = []
+        for _ in range(5):
+            await window.release(await window.acquire(1, waited.append))
+        assert waited == []  # a wait of a timer's turn, under a busy event loop, is a whole turn of every task
+        await window.close()
+    asyncio.run(scenario())

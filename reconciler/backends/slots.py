@@ -121,12 +121,19 @@ def settle(state: dict, ask: Ask, now: float, gone) -> Answer:
                              "seconds": seconds}
     state["pool"] = merged(pool)
     state["blocked"] = blocked
-    return Answer(idle=[[at - now, n] for at, n in merged(mine)],
+    return Answer(idle=_waits(mine, now),
                   others_busy=sum(entry.get("busy", 0) for name, entry in owners.items() if name != ask.owner)
                   + sum(n for _, n in state["pool"]),
                   waiting=len(sending), blocked=max(0.0, blocked - now),
                   retry=max(0.0, min(holders) + seconds - now) if (holders := [
                       entry["at"] for name, entry in owners.items() if name != ask.owner and entry["held"]]) else -1.0)
+
+
+def _waits(slots: list[list], now: float) -> list[list]:
+    """[seconds until usable, how many] of `slots` ([time, n]): those usable now wait 0, not the millisecond
+    `merged` rounds their time up to (a wait that would hold a request back for a timer's turn)."""
+    ready = sum(n for at, n in slots if at <= now)
+    return ([[0.0, ready]] if ready else []) + [[at - now, n] for at, n in merged(s for s in slots if s[0] > now)]
 
 
 def release_gone(entry: dict, now: float, seconds: float) -> list[list]:

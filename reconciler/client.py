@@ -78,25 +78,24 @@ class VenueClient:
         return await self._request(call, signed, retry_ambiguous)
 
     async def request_all(self, calls: list[Call]) -> list:
-        """Independent reads sent concurrently, no more in flight than their window admits; answers in order."""
-        limits = [self.pacer.limit(call.endpoint) for call in calls]
-        gate = asyncio.Semaphore(max([limit[0] for limit in limits if limit] or [10]))
+        """Independent reads, sent as `request_each` sends them; their answers in the calls' order."""
+        answers: list = [None] * len(calls)
+        await self._each(calls, answers.__setitem__)
+        return answers
 
-        async def one(call: Call):
-            async with gate:
-                return await self.request(call)
-
-        return list(await asyncio.gather(*(one(call) for call in calls)))
-
-    async def request_each(self, calls, take) -> None:
+    async def request_each(self, calls: list[Call], take) -> None:
         """Independent reads, each answer handed to `take(call, data)` as it comes, so that thousands of them are
         never all waiting in memory, nor all their answers held at once: a few workers send them, a few more than
         can be on the wire. The first failure stops the others and is raised."""
-        pending = iter(calls)
+        await self._each(calls, lambda index, data: take(calls[index], data))
+
+    async def _each(self, calls: list[Call], take) -> None:
+        """`take(index, data)` for each of `calls` as its answer comes (see request_each)."""
+        pending = iter(enumerate(calls))
 
         async def worker() -> None:
-            for call in pending:  # one iterator shared by the workers: each call is sent once
-                take(call, await self.request(call))
+            for index, call in pending:  # one iterator shared by the workers: each call is sent once
+                take(index, await self.request(call))
 
         workers = [asyncio.ensure_future(worker()) for _ in range(min(len(calls), 2 * MAX_IN_FLIGHT))]
         try:

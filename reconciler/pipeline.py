@@ -129,14 +129,34 @@ async def plan_and_apply(state: DesiredState, connections: Connections, *, accou
             return {}
         names = [name for name in decision.names if name not in decision.part.errors]
 
-        async def one(name: str) -> Plan:
-            async with slots:
-                return await execution.account(decision.part.part(name))
+        async def one(name: str) -> Plan | Exception:
+            try:
+                async with slots:
+                    return await execution.account(decision.part.part(name))
+            except Exception as exc:  # the account's own failure, reported with it
+                return exc
 
-        return dict(zip(names, await asyncio.gather(*(one(name) for name in names), return_exceptions=True)))
+        if len(names) == 1:  # most groups: sent in this task, for a task handed on waits a whole turn of the loop
+            return {names[0]: await one(names[0])}
+        return dict(zip(names, await asyncio.gather(*(one(name) for name in names))))
 
-    decisions = [asyncio.ensure_future(decide(group)) for group in range(len(groups))]
-    applying = [asyncio.ensure_future(_after(decision, apply)) for decision in decisions]
+    decisions = [asyncio.get_running_loop().create_future() for _ in groups]
+
+    async def decide_and_apply(group: int) -> dict[str, Plan | BaseException]:
+        """The group's decision, handed to the run as soon as it is made, then its apply in the same task (no
+        turn of a busy event loop between an account's plan and its first write)."""
+        try:
+            decision = await decide(group)
+        except asyncio.CancelledError:
+            decisions[group].cancel()
+            raise
+        except Exception as exc:  # the caller raises it
+            decisions[group].set_exception(exc)
+            return {}
+        decisions[group].set_result(decision)
+        return await apply(decision)
+
+    applying = [asyncio.ensure_future(decide_and_apply(group)) for group in range(len(groups))]
     _begin(progress, "reading", estimates)
     try:
         wrong = await barrier
@@ -169,19 +189,13 @@ async def plan_and_apply(state: DesiredState, connections: Connections, *, accou
         _finish(progress)
         return report
     except BaseException:
-        for task in [*listing.values(), *reading.values(), barrier, *judging, every_judged, *decisions, *applying]:
+        tasks = [*listing.values(), *reading.values(), barrier, *judging, every_judged, *decisions, *applying]
+        for task in tasks:
             task.cancel()
+        # Each one's end retrieved, so that none is reported at exit as an exception nobody read (a traceback).
+        await asyncio.gather(*tasks, return_exceptions=True)
         _finish(progress, completed=False)
         raise
-
-
-async def _after(decision: asyncio.Future, apply) -> dict:
-    """The accounts of a group applied once it is decided (nothing when deciding failed: the caller raises that)."""
-    try:
-        decided = await asyncio.shield(decision)
-    except Exception:
-        return {}
-    return await apply(decided)
 
 
 def _groups(connections: Connections, chosen: dict) -> list[list[str]]:

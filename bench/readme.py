@@ -34,7 +34,11 @@ def reading(r: dict) -> list[str]:
                 f"  Each account's first write left {accounts['first_write_after_own_plan_median']} s (median) and "
                 f"at most {accounts['first_write_after_own_plan_max']} s after its own plan's last read; the "
                 f"longest plan took {accounts['own_plan_seconds_max']} s (with a barrier between accounts, every "
-                "account would wait for it).")
+                "account would wait for it)."
+                + (f" Of that, the tool's own part (its journal: from the plan's last answer read to the first "
+                   f"write's intent) was {accounts['tool_first_write_after_last_answer_median']} s (median) and at "
+                   f"most {accounts['tool_first_write_after_last_answer_max']} s; the rest is answers waiting for a "
+                   "busy event loop." if "tool_first_write_after_last_answer_median" in accounts else ""))
     for venue, v in r["per_venue"].items():
         lines.append(f"- **{venue}, in process**: plan {v['plan_seconds']} s (floor {v['plan_floor_seconds']}), apply "
                      f"{v['apply_seconds']} s (floor {v['floor_seconds']}, {v['apply_vs_floor'] or '–'}×); the careful "

@@ -277,8 +277,9 @@ def markdown(result: dict) -> str:
                       "script, each a child process, interpreter start included):", "",
                   "| accounts × symbols | tool s | careful script s | careful / tool | floor s | tool / floor "
                   "| careful / floor | calls tool / careful | 429s tool / careful | converged tool / careful "
-                  "| tool: longest own plan s | tool: first write after own plan, median / max s |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                  "| tool: longest own plan s | tool: first write after own plan, median / max s "
+                  "| of which the tool's own, median / max s |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for case in r["whole_process"]:
             t, c, a = case["tool"], case["careful"], case["tool"].get("accounts") or {}
             lines.append(f"| {case['accounts']} × {case['symbols_per_account']} | {t['seconds']} | {c['seconds']} "
@@ -286,7 +287,9 @@ def markdown(result: dict) -> str:
                          f"| {case['careful_over_floor']}× | {t['calls']} / {c['calls']} "
                          f"| {t['rate_limited']} / {c['rate_limited']} | {t['converged']} / {c['converged']} "
                          f"| {a.get('own_plan_seconds_max', '–')} | {a.get('first_write_after_own_plan_median', '–')} / "
-                         f"{a.get('first_write_after_own_plan_max', '–')} |")
+                         f"{a.get('first_write_after_own_plan_max', '–')} "
+                         f"| {a.get('tool_first_write_after_last_answer_median', '–')} / "
+                         f"{a.get('tool_first_write_after_last_answer_max', '–')} |")
     if "startup" in r:
         st = r["startup"]
         lines += ["", f"Start-up (median of 7, whole process): `--help` {st['--help']} s, `--version` "

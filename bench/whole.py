@@ -9,7 +9,8 @@ kinds of account over and over, each with its own key, UID or account id, so eac
 Beside the wall times: a floor for the whole run from the documented limits (the slowest account's plan floor
 plus its apply floor, bench/yardstick.py: accounts do not wait for each other), and from the simulator's call
 log, for each account of the tool's run, how long its own plan took and how long after it its first write
-left (`first_write_after_own_plan`: a barrier between accounts would make it the slowest account's plan).
+left (`first_write_after_own_plan`: a barrier between accounts would make it the slowest account's plan); and
+from the tool's journal, the tool's own part of that gap (`tool_first_write_after_last_answer`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import sys
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import base58
@@ -103,6 +105,30 @@ def account_timeline(srv: SimServer) -> dict:
             "first_write_after_own_plan_max": round(max(gaps), 3)}
 
 
+def tool_timeline(journal: Path) -> dict:
+    """From the tool's own journal, per account: how long after the last answer of its plan (the last `read` line
+    before its first write's `intent`) its first write left; the median and the longest over accounts. This is the
+    tool's own part of the gap the call log shows, without the time answers wait for a busy event loop."""
+    per_account: dict[str, list[tuple[datetime, str]]] = {}
+    for line in journal.read_text().splitlines():
+        entry = json.loads(line)
+        per_account.setdefault(entry["account"], []).append(
+            (datetime.fromisoformat(entry["time"].replace("Z", "+00:00")), entry["event"]))
+    gaps = []
+    for entries in per_account.values():
+        intents = [at for at, event in entries if event == "intent"]
+        if not intents:
+            continue
+        reads = [at for at, event in entries if event == "read" and at <= min(intents)]
+        if reads:
+            gaps.append((min(intents) - max(reads)).total_seconds())
+    if not gaps:
+        return {}
+    gaps.sort()
+    return {"tool_first_write_after_last_answer_median": round(gaps[len(gaps) // 2], 3),
+            "tool_first_write_after_last_answer_max": round(max(gaps), 3)}
+
+
 async def run_child(args: list[str], workdir: Path) -> tuple[float, int, str]:
     """(wall seconds, exit code, stderr tail) of a child process."""
     env = {**os.environ, "RECONCILER_LOCK_DIR": str(workdir / "locks"), "PYTHONPATH": str(ROOT)}
@@ -120,6 +146,7 @@ async def run_whole(kind: str, world: dict, accounts: dict, workdir: Path, lever
     try:
         path = write_desired(workdir, accounts, url, f"whole-{kind}.yaml")
         if kind == "tool":
+            (workdir / f"journal-{kind}.jsonl").unlink(missing_ok=True)  # this run's lines only
             command = ["-m", "reconciler", "apply", str(path), "--auto-approve", "--journal",
                        str(workdir / f"journal-{kind}.jsonl")]
         else:
@@ -129,6 +156,8 @@ async def run_whole(kind: str, world: dict, accounts: dict, workdir: Path, lever
             raise SystemExit(f"{kind} exited {code}: {stderr}")
         calls = [call for venue in VENUES for call in srv.venues[venue].calls]
         timeline = account_timeline(srv)
+        if kind == "tool":
+            timeline.update(tool_timeline(workdir / f"journal-{kind}.jsonl"))
         remaining = [c for c in (await api.plan(api.load(str(path)))).changes if c.status == "change"]
         return {"seconds": round(seconds, 3), "calls": len(calls),
                 "writes": sum(1 for c in calls if c["method"] != "GET"), "rate_limited": rate_limited(calls),

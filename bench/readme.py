@@ -37,8 +37,9 @@ def reading(r: dict) -> list[str]:
                 "account would wait for it)."
                 + (f" Of that, the tool's own part (its journal: from the plan's last answer read to the first "
                    f"write's intent) was {accounts['tool_first_write_after_last_answer_median']} s (median) and at "
-                   f"most {accounts['tool_first_write_after_last_answer_max']} s; the rest is answers waiting for a "
-                   "busy event loop." if "tool_first_write_after_last_answer_median" in accounts else ""))
+                   f"most {accounts['tool_first_write_after_last_answer_max']} s; the rest is the way of the answer and "
+                   "of the write between the simulator and the tool, answers waiting their turn in a busy event "
+                   "loop." if "tool_first_write_after_last_answer_median" in accounts else ""))
     for venue, v in r["per_venue"].items():
         lines.append(f"- **{venue}, in process**: plan {v['plan_seconds']} s (floor {v['plan_floor_seconds']}), apply "
                      f"{v['apply_seconds']} s (floor {v['floor_seconds']}, {v['apply_vs_floor'] or '–'}×); the careful "

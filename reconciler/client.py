@@ -80,30 +80,14 @@ class VenueClient:
     async def request_all(self, calls: list[Call]) -> list:
         """Independent reads, sent as `request_each` sends them; their answers in the calls' order."""
         answers: list = [None] * len(calls)
-        await self._each(calls, answers.__setitem__)
+        await _each(self, calls, answers.__setitem__)
         return answers
 
     async def request_each(self, calls: list[Call], take) -> None:
         """Independent reads, each answer handed to `take(call, data)` as it comes, so that thousands of them are
         never all waiting in memory, nor all their answers held at once: a few workers send them, a few more than
         can be on the wire. The first failure stops the others and is raised."""
-        await self._each(calls, lambda index, data: take(calls[index], data))
-
-    async def _each(self, calls: list[Call], take) -> None:
-        """`take(index, data)` for each of `calls` as its answer comes (see request_each)."""
-        pending = iter(enumerate(calls))
-
-        async def worker() -> None:
-            for index, call in pending:  # one iterator shared by the workers: each call is sent once
-                take(index, await self.request(call))
-
-        workers = [asyncio.ensure_future(worker()) for _ in range(min(len(calls), 2 * MAX_IN_FLIGHT))]
-        try:
-            await asyncio.gather(*workers)
-        finally:
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+        await _each(self, calls, lambda index, data: take(calls[index], data))
 
     async def _request(self, call: Call, signed: bool, retry_ambiguous: bool):
         def retriable(exc: BaseException) -> bool:
@@ -227,6 +211,24 @@ class VenueClient:
         delay = self.expiry_of(exc) - time.time()
         if delay > 0:
             await asyncio.sleep(delay)
+
+
+async def _each(client, calls: list[Call], take) -> None:
+    """`take(index, data)` for each of `calls` as its answer comes, sent through `client.request` (a wrapper's own,
+    where a wrapper of the client calls it; see VenueClient.request_each)."""
+    pending = iter(enumerate(calls))
+
+    async def worker() -> None:
+        for index, call in pending:  # one iterator shared by the workers: each call is sent once
+            take(index, await client.request(call))
+
+    workers = [asyncio.ensure_future(worker()) for _ in range(min(len(calls), 2 * MAX_IN_FLIGHT))]
+    try:
+        await asyncio.gather(*workers)
+    finally:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
 
 
 def _count(headers: dict, name: str | None) -> int | None:

@@ -176,7 +176,6 @@ class _Limited:
 
     request_all = VenueClient.request_all  # so their requests go through `request` below
     request_each = VenueClient.request_each
-    _each = VenueClient._each
 
     async def request(self, call, **options):
         async with self._slots:
@@ -352,7 +351,6 @@ class _Answered:
 
     request_all = VenueClient.request_all  # so their requests go through `request` below
     request_each = VenueClient.request_each
-    _each = VenueClient._each
 
     async def request(self, call, *, optional: bool = False, **options):
         if self._failed is not None:  # one answer failed the account (a wrong key): the other reads would too

@@ -30,8 +30,10 @@ def at_the_prompt(path, cwd):
 def finish(process, primary, seen: bytes) -> tuple[int, str]:
     """Read until the process closes the terminal; a process still waiting after 20 s is a failure."""
     deadline = time.monotonic() + 20
+    ready = select.poll()  # not select.select: a test worker may hold more than 1024 descriptors by now
+    ready.register(primary, select.POLLIN)
     while time.monotonic() < deadline:
-        if not select.select([primary], [], [], 0.5)[0]:
+        if not ready.poll(500):
             continue
         try:
             chunk = os.read(primary, 4096)

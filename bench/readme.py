@@ -39,7 +39,10 @@ def reading(r: dict) -> list[str]:
                    f"write's intent) was {accounts['tool_first_write_after_last_answer_median']} s (median) and at "
                    f"most {accounts['tool_first_write_after_last_answer_max']} s; the rest is the way of the answer and "
                    "of the write between the simulator and the tool, answers waiting their turn in a busy event "
-                   "loop." if "tool_first_write_after_last_answer_median" in accounts else ""))
+                   "loop." if "tool_first_write_after_last_answer_median" in accounts else "")
+                + (f" That last read's round trip, as the tool saw it under the same load, was "
+                   f"{accounts['tool_last_read_round_trip_median']} s (median)."
+                   if "tool_last_read_round_trip_median" in accounts else ""))
     for venue, v in r["per_venue"].items():
         lines.append(f"- **{venue}, in process**: plan {v['plan_seconds']} s (floor {v['plan_floor_seconds']}), apply "
                      f"{v['apply_seconds']} s (floor {v['floor_seconds']}, {v['apply_vs_floor'] or '–'}×); the careful "

@@ -279,8 +279,8 @@ def markdown(result: dict) -> str:
                   "| accounts × symbols | tool s | careful script s | careful / tool | floor s | tool / floor "
                   "| careful / floor | calls tool / careful | 429s tool / careful | converged tool / careful "
                   "| tool: longest own plan s | tool: first write after own plan, median / max s "
-                  "| of which the tool's own, median / max s |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                  "| of which the tool's own, median / max s | its last read's round trip, median s |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for case in r["whole_process"]:
             t, c, a = case["tool"], case["careful"], case["tool"].get("accounts") or {}
             lines.append(f"| {case['accounts']} × {case['symbols_per_account']} | {t['seconds']} | {c['seconds']} "
@@ -290,7 +290,8 @@ def markdown(result: dict) -> str:
                          f"| {a.get('own_plan_seconds_max', '–')} | {a.get('first_write_after_own_plan_median', '–')} / "
                          f"{a.get('first_write_after_own_plan_max', '–')} "
                          f"| {a.get('tool_first_write_after_last_answer_median', '–')} / "
-                         f"{a.get('tool_first_write_after_last_answer_max', '–')} |")
+                         f"{a.get('tool_first_write_after_last_answer_max', '–')} "
+                         f"| {a.get('tool_last_read_round_trip_median', '–')} |")
     if "startup" in r:
         st = r["startup"]
         lines += ["", f"Start-up (median of 7, whole process): `--help` {st['--help']} s, `--version` "

@@ -107,26 +107,31 @@ def account_timeline(srv: SimServer) -> dict:
 
 def tool_timeline(journal: Path) -> dict:
     """From the tool's own journal, per account: how long after the last answer of its plan (the last `read` line
-    before its first write's `intent`) its first write left; the median and the longest over accounts. This is the
-    tool's own part of the gap the call log shows, without the time answers wait for a busy event loop."""
-    per_account: dict[str, list[tuple[datetime, str]]] = {}
+    before its first write's `intent`) its first write left, and that last read's round trip as the tool saw it
+    (under the same load); the median and the longest over accounts. This is the tool's own part of the gap the
+    call log shows, without the time answers wait for a busy event loop."""
+    per_account: dict[str, list[tuple[datetime, dict]]] = {}
     for line in journal.read_text().splitlines():
         entry = json.loads(line)
         per_account.setdefault(entry["account"], []).append(
-            (datetime.fromisoformat(entry["time"].replace("Z", "+00:00")), entry["event"]))
-    gaps = []
+            (datetime.fromisoformat(entry["time"].replace("Z", "+00:00")), entry))
+    gaps, trips = [], []
     for entries in per_account.values():
-        intents = [at for at, event in entries if event == "intent"]
+        intents = [at for at, entry in entries if entry["event"] == "intent"]
         if not intents:
             continue
-        reads = [at for at, event in entries if event == "read" and at <= min(intents)]
+        reads = [(at, entry) for at, entry in entries if entry["event"] == "read" and at <= min(intents)]
         if reads:
-            gaps.append((min(intents) - max(reads)).total_seconds())
+            at, last = max(reads, key=lambda read: read[0])
+            gaps.append((min(intents) - at).total_seconds())
+            trips.append(last["duration_ms"] / 1000)
     if not gaps:
         return {}
     gaps.sort()
+    trips.sort()
     return {"tool_first_write_after_last_answer_median": round(gaps[len(gaps) // 2], 3),
-            "tool_first_write_after_last_answer_max": round(max(gaps), 3)}
+            "tool_first_write_after_last_answer_max": round(max(gaps), 3),
+            "tool_last_read_round_trip_median": round(trips[len(trips) // 2], 3)}
 
 
 async def run_child(args: list[str], workdir: Path) -> tuple[float, int, str]:

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from tenacity import AsyncRetrying, retry_if_exception
 
+from . import turns
 from .errors import ReconcilerError, VenueError
 from .gate import outcome_state
 from .outgoing import Outgoing
@@ -110,6 +111,8 @@ class VenueClient:
 
     async def _send_once(self, call: Call, signed: bool, attempt: int, retry_ambiguous: bool = True):
         async with self._in_flight:  # what the limits allow at once, but never more open connections
+            if call.method == "GET":  # a write goes first; many reads start over several turns of the loop
+                await turns.share().start()
             ticket = await self.pacer.acquire(call.endpoint, self.adapter.request_weight(call))
             headers: dict[str, str] = {}  # the answer's, for the venue's own count of the weight used
             try:
@@ -226,9 +229,10 @@ async def _each(client, calls: list[Call], take) -> None:
     try:
         await asyncio.gather(*workers)
     finally:
-        for task in workers:
-            task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+        if not all(task.done() for task in workers):  # one failed: the others stop there (a turn of the loop)
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
 
 
 def _count(headers: dict, name: str | None) -> int | None:

@@ -86,8 +86,11 @@ async def plan_and_apply(state: DesiredState, connections: Connections, *, accou
 
     async def judge(names: list[str]) -> _Decision:
         """The group's plan once read: refused where the file is wrong, or where it is not what was approved."""
-        results = await asyncio.gather(*(reading[name] for name in names), return_exceptions=True)
-        outcomes = dict(zip(names, results))
+        if len(names) == 1:  # most groups: awaited without a gather, which costs turns of a busy event loop
+            outcomes = {names[0]: await _outcome(reading[names[0]])}
+        else:
+            outcomes = dict(zip(names, await asyncio.gather(*(reading[name] for name in names),
+                                                            return_exceptions=True)))
         decision = _Decision(names)
         for name, outcome in outcomes.items():  # a bug in any account is raised here
             if isinstance(outcome, BaseException) and not isinstance(outcome, ReconcilerError):
@@ -100,13 +103,18 @@ async def plan_and_apply(state: DesiredState, connections: Connections, *, accou
         decision.differences = approve(decision.part) if approve else []
         return decision
 
-    judging = [asyncio.ensure_future(judge(names)) for names in groups]
-    every_judged = asyncio.gather(*judging, return_exceptions=True)
+    judged = [asyncio.get_running_loop().create_future() for _ in groups]
+    every_judged = asyncio.gather(*judged, return_exceptions=True)
 
     async def decide(group: int) -> _Decision:
+        try:  # judged in this task: a task handed on waits a whole turn of a busy loop
+            decision = await judge(groups[group])
+        except Exception as exc:
+            judged[group].set_exception(exc)
+            raise
+        judged[group].set_result(decision)
         if await barrier:
             return _Decision(groups[group])  # the file is wrong somewhere: nothing is sent anywhere (raised below)
-        decision = await judging[group]
         if decision.refused:
             return decision
         if approve is not None:
@@ -189,7 +197,7 @@ async def plan_and_apply(state: DesiredState, connections: Connections, *, accou
         _finish(progress)
         return report
     except BaseException:
-        tasks = [*listing.values(), *reading.values(), barrier, *judging, every_judged, *decisions, *applying]
+        tasks = [*listing.values(), *reading.values(), barrier, *judged, every_judged, *decisions, *applying]
         for task in tasks:
             task.cancel()
         # Each one's end retrieved, so that none is reported at exit as an exception nobody read (a traceback).
@@ -242,3 +250,11 @@ def _finish(progress, completed: bool = True) -> None:
     finish = getattr(progress, "finish", None)
     if finish is not None:
         finish(completed=completed)
+
+
+async def _outcome(reading: asyncio.Future):
+    """An account's plan, or the exception its read ended in."""
+    try:
+        return await reading
+    except Exception as exc:
+        return exc

@@ -53,23 +53,27 @@ class LiquidationPreview:
                   for position in live.positions_of(change.symbol or "")
                   if position.margin_mode == ISOLATED and position.side == change.side
                   and self._linear_contract(change.symbol)]
-        estimates = await asyncio.gather(*(self._estimate_after(client, change, position)
-                                           for change, position in wanted))
-        for (change, position), after in zip(wanted, estimates):
+        asked = [change for change, _ in wanted if change.field == "leverage"]  # OKX estimates these itself
+        answers = await asyncio.gather(*(self._okx_estimate(client, change) for change in asked))
+        estimated = dict(zip(map(id, asked), answers))
+        for change, position in wanted:
+            after = estimated[id(change)] if change.field == "leverage" else self._after_move(change, position)
             change.liquidation_price = preview(position, after)
 
-    async def _estimate_after(self, client, change, position) -> Decimal | None:
-        if change.field == "leverage":
-            inst = self._instruments[change.symbol]
-            try:
-                data = await client.request(Call("GET", "/api/v5/account/adjust-leverage-info", {
-                    "instType": inst.get("instType") or infer_type(change.symbol), "mgnMode": ISOLATED,
-                    "lever": change.to, "instId": change.symbol, "posSide": change.side or "net"}))
-            except VenueError as exc:
-                if exc.kind in ("auth", "unreachable"):
-                    raise
-                return None  # a preview OKX will not give is no estimate, not a failed plan
-            return venue_number(((data or [{}])[0]).get("estLiqPx")) or None
+    async def _okx_estimate(self, client, change) -> Decimal | None:
+        inst = self._instruments[change.symbol]
+        try:
+            data = await client.request(Call("GET", "/api/v5/account/adjust-leverage-info", {
+                "instType": inst.get("instType") or infer_type(change.symbol), "mgnMode": ISOLATED,
+                "lever": change.to, "instId": change.symbol, "posSide": change.side or "net"}))
+        except VenueError as exc:
+            if exc.kind in ("auth", "unreachable"):
+                raise
+            return None  # a preview OKX will not give is no estimate, not a failed plan
+        return venue_number(((data or [{}])[0]).get("estLiqPx")) or None
+
+    def _after_move(self, change, position) -> Decimal | None:
+        """The margin-ratio rule after a margin move (no request: computed from the position read)."""
         qty = abs(position.size) * (venue_number(self._instruments[change.symbol].get("ctVal")) or Decimal(1))
         if None in (position.cost, position.mark_price, position.maintenance_rate) or not qty:
             return None

@@ -35,6 +35,8 @@ class RunningSim:
         self._run(self.server.stop())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        if not self._thread.is_alive():
+            self._loop.close()  # its selector and self-pipe: left open, a test worker ran past a thousand descriptors
 
     def admin(self, method: str, path: str, body=None):
         data = None if body is None else json.dumps(body).encode()

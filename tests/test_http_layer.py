@@ -94,6 +94,8 @@ def test_a_redirect_is_not_followed(start_sim, cli, tmp_path):
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=5)
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
     assert code == 1 and "HTTP 302" in err, out + err
     assert seen and other.calls("bitget") == []
 

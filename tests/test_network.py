@@ -34,6 +34,7 @@ def proxy():
     asyncio.run_coroutine_threadsafe(forward.stop(), loop).result(timeout=10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(timeout=10)
+    loop.close()
 
 
 @pytest.fixture

@@ -232,13 +232,18 @@ async def _plan_account(connections: Connections, written: AccountSpec, expanded
     spec, unmatched = expanded
     read_at = time.time()
     reading = asyncio.ensure_future(_read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols))))
-    listing.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved, if nobody waits
-    await asyncio.wait({reading, listing}, return_when=asyncio.FIRST_EXCEPTION)
-    if listing.done() and listing.exception() is not None:  # the file is wrong here: no need to read on
-        reading.cancel()
-        await asyncio.gather(reading, return_exceptions=True)
-        raise listing.exception()
-    live = await reading  # (a failed read says why itself)
+
+    def stop_reading(done: asyncio.Future) -> None:  # the file is wrong here: no need to read on
+        if not done.cancelled() and done.exception() is not None:
+            reading.cancel()
+
+    listing.add_done_callback(stop_reading)
+    try:
+        live = await reading  # (a failed read says why itself); awaited alone, for a wait costs a turn of the loop
+    except asyncio.CancelledError:
+        if _failed(listing) and not asyncio.current_task().cancelling():
+            raise listing.exception() from None
+        raise
     checked = await listing
     if not checked:  # the adapter tells its listing only through its whole read
         check_listing(spec, {symbol: (row.min_leverage, row.max_leverage) for symbol, row in live.symbols.items()})
@@ -261,6 +266,10 @@ async def _plan_account(connections: Connections, written: AccountSpec, expanded
                         "where": pattern.where} for pattern in unmatched]
                 + [{"account": spec.name, "text": text} for text in adapter.notes(live)],
                 estimates={spec.name: estimate(diff.changes, client.pacer, spec.venue, read_counts, len(spec.symbols))})
+
+
+def _failed(future: asyncio.Future) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is not None
 
 
 def check_listing(spec: AccountSpec, bounds: dict[str, tuple[Decimal | None, Decimal | None]]) -> None:

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from tenacity import AsyncRetrying, retry_if_exception
 
 from . import turns
+from .backends.base import HeldOff
 from .errors import ReconcilerError, VenueError
 from .gate import outcome_state
 from .outgoing import Outgoing
@@ -113,7 +114,14 @@ class VenueClient:
         async with self._in_flight:  # what the limits allow at once, but never more open connections
             if call.method == "GET":  # a write goes first; many reads start over several turns of the loop
                 await turns.share().start()
-            ticket = await self.pacer.acquire(call.endpoint, self.adapter.request_weight(call))
+            try:
+                ticket = await self.pacer.acquire(call.endpoint, self.adapter.request_weight(call), RATE_LIMIT_BUDGET)
+            except HeldOff as held:  # a ban (this run's answer, or another run's through the backend): fail now
+                until = time.strftime("%H:%M:%S", time.gmtime(time.time() + held.seconds))
+                raise self._stamped(VenueError(self.adapter.venue, None, (
+                    f"nothing is sent to {self.adapter.venue} from this machine's address until {until} UTC "
+                    f"({held.seconds:.0f} s from now): it refused the address (its per-IP limit, or a ban), in this "
+                    "run or another sharing its backend"), kind="business"), None) from None
             headers: dict[str, str] = {}  # the answer's, for the venue's own count of the weight used
             try:
                 return await self._exchange(call, signed, attempt, retry_ambiguous, headers)
@@ -166,10 +174,11 @@ class VenueClient:
                 # A venue's "busy" or "system error" does not document that nothing was done: for a write that
                 # must not be repeated (a margin move) it is an unknown outcome.
                 exc.kind = "unknown"
-            over_ip = status in (429, 418)  # the venue's weight budget per IP, where it has one
+            over_ip = status in self.adapter.ip_refusals  # the venue's budget per IP, where it has one
             if exc.kind == "rate_limit" or over_ip:  # the rest of the window is spent before any retry
                 await self.pacer.penalize(call.endpoint, window=exc.kind == "rate_limit", budget=over_ip,
-                                          retry_after=_count(headers or {}, "Retry-After"),
+                                          retry_after=_count(headers or {}, "Retry-After")
+                                          or self.adapter.ip_refusals.get(status),
                                           venue_counted=_count(headers or {}, self.adapter.weight_header) is not None)
             failure = self._stamped(exc, signed_at)
             raise failure from None
@@ -252,8 +261,8 @@ def _window_used(headers: dict, names: tuple[str, str] | None) -> int | None:
 
 def _stop(retry_state) -> bool:
     exc = retry_state.outcome.exception()
-    if isinstance(exc, VenueError) and exc.kind in ("rate_limit", "busy"):
-        return retry_state.seconds_since_start >= RATE_LIMIT_BUDGET
+    if isinstance(exc, VenueError) and exc.kind in ("rate_limit", "busy"):  # a Retry-After past the budget: now
+        return retry_state.seconds_since_start + (exc.retry_after or 0.0) > RATE_LIMIT_BUDGET
     return retry_state.attempt_number >= MAX_ATTEMPTS
 
 

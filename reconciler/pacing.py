@@ -10,7 +10,7 @@ import time
 import uuid
 import weakref
 
-from .backends.base import Window
+from .backends.base import HeldOff, Window
 from .backends.slots import Ask, expiry, merged
 
 _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$")
@@ -73,11 +73,13 @@ class LeasedWindow(Window):
         self._background: asyncio.Task | None = None
 
     # --- what a request does ------------------------------------------------------------------------
-    async def acquire(self, weight: int = 1, on_wait=None) -> Reservation:
+    async def acquire(self, weight: int = 1, on_wait=None, max_hold: float | None = None) -> Reservation:
         weight = max(1, min(int(weight), self.count))  # a request heavier than the window waits for all of it
         async with self._gate:
             while True:
                 now = time.monotonic()
+                if max_hold is not None and self._blocked - now > max_hold:
+                    raise HeldOff(self._blocked - now)
                 if now - self._exchanged >= expiry(self.seconds) / 2:  # the lease is getting old: renew it first
                     await self._exchange(active=True, unless=lambda: time.monotonic() - self._exchanged
                                          < expiry(self.seconds) / 2)
@@ -306,14 +308,16 @@ class Pacer:
         window = self._windows.get(endpoint)
         return (window.count, window.seconds) if window else None
 
-    async def acquire(self, endpoint: str, weight: int = 1) -> Ticket | None:
+    async def acquire(self, endpoint: str, weight: int = 1, max_hold: float | None = None) -> Ticket | None:
+        """Slots for one request of `endpoint`; HeldOff when the venue's per-IP refusal (a ban) would keep it
+        waiting longer than `max_hold` seconds."""
         window = self._windows.get(endpoint)
         if window is None and self._budget is None:
             return None
         notify = (lambda delay: self.on_wait(endpoint, delay)) if self.on_wait else None
         held = await window.acquire(1, notify) if window is not None else None
         try:
-            spent = await self._budget.acquire(weight, notify) if self._budget is not None else None
+            spent = await self._budget.acquire(weight, notify, max_hold) if self._budget is not None else None
         except BaseException:
             if held is not None:
                 await window.release(held)

@@ -47,3 +47,18 @@ def test_what_another_program_spent_of_a_window_is_held_from_the_headers(start_s
     asyncio.run(both())
     answers = [(c["path"], c["code"]) for c in sim.calls("bybit") if c["path"] == "/v5/position/list"]
     assert len(answers) == 14 and {code for _, code in answers} == {"0"}, answers
+
+
+def test_a_403_ban_of_the_address_stops_this_run_and_the_next_one_sends_nothing(start_sim, cli, tmp_path, monkeypatch):
+    """Over the per-IP limit Bybit answers 403 and wants every session stopped for 10 minutes (bybit.md 6). The
+    simulator's limit is lowered to 3 requests in 5 s here: the run that draws the 403 ends with it, and a run after
+    it, on the same machine, fails at once saying until when, without sending anything."""
+    monkeypatch.setenv("RECONCILER_LOCK_DIR", str(tmp_path / "locks"))
+    sim = start_sim({**scenario.world(), "rate_limits": {"IP /v5/*": "3/5s"}})
+    path = scenario.config(tmp_path, sim.url)
+    code, out, err = cli("plan", path)
+    assert code == 1 and "HTTP 403: Bybit refused this IP" in err, out + err
+    sent = len(sim.calls("bybit"))
+    code, out, err = cli("plan", path)
+    assert code == 1 and "from this machine's address until" in err, out + err
+    assert len(sim.calls("bybit")) == sent, "the second run sent nothing"

@@ -11,6 +11,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,6 +20,8 @@ import weighted
 from pg import pg_server, pg_url
 from reconciler import connections
 from reconciler.backends.local import LocalBackend
+from reconciler.client import RATE_LIMIT_BUDGET
+from reconciler.errors import VenueError
 from reconciler.plan import Call
 
 FIXTURES = (pg_server, pg_url)  # found by pytest by their names
@@ -118,6 +121,36 @@ def test_a_ban_holds_the_budget_of_every_account_until_its_retry_after(start_sim
     asyncio.run(scenario())
     statuses = answered(sim)
     assert statuses.count(418) == 1 and statuses.count(200) == 5 and len(statuses) == 6
+
+
+def test_a_ban_longer_than_the_retry_budget_fails_every_accounts_requests_at_once_saying_until_when(
+        start_sim, tmp_path, monkeypatch):
+    """A 418 whose Retry-After is ten minutes: the run does not wait ten minutes. The request that drew it and the
+    other account's requests fail at once, naming when the ban ends, and nothing more is sent."""
+    monkeypatch.setenv("RECONCILER_LOCK_DIR", str(tmp_path / "locks"))
+    monkeypatch.setattr("reconciler.sim.binance.weights.FIRST_BAN_S", 600)
+    sim = start_sim(weighted.world())
+    for n in range(32):  # the budget, then one past it (429), then one more before its Retry-After (418)
+        try:
+            urllib.request.urlopen(f"{sim.url}/fapi/v1/ping?other={n}", timeout=30).read()
+        except urllib.error.HTTPError:
+            pass
+    sim.clear_calls("binance")
+
+    async def scenario():
+        async with _run() as run:
+            first, other = (run.open(weighted.spec(sim.url, key))[1] for key in ("k1", "k2"))
+            started = time.monotonic()
+            [banned] = await asyncio.gather(_request(first, 1), return_exceptions=True)
+            held = await asyncio.gather(*(_request(other, n) for n in range(4)), return_exceptions=True)
+            return banned, held, time.monotonic() - started
+
+    banned, held, seconds = asyncio.run(scenario())
+    assert seconds < 10, "failed at once, not after waiting the ban out"
+    assert isinstance(banned, VenueError) and banned.code == "-1003" and banned.status == 418
+    assert all(isinstance(f, VenueError) and "from this machine's address until" in f.message
+               and f.code is None for f in held), held
+    assert answered(sim) == [418], "one request drew the ban; nothing was sent after it"
 
 
 def test_a_rate_limit_answer_holds_the_budget_in_other_processes_from_their_next_exchange(tmp_path):

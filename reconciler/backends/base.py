@@ -36,6 +36,14 @@ class RunRecord:
     outcome: str | None = None  # how it ended, set by the run
 
 
+class HeldOff(Exception):
+    """The venue refuses this window's requests (an IP ban) for longer than the caller would wait."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"held off for {seconds:.0f} s")
+        self.seconds = seconds
+
+
 class Window(ABC):
     """At most `count` requests (or units of weight) in any `seconds` for one key, however many processes and
     machines share it; each counts from the moment its answer arrived."""
@@ -44,8 +52,9 @@ class Window(ABC):
     seconds: float
 
     @abstractmethod
-    async def acquire(self, weight: int = 1, on_wait=None):
-        """Reserve `weight` slots (waiting as needed); returns the reservation for `release`."""
+    async def acquire(self, weight: int = 1, on_wait=None, max_hold: float | None = None):
+        """Reserve `weight` slots (waiting as needed); returns the reservation for `release`. HeldOff when the
+        venue's refusal holds every slot for longer than `max_hold` seconds from now."""
 
     @abstractmethod
     async def release(self, reservation, venue_count: int | None = None) -> None:

@@ -65,6 +65,10 @@ class Adapter(ABC):
     # header with the venue's own count of the weight used, adopted when it is higher.
     ip_budget: str | None = None
     weight_header: str | None = None
+    # The HTTP statuses saying that budget is spent, each with the seconds to hold it when the answer has no
+    # Retry-After (None: the pacer's own rule). A hold longer than the client's retry budget fails every request
+    # to the venue from this address at once, in every run that shares the backend, until it ends.
+    ip_refusals: dict[int, float | None] = {429: None, 418: None}
     # The answer headers with the venue's own count of an endpoint's window for this account: its limit and what
     # remains of it (Bybit's X-Bapi-Limit, X-Bapi-Limit-Status). What the venue counts used beyond this run's own
     # requests (another program on the same key) is held for a period.
@@ -197,7 +201,7 @@ class Adapter(ABC):
         retry_after = response.headers.get("Retry-After")
         if retry_after:
             try:
-                error.retry_after = min(float(retry_after), 60.0)
+                error.retry_after = float(retry_after)  # longer than the client waits: it gives up at once
             except ValueError:
                 pass
         return error

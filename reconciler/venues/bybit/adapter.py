@@ -61,6 +61,7 @@ class BybitAdapter(Adapter):
         "POST /v5/position/add-margin": "10/1s",
     }
     ip_budget = "600/5s"  # bybit.md 6: across every API host; over it, HTTP 403 and a ban of 10 minutes or more
+    ip_refusals = {**Adapter.ip_refusals, 403: 600.0}  # bybit.md 6: "stop all sessions and wait at least 10 minutes"
     weight_header = None  # Bybit counts requests, not weights
     window_headers = ("X-Bapi-Limit", "X-Bapi-Limit-Status")  # bybit.md 6: on every answer, per UID and endpoint
     error_kinds = ERROR_KINDS

@@ -128,7 +128,11 @@ def _free_port() -> int:
 
 
 async def run(accounts: int, passes: int, parallelism: int | None) -> dict:
-    directory = Path(tempfile.mkdtemp(prefix="bench-watch-"))
+    with tempfile.TemporaryDirectory(prefix="bench-watch-") as tmp:
+        return await _run_in(Path(tmp), accounts, passes, parallelism)
+
+
+async def _run_in(directory: Path, accounts: int, passes: int, parallelism: int | None) -> dict:
     world, document = world_and_file(accounts)
     sim = SimProcess(world, directory)
     for account in document["accounts"].values():

@@ -11,8 +11,6 @@ import time
 from collections import Counter
 from urllib.parse import urlencode
 
-from tenacity import AsyncRetrying, retry_if_exception
-
 from . import turns
 from .backends.base import HeldOff
 from .errors import ReconcilerError, VenueError
@@ -20,6 +18,7 @@ from .gate import outcome_state
 from .outgoing import Outgoing
 from .pacing import Pacer
 from .plan import Call
+from .together import together
 from .transport import AiohttpTransport, Transport, TransportError
 
 MAX_IN_FLIGHT = 16  # requests of one account on the wire at once (each is a connection; the pool holds 100)
@@ -92,16 +91,16 @@ class VenueClient:
         await _each(self, calls, lambda index, data: take(calls[index], data))
 
     async def _request(self, call: Call, signed: bool, retry_ambiguous: bool):
-        def retriable(exc: BaseException) -> bool:
-            if not isinstance(exc, VenueError) or not exc.retriable:
-                return False
-            return retry_ambiguous or not exc.ambiguous
-
-        retrying = AsyncRetrying(retry=retry_if_exception(retriable), wait=_wait_honouring_retry_after,
-                                 stop=_stop, reraise=True)
-        async for attempt in retrying:
-            with attempt:
-                return await self._send_once(call, signed, attempt.retry_state.attempt_number, retry_ambiguous)
+        started, attempt = time.monotonic(), 1
+        while True:
+            try:
+                return await self._send_once(call, signed, attempt, retry_ambiguous)
+            except VenueError as exc:
+                if not exc.retriable or (exc.ambiguous and not retry_ambiguous) \
+                        or _stop(exc, attempt, time.monotonic() - started):
+                    raise
+                await asyncio.sleep(_wait(exc, attempt))
+            attempt += 1
 
     def _check_endpoint(self, call: Call) -> None:
         """Only the adapter's own endpoints, only below the account's base URL (defence in depth)."""
@@ -236,7 +235,7 @@ async def _each(client, calls: list[Call], take) -> None:
 
     workers = [asyncio.ensure_future(worker()) for _ in range(min(len(calls), 2 * MAX_IN_FLIGHT))]
     try:
-        await asyncio.gather(*workers)
+        await together(*workers)
     finally:
         if not all(task.done() for task in workers):  # one failed: the others stop there (a turn of the loop)
             for task in workers:
@@ -259,15 +258,14 @@ def _window_used(headers: dict, names: tuple[str, str] | None) -> int | None:
     return limit - remaining if limit is not None and remaining is not None and limit >= remaining >= 0 else None
 
 
-def _stop(retry_state) -> bool:
-    exc = retry_state.outcome.exception()
-    if isinstance(exc, VenueError) and exc.kind in ("rate_limit", "busy"):  # a Retry-After past the budget: now
-        return retry_state.seconds_since_start + (exc.retry_after or 0.0) > RATE_LIMIT_BUDGET
-    return retry_state.attempt_number >= MAX_ATTEMPTS
+def _stop(exc: VenueError, attempt: int, seconds: float) -> bool:
+    """No retry after `attempt` answers ending in `exc`, `seconds` after the first was sent."""
+    if exc.kind in ("rate_limit", "busy"):  # a Retry-After past the budget: stop now
+        return seconds + (exc.retry_after or 0.0) > RATE_LIMIT_BUDGET
+    return attempt >= MAX_ATTEMPTS
 
 
-def _wait_honouring_retry_after(retry_state) -> float:
-    exc = retry_state.outcome.exception()
-    backoff = min(5.0, 0.2 * 2 ** (retry_state.attempt_number - 1)) * random.uniform(1.0, 1.5)
-    retry_after = getattr(exc, "retry_after", None)
-    return max(backoff, retry_after) if retry_after else backoff
+def _wait(exc: VenueError, attempt: int) -> float:
+    """Seconds before the next attempt: exponential backoff with jitter, or the venue's Retry-After if longer."""
+    backoff = min(5.0, 0.2 * 2 ** (attempt - 1)) * random.uniform(1.0, 1.5)
+    return max(backoff, exc.retry_after) if exc.retry_after else backoff

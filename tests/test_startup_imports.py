@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "quickstart.yaml"
-HTTP = ("aiohttp", "yarl", "tenacity", "psycopg")
+HTTP = ("aiohttp", "yarl", "psycopg")
 SCHEMA = ("jsonschema",)
 SIMULATOR = ("reconciler.sim",)
 PROBE = """

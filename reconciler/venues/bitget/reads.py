@@ -5,12 +5,12 @@ Each function takes the adapter (its account, product line and contracts listing
 
 from __future__ import annotations
 
-import asyncio
 import time
 from decimal import Decimal
 
 from ...model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
 from ...plan import Call
+from ...together import together
 from ..base import mode_name, venue_number
 from .products import MARGIN_COINS, margin_coin
 
@@ -33,7 +33,7 @@ async def read(adapter, client, symbols) -> AccountLive:
     live = AccountLive()
     # Margin mode and leverage exist only per symbol (one read each, after the contracts that name their
     # margin coin), sent concurrently within the limit, alongside the account-wide positions and orders.
-    (listed, probe, answers), live.positions, live.orders = await asyncio.gather(
+    (listed, probe, answers), live.positions, live.orders = await together(
         _per_symbol(adapter, client, symbols), read_positions(adapter, client), _orders(adapter, client))
     for symbol, data in zip(probe, answers):
         live.settings["position_mode"] = POSITION_MODES.get(data.get("posMode"), data.get("posMode"))
@@ -131,7 +131,7 @@ async def _orders(adapter, client) -> list[Order]:
     reads = [("order", "/api/v2/mix/order/orders-pending", {"status": status}) for status in PENDING_STATUSES]
     reads += [("trigger order", "/api/v2/mix/order/orders-plan-pending", {"planType": plan})
               for plan in PLAN_TYPES]
-    pages = await asyncio.gather(*(_order_pages(adapter, client, kind, path, {
+    pages = await together(*(_order_pages(adapter, client, kind, path, {
         **extra, "startTime": str(start), "endTime": str(end)})
         for kind, path, extra in reads for start, end in spans))
     return [order for page in pages for order in page]

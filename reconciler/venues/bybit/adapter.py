@@ -8,13 +8,13 @@ Facts and sources: venues/bybit.md.
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 
 from ...errors import ConfigError
 from ...model import CROSS, ISOLATED, LONG, SHORT, AccountLive, SymbolLive
 from ...plan import Call, Change
 from ...transport import RawResponse
+from ...together import together
 from ..base import POSITION_MODE, Adapter, effect, venue_number
 from . import calls, liquidation, reads, rules
 from .auth import signed_headers
@@ -96,7 +96,7 @@ class BybitAdapter(Adapter):
 
     # --- reading ------------------------------------------------------------------------------
     async def read(self, client, symbols):
-        info, self._key, self._contracts = await asyncio.gather(
+        info, self._key, self._contracts = await together(
             reads.account_info(client), reads.key_info(client), reads.contracts(client))
         self._kind = kind = AccountKind.from_info(info)
         unknown = [s for s in symbols if s not in self._contracts]
@@ -105,7 +105,7 @@ class BybitAdapter(Adapter):
                                          "(ids are upper case, e.g. BTCUSDT, BTCPERP, BTCUSD)")
         self._scope = rules.hedge_scope(kind, self._contracts, symbols)
         wanted = list(dict.fromkeys(symbols + (self._scope if "position_mode" in self.account.settings else [])))
-        self._settings, position_rows, order_rows = await asyncio.gather(
+        self._settings, position_rows, order_rows = await together(
             self._symbol_settings(client, wanted), reads.open_positions(client, self._contracts),
             reads.open_orders(client, self._contracts))
         modes = {s: rules.symbol_mode(kind, self._contracts[s], self._settings[s].trade_mode) for s in wanted}
@@ -123,8 +123,8 @@ class BybitAdapter(Adapter):
         live.positions = self._positions(position_rows)
         live.orders = [reads.order_of(row, self._order_mode(row.get("symbol"))) for row in order_rows]
         raised = [s for s in symbols if live.positions_of(s) and self._raises_leverage(s, live.symbols[s])]
-        self._tiers = dict(zip(raised, await asyncio.gather(*(reads.risk_tiers(client, self._contracts[s])
-                                                               for s in raised))))
+        self._tiers = dict(zip(raised, await together(*(reads.risk_tiers(client, self._contracts[s])
+                                                        for s in raised))))
         return live
 
     def _raises_leverage(self, symbol: str, current: SymbolLive) -> bool:

@@ -5,13 +5,13 @@ Every read is a GET through the client (signed, paced); each answer is turned in
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
 
 from ...errors import VenueError
 from ...model import LONG, SHORT, Order, Position
 from ...plan import Call
+from ...together import together
 from ..base import venue_number
 from .listing import CATEGORIES, Contract
 
@@ -41,7 +41,7 @@ class SymbolSetting:
 async def contracts(client) -> dict[str, Contract]:
     """Every Trading linear and inverse contract (public, paged with cursor: more than 500 linear ones)."""
     listed: dict[str, Contract] = {}
-    pages = await asyncio.gather(*(_pages(client, INSTRUMENTS_PATH, {"category": category}, INSTRUMENT_PAGE,
+    pages = await together(*(_pages(client, INSTRUMENTS_PATH, {"category": category}, INSTRUMENT_PAGE,
                                           signed=False) for category in CATEGORIES))
     for category, rows in zip(CATEGORIES, pages):
         for row in rows:
@@ -110,14 +110,14 @@ def _every(contracts: dict[str, Contract]) -> list[dict]:
 async def open_positions(client, contracts: dict[str, Contract]) -> list[dict]:
     """Every open position (by settle coin only sizes above zero come back)."""
     reads = _every(contracts)
-    pages = await asyncio.gather(*(_pages(client, POSITIONS_PATH, query, POSITION_PAGE) for query in reads))
+    pages = await together(*(_pages(client, POSITIONS_PATH, query, POSITION_PAGE) for query in reads))
     return [row for rows in pages for row in rows if (venue_number(row.get("size")) or 0) > 0]
 
 
 async def open_orders(client, contracts: dict[str, Contract]) -> list[dict]:
     """Every open order, conditional ones included (no orderFilter: all kinds, bybit.md 4.4)."""
     reads = _every(contracts)
-    pages = await asyncio.gather(*(_pages(client, ORDERS_PATH, query, ORDER_PAGE) for query in reads))
+    pages = await together(*(_pages(client, ORDERS_PATH, query, ORDER_PAGE) for query in reads))
     return [row for rows in pages for row in rows]
 
 

@@ -11,13 +11,13 @@ x mark price x (tiered margin rate + fee rate))), both read 2026-12-06.
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 
 from ...errors import VenueError
 from ...liquidation.isolated import linear_isolated, preview
 from ...model import ISOLATED
 from ...plan import Call
+from ...together import together
 from ..base import venue_number
 from .instruments import infer_type
 
@@ -54,7 +54,7 @@ class LiquidationPreview:
                   if position.margin_mode == ISOLATED and position.side == change.side
                   and self._linear_contract(change.symbol)]
         asked = [change for change, _ in wanted if change.field == "leverage"]  # OKX estimates these itself
-        answers = await asyncio.gather(*(self._okx_estimate(client, change) for change in asked))
+        answers = await together(*(self._okx_estimate(client, change) for change in asked))
         estimated = dict(zip(map(id, asked), answers))
         for change, position in wanted:
             after = estimated[id(change)] if change.field == "leverage" else self._after_move(change, position)

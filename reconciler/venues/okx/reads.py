@@ -8,6 +8,7 @@ from decimal import Decimal
 from ...errors import VenueError
 from ...model import CROSS, ISOLATED, LONG, SHORT, AccountLive, Order, Position, SymbolLive
 from ...plan import Call
+from ...together import together
 from ..base import mode_name, venue_number
 from .currencies import currency_leverage
 from .instruments import LEVERAGE_TYPES, infer_type
@@ -43,7 +44,9 @@ class Reads:
         finally:
             if not listing.done():
                 listing.cancel()
-            await asyncio.gather(listing, return_exceptions=True)
+                await asyncio.gather(listing, return_exceptions=True)
+            elif not listing.cancelled():
+                listing.exception()  # retrieved (whoever needed the listing raised its failure); no turn spent
 
     async def _read_with(self, client, symbols, listing: asyncio.Future):
         config = ((await client.request(Call("GET", "/api/v5/account/config"))) or [{}])[0]
@@ -80,7 +83,7 @@ class Reads:
             for symbol in symbols:
                 live.symbols[symbol].max_leverage = highest[symbol]
 
-        results = await asyncio.gather(
+        results = await together(
             listed(), leverage(),
             *(client.request(Call("GET", "/api/v5/account/leverage-info",
                                   {"mgnMode": CROSS, "ccy": ",".join(ccys)})) for ccys in currency_batches),
@@ -145,8 +148,8 @@ class Reads:
                 leverage[(mode, None)] = sides[LONG]
 
     async def instrument_ids(self, client):
-        answers = await asyncio.gather(*(client.request(Call("GET", "/api/v5/public/instruments", {"instType": kind}),
-                                                        signed=False) for kind in LEVERAGE_TYPES))
+        answers = await together(*(client.request(Call("GET", "/api/v5/public/instruments", {"instType": kind}),
+                                                   signed=False) for kind in LEVERAGE_TYPES))
         # okx.md 4.5: state live is trading (suspend, preopen, test are not); ccxt skips empty ids
         return [item["instId"] for data in answers for item in data or []
                 if item.get("instId") and item.get("state", "live") == "live"]
@@ -169,8 +172,8 @@ class Reads:
         # okx.md 4.5: instType is required; BTC-USDT is listed both as SPOT and as MARGIN, and only the
         # MARGIN listing has a leverage, so a pair is looked up among MARGIN instruments only.
         kinds = sorted(kinds & set(LEVERAGE_TYPES))
-        answers = await asyncio.gather(*(client.request(Call("GET", "/api/v5/public/instruments", {"instType": kind}),
-                                                        signed=False) for kind in kinds))
+        answers = await together(*(client.request(Call("GET", "/api/v5/public/instruments", {"instType": kind}),
+                                                   signed=False) for kind in kinds))
         made = self._listing_made
         if made is not None and len(made[0]) == len(answers) and all(a is b for a, b in zip(made[0], answers)) \
                 and made[1] == symbols:
@@ -223,7 +226,7 @@ class Reads:
         if with_bots:
             requests += [(f"{kind} trading bot", GRID_BOTS_PATH, {"algoOrdType": kind}, "algoId")
                          for kind in GRID_BOT_TYPES]
-        pages = await asyncio.gather(*(self._all_pages(client, path, query, id_field)
+        pages = await together(*(self._all_pages(client, path, query, id_field)
                                        for _, path, query, id_field in requests))
         orders = []
         for (kind, path, _, id_field), items in zip(requests, pages):

@@ -6,12 +6,12 @@ Facts and their sources are in `venues/orderly.md`.
 
 from __future__ import annotations
 
-import asyncio
 import math
 from decimal import Decimal, InvalidOperation
 
 from ...model import CROSS, ISOLATED, AccountLive, Order, Position, SymbolLive
 from ...plan import Call
+from ...together import together
 from ..base import decimal_text, mode_name, venue_number
 
 # SPEC: leverage is an "Integer between 1 to 100"; the per-symbol maximum is floor(1 / base_imr) within it.
@@ -41,7 +41,7 @@ def _take_listing(adapter, info, symbols) -> None:
 async def read(adapter, client, symbols) -> AccountLive:
     live = AccountLive()
     # Every read at once: on a distant network each round trip in sequence costs its latency.
-    info, modes, leverages, live.positions, live.orders = await asyncio.gather(
+    info, modes, leverages, live.positions, live.orders = await together(
         client.request(Call("GET", "/v1/public/info"), signed=False),
         client.request(Call("GET", "/v1/client/margin_modes")), client.request(Call("GET", "/v1/client/leverages")),
         read_positions(adapter, client), _orders(client))
@@ -92,7 +92,7 @@ async def _orders(client) -> list[Order]:
     # Unconfirmed: whether pending algo (TP/SL, stop) orders count as pending orders for the margin-mode and
     # isolated-leverage rules (orderly.md section 8.3). They carry a margin_mode, so we read them as blockers
     # too, the safe behaviour.
-    rows, algo_rows = await asyncio.gather(_pending_rows(client, "/v1/orders"),
+    rows, algo_rows = await together(_pending_rows(client, "/v1/orders"),
                                            _pending_rows(client, "/v1/algo/orders"))
     return ([Order(symbol=row["symbol"], margin_mode=mode_name(row.get("margin_mode")),
                    description=_describe_order(row)) for row in rows]

@@ -1,0 +1,67 @@
+"""Reads awaited together: gather's results and failures, the others stopped at the first failure, a turn sooner."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from reconciler.together import together
+from test_turns import counting_turns
+
+
+async def _answer(value, turns: int = 0, fail: bool = False):
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    if fail:
+        raise ValueError(value)
+    return value
+
+
+def test_the_results_come_in_the_order_given_whichever_ends_first():
+    assert asyncio.run(together(_answer("a", 5), _answer("b", 0), _answer("c", 2))) == ["a", "b", "c"]
+    assert asyncio.run(together()) == []
+
+
+def test_the_first_failure_is_raised_at_once_and_the_reads_still_waiting_are_cancelled():
+    async def run():
+        slow = asyncio.ensure_future(asyncio.sleep(3600))
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(ValueError, match="refused"):
+            await together(slow, _answer("refused", 1, fail=True), _answer("fine"))
+        await asyncio.sleep(0)
+        return slow.cancelled(), asyncio.get_running_loop().time() - started
+
+    cancelled, waited = asyncio.run(run())
+    assert cancelled
+    assert waited < 60  # not the hour the slow read would have taken
+
+
+def test_a_cancelled_caller_cancels_its_reads_and_is_not_reported_as_their_failure():
+    async def run():
+        slow = asyncio.ensure_future(asyncio.sleep(3600))
+        caller = asyncio.ensure_future(together(slow, _answer("x", 3)))
+        await asyncio.sleep(0)
+        caller.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+        await asyncio.sleep(0)
+        return slow.cancelled()
+
+    assert asyncio.run(run())
+
+
+def test_the_caller_resumes_one_turn_after_the_last_read_ends_where_gather_takes_two():
+    async def resumed_after(combine) -> int:
+        turn = counting_turns(asyncio.get_running_loop())
+        ended = []
+
+        async def last():
+            await _answer(None, 3)
+            ended.append(turn[0])
+
+        await combine(_answer(None), last())
+        return turn[0] - ended[0]
+
+    assert asyncio.run(resumed_after(together)) == 1
+    assert asyncio.run(resumed_after(asyncio.gather)) == 2

@@ -18,7 +18,7 @@ from .gate import outcome_state
 from .outgoing import Outgoing
 from .pacing import Pacer
 from .plan import Call
-from .together import together
+from .together import cancel_once, stopped, together
 from .transport import AiohttpTransport, Transport, TransportError
 
 MAX_IN_FLIGHT = 16  # requests of one account on the wire at once (each is a connection; the pool holds 100)
@@ -237,10 +237,9 @@ async def _each(client, calls: list[Call], take) -> None:
     try:
         await together(*workers)
     finally:
-        if not all(task.done() for task in workers):  # one failed: the others stop there (a turn of the loop)
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+        if not all(task.done() for task in workers):  # cancelled: no read outlives the caller
+            cancel_once(workers)
+            await stopped(workers)
 
 
 def _count(headers: dict, name: str | None) -> int | None:

@@ -18,6 +18,7 @@ from .model import AccountSpec, DesiredState
 from .patterns import expand, names, unmatched_text
 from .plan import Plan
 from .policy.rules import check as check_policy
+from .together import cancel_once, stopped
 from .venues.base import decimal_text
 
 
@@ -386,9 +387,8 @@ class _Answered:
     async def stop_others(self) -> None:
         """Cancel the reads still running (after one failed) and wait until they have stopped."""
         others = [task for task in self._tasks if task is not asyncio.current_task() and not task.done()]
-        for task in others:
-            task.cancel()
-        await asyncio.gather(*others, return_exceptions=True)
+        cancel_once(others)
+        await stopped(others)
 
     def suspects(self, exc: BaseException) -> str:
         """The answer an exception came from: certain when the task that read it raised it, or when one task

@@ -3,25 +3,47 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 
 
-async def together(*awaitables: Awaitable) -> list:
-    """Their results in the order given; the first failure is raised at once and the others are cancelled.
+def together(*awaitables: Awaitable) -> Awaitable[list]:
+    """Their results in the order given; at the first failure the others are cancelled, and once they have stopped
+    the failure is raised.
 
     asyncio.gather hands the last result to the caller in two turns of the loop (a callback per awaitable, then one
     for the caller); this takes one. On a busy loop (50 accounts reading) a turn is several milliseconds, and an
     account's plan passes through a few of these on its way to its first write. For reads only: a write in flight is
-    never cancelled because another one failed.
+    never cancelled because another one failed. Like gather, the awaitables start when this is called.
     """
-    tasks = [asyncio.ensure_future(awaitable) for awaitable in awaitables]
+    return _results([asyncio.ensure_future(awaitable) for awaitable in awaitables])
+
+
+def cancel_once(tasks: Iterable[asyncio.Future]) -> None:
+    """Cancel each task still running, but not one already cancelled: a second cancellation would break into the
+    cleanup the first one started (a journal line being written, say)."""
+    for task in tasks:
+        cancelling = getattr(task, "cancelling", None)
+        if not task.done() and not (cancelling and cancelling()):
+            task.cancel()
+
+
+async def stopped(tasks: list[asyncio.Future]) -> None:
+    """Wait until each task has ended, cancelling nothing more (gather would cancel them again if this wait were
+    cancelled); their failures are retrieved, so none is reported at exit as never read."""
+    if tasks:
+        await asyncio.wait(tasks)
+    for task in tasks:
+        if not task.cancelled():
+            task.exception()
+
+
+async def _results(tasks: list[asyncio.Future]) -> list:
     failures: list[BaseException] = []
 
     def stop_the_others(task: asyncio.Future) -> None:
         if not task.cancelled() and task.exception() is not None and not failures:
             failures.append(task.exception())
-            for other in tasks:
-                other.cancel()
+            cancel_once(other for other in tasks if other is not task)
 
     for task in tasks:
         task.add_done_callback(stop_the_others)
@@ -29,8 +51,11 @@ async def together(*awaitables: Awaitable) -> list:
         return [await task for task in tasks]  # one already done costs no turn
     except asyncio.CancelledError:
         if failures and not asyncio.current_task().cancelling():  # another one failed: its failure, not ours
+            await stopped(tasks)
             raise failures[0] from None
+        cancel_once(tasks)  # the caller was cancelled: so are the reads it waited for
         raise
-    finally:
-        for task in tasks:
-            task.cancel()  # nothing to a task already done; the rest of a failed or cancelled caller's stop here
+    except BaseException:  # the one awaited failed: the others stop first
+        cancel_once(tasks)
+        await stopped(tasks)
+        raise

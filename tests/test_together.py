@@ -19,8 +19,10 @@ async def _answer(value, turns: int = 0, fail: bool = False):
 
 
 def test_the_results_come_in_the_order_given_whichever_ends_first():
-    assert asyncio.run(together(_answer("a", 5), _answer("b", 0), _answer("c", 2))) == ["a", "b", "c"]
-    assert asyncio.run(together()) == []
+    async def run():
+        return await together(_answer("a", 5), _answer("b", 0), _answer("c", 2)), await together()
+
+    assert asyncio.run(run()) == (["a", "b", "c"], [])
 
 
 def test_the_first_failure_is_raised_at_once_and_the_reads_still_waiting_are_cancelled():
@@ -65,3 +67,29 @@ def test_the_caller_resumes_one_turn_after_the_last_read_ends_where_gather_takes
 
     assert asyncio.run(resumed_after(together)) == 1
     assert asyncio.run(resumed_after(asyncio.gather)) == 2
+
+
+def test_a_read_cancelled_by_anothers_failure_finishes_its_cleanup_before_the_failure_is_raised():
+    """Cancelled once, not again while it cleans up (a journal line being written): the failure comes after."""
+    events = []
+
+    async def read_with_cleanup(name, turns):
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            for _ in range(turns):  # a cleanup that takes a few turns, like a journal write to PostgreSQL
+                try:
+                    await asyncio.sleep(0)
+                except asyncio.CancelledError:
+                    events.append(f"{name} interrupted")
+                    raise
+            events.append(f"{name} cleaned up")
+
+    async def run():
+        try:
+            await together(read_with_cleanup("a", 2), read_with_cleanup("b", 6), _answer("refused", 1, fail=True))
+        except ValueError:
+            events.append("failure raised")
+
+    asyncio.run(run())
+    assert events == ["a cleaned up", "b cleaned up", "failure raised"]

@@ -97,7 +97,8 @@ def test_every_view_of_a_plan_with_an_unreachable_account_says_so(start_sim, cli
     path = bitget.config(tmp_path, sim.url)
     text = path.read_text()
     path.write_text(text + text.split("accounts:\n")[1].replace("  bg:", "  down:", 1).replace(
-        sim.url, "http://127.0.0.1:1"))  # nothing listens on port 1
+        sim.url, "http://127.0.0.9:1"))  # nothing listens there; an address of its own, so no other test's run
+    # (watch and apply tests reach 127.0.0.1:1 with the same Bitget key) holds its host-wide account lock
     code, out, err = cli("plan", path, "--out", tmp_path / "plan.json")
     assert code == 1 and "down (bitget)" in err
     assert out.startswith("Could not read 1 account (down)") and "Everything in the file holds" not in out

@@ -18,7 +18,7 @@ from .gate import outcome_state
 from .outgoing import Outgoing
 from .pacing import Pacer
 from .plan import Call
-from .together import cancel_once, stopped, together
+from .together import together
 from .transport import AiohttpTransport, Transport, TransportError
 
 MAX_IN_FLIGHT = 16  # requests of one account on the wire at once (each is a connection; the pool holds 100)
@@ -233,13 +233,7 @@ async def _each(client, calls: list[Call], take) -> None:
         for index, call in pending:  # one iterator shared by the workers: each call is sent once
             take(index, await client.request(call))
 
-    workers = [asyncio.ensure_future(worker()) for _ in range(min(len(calls), 2 * MAX_IN_FLIGHT))]
-    try:
-        await together(*workers)
-    finally:
-        if not all(task.done() for task in workers):  # cancelled: no read outlives the caller
-            cancel_once(workers)
-            await stopped(workers)
+    await together(*(worker() for _ in range(min(len(calls), 2 * MAX_IN_FLIGHT))))  # none outlives this call
 
 
 def _count(headers: dict, name: str | None) -> int | None:

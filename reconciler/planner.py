@@ -235,7 +235,7 @@ async def _plan_account(connections: Connections, written: AccountSpec, expanded
     reading = asyncio.ensure_future(_read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols))))
 
     def stop_reading(done: asyncio.Future) -> None:  # the file is wrong here: no need to read on
-        if not done.cancelled() and done.exception() is not None:
+        if _failed(done):
             reading.cancel()
 
     listing.add_done_callback(stop_reading)

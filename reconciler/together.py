@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Iterable
 
 
 def together(*awaitables: Awaitable) -> Awaitable[list]:
-    """Their results in the order given; at the first failure the others are cancelled, and once they have stopped
-    the failure is raised.
+    """Their results in the order given; at the first failure (or when the caller is cancelled) the others are
+    cancelled, and once they have stopped the failure is raised: none outlives the call.
 
     asyncio.gather hands the last result to the caller in two turns of the loop (a callback per awaitable, then one
     for the caller); this takes one. On a busy loop (50 accounts reading) a turn is several milliseconds, and an
@@ -49,13 +49,9 @@ async def _results(tasks: list[asyncio.Future]) -> list:
         task.add_done_callback(stop_the_others)
     try:
         return [await task for task in tasks]  # one already done costs no turn
-    except asyncio.CancelledError:
-        if failures and not asyncio.current_task().cancelling():  # another one failed: its failure, not ours
-            await stopped(tasks)
-            raise failures[0] from None
-        cancel_once(tasks)  # the caller was cancelled: so are the reads it waited for
-        raise
-    except BaseException:  # the one awaited failed: the others stop first
+    except BaseException as exc:  # one failed, or the caller was cancelled: the others stop, none outlives the call
         cancel_once(tasks)
         await stopped(tasks)
+        if isinstance(exc, asyncio.CancelledError) and failures and not asyncio.current_task().cancelling():
+            raise failures[0] from None  # the one awaited was cancelled because another failed: that failure
         raise

@@ -8,6 +8,7 @@ execute. The same records total what was moved, per venue account and currency, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -91,11 +92,15 @@ class LocalIntents(IntentStore):
         return self.directory / f"{identity}.jsonl"
 
     async def record(self, intent: Intent) -> None:
-        self._append(intent, sync=True)
+        # fsync takes milliseconds on a real disk: waited for off the event loop, so other accounts' requests go on.
+        await asyncio.to_thread(self._append, intent, True)
 
     async def settle(self, intent: Intent, state: str) -> None:
         intent.state = state
-        self._append(intent, sync=state == UNKNOWN)
+        if state == UNKNOWN:
+            await asyncio.to_thread(self._append, intent, True)
+        else:
+            self._append(intent, False)
 
     def _append(self, intent: Intent, sync: bool) -> None:
         try:

@@ -164,3 +164,25 @@ def test_a_read_made_after_the_earlier_move_expired_may_move(tmp_path):
         admit(Gate(plan, None, store, "run-2"), client, call)
     call.read_at = now  # read after it expired: the read is the truth
     assert admit(Gate(plan, None, store, "run-2"), client, call).intent is not None
+
+
+def test_a_move_is_recorded_durably_off_the_event_loop_before_record_returns(tmp_path, monkeypatch):
+    """fsync may take milliseconds on a real disk: other accounts' requests go on meanwhile, and the move is on
+    disk (synced) by the time the gate lets its request leave."""
+    import os
+    import threading
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(threading.current_thread()), real_fsync(fd))[1])
+    store = LocalIntents(tmp_path)
+    now = time.time()
+    move = Intent(identity="okx-test", symbol="ETH-USDT-SWAP", side="long", move="100", coin="USDT", account="x",
+                  run_id="run-1", signed_at=now, expires_at=now + 30)
+
+    async def record_then_read():
+        await store.record(move)
+        return await store.of_identity("okx-test", now - 1)
+
+    recorded = asyncio.run(record_then_read())
+    assert synced and all(thread is not threading.main_thread() for thread in synced)
+    assert [i.id for i in recorded] == [move.id] and recorded[0].state == "sent"

@@ -51,7 +51,7 @@ from bench.proxy import LatencyProxy  # noqa: E402
 from bench.estimate import run_estimate  # noqa: E402
 from bench.scale import run_scale  # noqa: E402
 from bench.startup import run_startup  # noqa: E402
-from bench.whole import compare, fleet  # noqa: E402
+from bench.whole import compare, fleet, run_whole  # noqa: E402
 from bench.venue_limits import account_limits  # noqa: E402
 from bench.world import ACCOUNTS, ORDERLY_LEVERAGE_WRITE, VENUES, Drift, build, write_desired  # noqa: E402
 from bench.yardstick import account_floor, count, min_reads, min_writes, rate_limited, verify_spec  # noqa: E402
@@ -292,6 +292,7 @@ def markdown(result: dict) -> str:
                          f"| {a.get('tool_first_write_after_last_answer_median', '–')} / "
                          f"{a.get('tool_first_write_after_last_answer_max', '–')} "
                          f"| {a.get('tool_last_read_round_trip_median', '–')} |")
+        lines += ["", *first_write_lines(r["whole_process"])]
     if "startup" in r:
         st = r["startup"]
         lines += ["", f"Start-up (median of 7, whole process): `--help` {st['--help']} s, `--version` "
@@ -303,6 +304,25 @@ def markdown(result: dict) -> str:
     lines += ["", "| target | result |", "| --- | --- |"]
     lines += [f"| {name.replace('_', ' ')} | {yes(ok)} |" for name, ok in r["targets"].items()]
     return "\n".join(lines)
+
+
+def first_write_lines(cases: list[dict]) -> list[str]:
+    """Per whole-process run of the tool: how many accounts' first writes left within one round trip (the proxy's, or
+    on loopback that account's last read's as the tool saw it) of their plan's last answer."""
+    lines = []
+    for case in cases:
+        for run in (case["tool"], case.get("tool_at_latency")):
+            a = (run or {}).get("accounts") or {}
+            if "tool_first_write_within_round_trip" not in a:
+                continue
+            where = f"behind a proxy adding {run['round_trip'] * 1000:g} ms per round trip" if run["round_trip"] \
+                else "on loopback"
+            lines.append(f"- {case['accounts']} accounts {where}: {a['tool_first_write_within_round_trip']} of "
+                         f"{a['tool_accounts_written']} accounts' first writes left within one round trip of their "
+                         f"plan's last answer (the tool's own part {a['tool_first_write_after_last_answer_median']} s "
+                         f"median, {a['tool_first_write_after_last_answer_max']} s at most; the round trip "
+                         f"{a['tool_last_read_round_trip_median']} s median); whole process {run['seconds']} s.")
+    return lines
 
 
 async def main_async(args) -> dict:
@@ -330,6 +350,9 @@ async def main_async(args) -> dict:
             if fleet_size:
                 fleet_world, fleet_accounts, drifts = fleet(fleet_size, min(n, 20), args.orderly_leverage_limit)
                 whole.append(await compare(fleet_world, fleet_accounts, workdir, args.orderly_leverage_limit, drifts))
+                if not args.no_latency:  # the fleet again, as far from the venue as a desk in another region
+                    whole[-1]["tool_at_latency"] = await run_whole("tool", fleet_world, fleet_accounts, workdir,
+                                                                   args.orderly_leverage_limit, round_trip=LATENCY)
         startup = None if args.no_whole else run_startup(3 if args.quick else 7)
         scale = await run_scale(sizes, workdir, set(sizes[-2:]) if args.profile else set()) if sizes else None
         estimate_symbols = args.estimate if args.estimate is not None else (0 if args.quick else 300)
@@ -340,6 +363,12 @@ async def main_async(args) -> dict:
         result["targets"]["careful_script_converges_without_429"] = all(
             case["careful"]["converged"] and case["careful"]["rate_limited"] == 0 for case in whole)
         result["targets"]["tool_faster_whole_process_every_case"] = all(case["careful_over_tool"] > 1 for case in whole)
+        for case in whole:
+            for name, run in (("", case["tool"]), (f"_at_{LATENCY * 1000:g}_ms", case.get("tool_at_latency"))):
+                timeline = (run or {}).get("accounts") or {}
+                if "tool_first_write_within_round_trip" in timeline:
+                    result["targets"][f"first_write_within_one_round_trip_{case['accounts']}_accounts{name}"] = \
+                        timeline["tool_first_write_within_round_trip"] == timeline["tool_accounts_written"]
     if startup:
         result["startup"] = startup
         result["targets"]["help_within_0_15_s"] = startup["help_target_met"]

@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
 from reconciler import api  # noqa: E402
 from reconciler.sim.server import SimServer  # noqa: E402
 
+from bench.proxy import LatencyProxy  # noqa: E402
 from bench.world import VENUES, Drift, bitget_section, okx_section, orderly_section, write_desired  # noqa: E402
 from bench.yardstick import account_floor, rate_limited  # noqa: E402
 
@@ -105,11 +106,12 @@ def account_timeline(srv: SimServer) -> dict:
             "first_write_after_own_plan_max": round(max(gaps), 3)}
 
 
-def tool_timeline(journal: Path) -> dict:
+def tool_timeline(journal: Path, round_trip: float = 0.0) -> dict:
     """From the tool's own journal, per account: how long after the last answer of its plan (the last `read` line
     before its first write's `intent`) its first write left, and that last read's round trip as the tool saw it
     (under the same load); the median and the longest over accounts. This is the tool's own part of the gap the
-    call log shows, without the time answers wait for a busy event loop."""
+    call log shows, without the time answers wait for a busy event loop. A first write within one round trip: its own
+    part no longer than `round_trip` (the proxy's) or, on loopback, than that last read's round trip."""
     per_account: dict[str, list[tuple[datetime, dict]]] = {}
     for line in journal.read_text().splitlines():
         entry = json.loads(line)
@@ -127,11 +129,13 @@ def tool_timeline(journal: Path) -> dict:
             trips.append(last["duration_ms"] / 1000)
     if not gaps:
         return {}
+    within = sum(1 for gap, trip in zip(gaps, trips) if gap <= (round_trip or trip))
     gaps.sort()
     trips.sort()
     return {"tool_first_write_after_last_answer_median": round(gaps[len(gaps) // 2], 3),
             "tool_first_write_after_last_answer_max": round(max(gaps), 3),
-            "tool_last_read_round_trip_median": round(trips[len(trips) // 2], 3)}
+            "tool_last_read_round_trip_median": round(trips[len(trips) // 2], 3),
+            "tool_first_write_within_round_trip": within, "tool_accounts_written": len(gaps)}
 
 
 async def run_child(args: list[str], workdir: Path) -> tuple[float, int, str]:
@@ -144,10 +148,17 @@ async def run_child(args: list[str], workdir: Path) -> tuple[float, int, str]:
     return time.perf_counter() - started, process.returncode, stderr.decode()[-1500:]
 
 
-async def run_whole(kind: str, world: dict, accounts: dict, workdir: Path, leverage_limit: str) -> dict:
-    """`kind` tool or careful, on a fresh simulator: its wall time, calls, 429s, and what a plan finds left."""
+async def run_whole(kind: str, world: dict, accounts: dict, workdir: Path, leverage_limit: str,
+                    round_trip: float = 0.0) -> dict:
+    """`kind` tool or careful, on a fresh simulator (behind the latency proxy when round_trip > 0): its wall time,
+    calls, 429s, and what a plan finds left."""
     srv = SimServer(copy.deepcopy(world))
     url = await srv.start("127.0.0.1", 0)
+    proxy = None
+    if round_trip:
+        host, port = url.removeprefix("http://").split(":")
+        proxy = LatencyProxy((host, int(port)), round_trip)
+        url = await proxy.start()
     try:
         path = write_desired(workdir, accounts, url, f"whole-{kind}.yaml")
         if kind == "tool":
@@ -162,12 +173,15 @@ async def run_whole(kind: str, world: dict, accounts: dict, workdir: Path, lever
         calls = [call for venue in VENUES for call in srv.venues[venue].calls]
         timeline = account_timeline(srv)
         if kind == "tool":
-            timeline.update(tool_timeline(workdir / f"journal-{kind}.jsonl"))
+            timeline.update(tool_timeline(workdir / f"journal-{kind}.jsonl", round_trip))
         remaining = [c for c in (await api.plan(api.load(str(path)))).changes if c.status == "change"]
         return {"seconds": round(seconds, 3), "calls": len(calls),
                 "writes": sum(1 for c in calls if c["method"] != "GET"), "rate_limited": rate_limited(calls),
-                "converged": not remaining, "remaining_changes": len(remaining), "accounts": timeline}
+                "converged": not remaining, "remaining_changes": len(remaining), "accounts": timeline,
+                "round_trip": round_trip}
     finally:
+        if proxy:
+            await proxy.stop()
         await srv.stop()
 
 

@@ -38,6 +38,9 @@ def test_quick_json_has_every_case_at_the_minimum(tmp_path):
     whole = result["whole_process"][0]  # the tool and the careful script, each a whole process
     assert whole["accounts"] == len(VENUES) and whole["tool"]["converged"] and whole["careful"]["converged"]
     assert whole["tool"]["rate_limited"] == 0 and whole["careful"]["rate_limited"] == 0
+    timeline = whole["tool"]["accounts"]  # from the tool's journal: every account wrote, each one judged
+    assert timeline["tool_accounts_written"] == len(VENUES)
+    assert 0 <= timeline["tool_first_write_within_round_trip"] <= len(VENUES)
     for venue, account in result["per_venue"].items():
         assert all(key in account for key in ACCOUNT_KEYS), venue
         assert account["rate_limited"] == 0 and account["latency"]["rate_limited"] == 0  # ccxt's are reported only
@@ -88,3 +91,22 @@ def test_the_estimate_case_measures_both_cases_against_a_real_apply(tmp_path):
     assert result["mixed"]["exit_code"] == 0 and set(result["mixed"]["per_account_estimate_seconds"]) == set(
         ACCOUNTS.values())
     assert all(case["rate_limited"] == 0 for case in result.values())
+
+
+def test_a_first_write_counts_as_within_one_round_trip_by_the_proxy_s_or_its_last_read_s(tmp_path):
+    from bench.whole import tool_timeline
+
+    def line(account, event, at, duration_ms=0):
+        return json.dumps({"account": account, "event": event, "time": f"2026-12-07T10:00:{at:09.6f}Z",
+                           "duration_ms": duration_ms})
+    journal = tmp_path / "journal.jsonl"
+    journal.write_text("\n".join([
+        line("quick", "read", 1.0, 30), line("quick", "intent", 1.02),  # 20 ms after a 30 ms read: within
+        line("slow", "read", 1.0, 30), line("slow", "intent", 1.05),  # 50 ms after it: not
+        line("slow", "read", 1.2, 5),  # after its first write: not its plan's
+    ]) + "\n")
+    on_loopback = tool_timeline(journal)
+    assert on_loopback["tool_accounts_written"] == 2 and on_loopback["tool_first_write_within_round_trip"] == 1
+    assert on_loopback["tool_first_write_after_last_answer_max"] == 0.05
+    assert tool_timeline(journal, round_trip=0.1)["tool_first_write_within_round_trip"] == 2
+    assert tool_timeline(journal, round_trip=0.01)["tool_first_write_within_round_trip"] == 0

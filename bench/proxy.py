@@ -74,6 +74,15 @@ class LatencyProxy(_LoopbackServer):
             delivering.cancel()
 
 
+async def behind_latency(url: str, round_trip: float) -> tuple[str, LatencyProxy | None]:
+    """(`url`, None) with no round trip; else (its URL, a started LatencyProxy in front of `url`): stop it after."""
+    if not round_trip:
+        return url, None
+    host, port = url.removeprefix("http://").split(":")
+    proxy = LatencyProxy((host, int(port)), round_trip)
+    return await proxy.start(), proxy
+
+
 class ForwardProxy(_LoopbackServer):
     """A plain-HTTP forward proxy (what HTTP_PROXY names): takes `GET http://host:port/path HTTP/1.1`, notes
     (method, URL) in `seen`, and forwards it to that host, one request per connection. CONNECT (https) is

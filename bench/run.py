@@ -47,7 +47,7 @@ from reconciler.planner import plan as make_plan  # noqa: E402
 from reconciler.sim.server import SimServer  # noqa: E402
 
 from bench.baselines import run_baseline  # noqa: E402
-from bench.proxy import LatencyProxy  # noqa: E402
+from bench.proxy import behind_latency  # noqa: E402
 from bench.estimate import run_estimate  # noqa: E402
 from bench.scale import run_scale  # noqa: E402
 from bench.startup import run_startup  # noqa: E402
@@ -65,11 +65,7 @@ async def run_reconciler(world: dict, accounts: dict, drift: Drift, workdir: Pat
     """Plan, apply, plan again, against a fresh simulator (behind the latency proxy when round_trip > 0)."""
     srv = SimServer(copy.deepcopy(world))
     url = await srv.start("127.0.0.1", 0)
-    proxy = None
-    if round_trip:
-        host, port = url.removeprefix("http://").split(":")
-        proxy = LatencyProxy((host, int(port)), round_trip)
-        url = await proxy.start()
+    url, proxy = await behind_latency(url, round_trip)
     try:
         state = api.load(str(write_desired(workdir, accounts, url, f"desired-{round_trip:g}.yaml")))
         # What `apply FILE --auto-approve` does: plan and apply in one run, under the accounts' locks.

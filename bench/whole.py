@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:
 from reconciler import api  # noqa: E402
 from reconciler.sim.server import SimServer  # noqa: E402
 
-from bench.proxy import LatencyProxy  # noqa: E402
+from bench.proxy import behind_latency  # noqa: E402
 from bench.world import VENUES, Drift, bitget_section, okx_section, orderly_section, write_desired  # noqa: E402
 from bench.yardstick import account_floor, rate_limited  # noqa: E402
 
@@ -154,11 +154,7 @@ async def run_whole(kind: str, world: dict, accounts: dict, workdir: Path, lever
     calls, 429s, and what a plan finds left."""
     srv = SimServer(copy.deepcopy(world))
     url = await srv.start("127.0.0.1", 0)
-    proxy = None
-    if round_trip:
-        host, port = url.removeprefix("http://").split(":")
-        proxy = LatencyProxy((host, int(port)), round_trip)
-        url = await proxy.start()
+    url, proxy = await behind_latency(url, round_trip)
     try:
         path = write_desired(workdir, accounts, url, f"whole-{kind}.yaml")
         if kind == "tool":

@@ -112,7 +112,7 @@ class VenueClient:
     async def _send_once(self, call: Call, signed: bool, attempt: int, retry_ambiguous: bool = True):
         async with self._in_flight:  # what the limits allow at once, but never more open connections
             if call.method == "GET":  # a write goes first; many reads start over several turns of the loop
-                await turns.share().start()
+                await turns.share().start(ahead=not signed)
             try:
                 ticket = await self.pacer.acquire(call.endpoint, self.adapter.request_weight(call), RATE_LIMIT_BUDGET)
             except HeldOff as held:  # a ban (this run's answer, or another run's through the backend): fail now

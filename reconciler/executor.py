@@ -16,6 +16,7 @@ from .errors import ReconcilerError, VenueError
 from .gate import EarlierMovePending, Gate, GateRefusal
 from .model import DesiredState
 from .plan import Change, Plan, touched_symbols
+from .together import cancel_once, stopped
 from .venues.base import decimal_text
 
 MAX_MARGIN_ATTEMPTS = 4
@@ -364,14 +365,25 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
     `done(symbol)` once a symbol's are all sent."""
     adapter, client = connections.open(spec)
     client = _WriteSlots(client)
-    sent: dict[str, asyncio.Task] = {}
+    sent: dict[str, asyncio.Future] = {}  # a call several changes share (a batch) is sent once, by the first
     field_of = {change.id: change.field for change in changes}
 
     async def send(call):
         key = call.key()
-        if key not in sent:
-            sent[key] = asyncio.ensure_future(client.request(call))
-        return await sent[key]
+        if key in sent:
+            return await sent[key]
+        sent[key] = answer = asyncio.get_running_loop().create_future()
+        try:  # sent in this task: one handed on waits a whole turn of a busy loop before it leaves
+            result = await client.request(call)
+        except asyncio.CancelledError:
+            answer.cancel()
+            raise
+        except BaseException as exc:
+            answer.set_exception(exc)
+            answer.exception()  # retrieved: a call no other change waits for is not reported at exit as unread
+            raise
+        answer.set_result(result)
+        return result
 
     async def run(change: Change):
         if change.status != "change":
@@ -412,7 +424,20 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
     for change in changes:
         if change.symbol is not None:
             per_symbol.setdefault(change.symbol, []).append(change)
-    await asyncio.gather(*(run_in_order(group) for group in per_symbol.values()))
+    if not per_symbol:
+        return
+    first, *rest = per_symbol.values()
+    others = [asyncio.ensure_future(run_in_order(group)) for group in rest]
+    try:  # the first symbol in this task: the account's first write leaves without waiting a turn of the loop
+        await run_in_order(first)
+    except asyncio.CancelledError:
+        cancel_once(others)  # stopped as a whole, as gather would stop them
+        await stopped(others)
+        raise
+    except BaseException:
+        await stopped(others)  # the writes already sent are answered first
+        raise
+    await asyncio.gather(*others)
 
 
 async def _move_margin(adapter, client, change: Change, reread_first: bool) -> str | None:

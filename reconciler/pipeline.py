@@ -14,6 +14,7 @@ from .model import DesiredState
 from .plan import Plan
 from .planner import AccountPlans, account_slots, select
 from .policy.rules import enforce_windows
+from .together import together
 
 Differences = Callable[[Plan], list[str]]  # what a fresh plan says that the approved one does not; [] approves it
 
@@ -65,18 +66,34 @@ async def plan_and_apply(state: DesiredState, connections: Connections, *, accou
     slots = account_slots(parallelism)
     groups = _groups(connections, chosen)
     claimed: list[asyncio.Future] = []
-    listing = {name: asyncio.ensure_future(planning.listed(spec)) for name, spec in chosen.items()}
+    listing = {name: planning.listing_check(spec) for name, spec in chosen.items()}
 
-    async def read(name: str) -> Plan:
-        async with slots:
-            return await planning.account(chosen[name])
+    reading = {name: asyncio.get_running_loop().create_future() for name in chosen}  # each one's read() outcome
 
-    reading = {name: asyncio.ensure_future(read(name)) for name in chosen}
+    async def read(name: str) -> Plan | Exception:
+        """The account's plan, or the exception its read ended in; handed to reading[name] too. Read in the task
+        that judges and applies it: a plan handed on to another task waits a whole turn of a busy loop."""
+        try:
+            async with slots:
+                outcome = await planning.account(chosen[name])
+        except asyncio.CancelledError:
+            reading[name].cancel()
+            raise
+        except Exception as exc:
+            outcome = exc
+        if not reading[name].done():
+            reading[name].set_result(outcome)
+        return outcome
 
     async def listings_checked() -> list[str]:
         """What the file gets wrong against the venues' listings, in the file's order, once every account is
         checked (an account whose adapter checks its listing only in its whole read: once it is read)."""
-        checked = dict(zip(chosen, await asyncio.gather(*listing.values(), return_exceptions=True)))
+        checked: dict[str, object] = {}
+        for name, check in listing.items():  # one by one: a gather would cost turns of the loop
+            try:
+                checked[name] = await check
+            except Exception as exc:
+                checked[name] = exc
         for name, result in checked.items():
             if result is False:
                 checked[name] = (await asyncio.gather(reading[name], return_exceptions=True))[0]
@@ -86,8 +103,10 @@ async def plan_and_apply(state: DesiredState, connections: Connections, *, accou
 
     async def judge(names: list[str]) -> _Decision:
         """The group's plan once read: refused where the file is wrong, or where it is not what was approved."""
-        # The reads run concurrently already: awaited one by one, without a gather (which costs turns of the loop).
-        outcomes = {name: await _outcome(reading[name]) for name in names}
+        if len(names) == 1:
+            outcomes = {names[0]: await read(names[0])}
+        else:  # read side by side (each returns what stopped it: none cancels the others)
+            outcomes = dict(zip(names, await together(*(read(name) for name in names))))
         decision = _Decision(names)
         for name, outcome in outcomes.items():  # a bug in any account is raised here
             if isinstance(outcome, BaseException) and not isinstance(outcome, ReconcilerError):
@@ -248,10 +267,3 @@ def _finish(progress, completed: bool = True) -> None:
     if finish is not None:
         finish(completed=completed)
 
-
-async def _outcome(reading: asyncio.Future):
-    """An account's plan, or the exception its read ended in."""
-    try:
-        return await reading
-    except Exception as exc:
-        return exc

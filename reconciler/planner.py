@@ -18,7 +18,7 @@ from .model import AccountSpec, DesiredState
 from .patterns import expand, names, unmatched_text
 from .plan import Plan
 from .policy.rules import check as check_policy
-from .together import cancel_once, stopped
+from .together import cancel_once, holds_others_answers, stopped
 from .venues.base import decimal_text
 
 
@@ -89,12 +89,17 @@ class AccountPlans:
     async def listed(self, spec: AccountSpec) -> bool:
         """Whether the account's listing was checked apart from its whole read (see `_listing_checked`; a
         ConfigError when the file is wrong against it), once per run however often asked."""
+        return await asyncio.shield(self.listing_check(spec))
+
+    def listing_check(self, spec: AccountSpec) -> asyncio.Future:
+        """The run's one check of the account's listing (`listed`), started at the first ask. Awaited directly (a
+        shield costs a turn of the loop), cancelling the awaiting task cancels it: only for the run's own wait."""
         if spec.name not in self._listed:
             async def check() -> bool:
                 matched, _ = await self.expanded(spec)
                 return await _listing_checked(self.connections, matched, self.reader)
             self._listed[spec.name] = asyncio.ensure_future(check())
-        return await asyncio.shield(self._listed[spec.name])
+        return self._listed[spec.name]
 
     async def account(self, spec: AccountSpec) -> Plan:
         """The plan of one account, without the policy (see `combine`): its reads go alongside its listing
@@ -232,19 +237,24 @@ async def _plan_account(connections: Connections, written: AccountSpec, expanded
     before = dict(client.sent_per_endpoint)
     spec, unmatched = expanded
     read_at = time.time()
-    reading = asyncio.ensure_future(_read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols))))
+    # Read in this task (a read handed on to another task waits a whole turn of a busy loop to hand its answer
+    # back); when the listing shows the file wrong here, the read stops and the listing's error is raised.
+    task, stopped, still_reading = asyncio.current_task(), [], True
 
-    def stop_reading(done: asyncio.Future) -> None:  # the file is wrong here: no need to read on
-        if _failed(done):
-            reading.cancel()
+    def stop_reading(done: asyncio.Future) -> None:  # its failure retrieved, whenever it comes
+        if _failed(done) and still_reading and not stopped:
+            stopped.append(True)
+            task.cancel()
 
     listing.add_done_callback(stop_reading)
     try:
-        live = await reading  # (a failed read says why itself); awaited alone, for a wait costs a turn of the loop
+        live = await _read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols)))
     except asyncio.CancelledError:
-        if _failed(listing) and not asyncio.current_task().cancelling():
+        if stopped and task.uncancel() == 0:  # cancelled by the listing alone, not by the run
             raise listing.exception() from None
         raise
+    finally:
+        still_reading = False
     checked = await listing
     if not checked:  # the adapter tells its listing only through its whole read
         check_listing(spec, {symbol: (row.min_leverage, row.max_leverage) for symbol, row in live.symbols.items()})
@@ -394,7 +404,7 @@ class _Answered:
         """The answer an exception came from: certain when the task that read it raised it, or when one task
         read everything; otherwise every endpoint read (an adapter may read concurrently and parse later)."""
         for task, endpoint in reversed(self._last.items()):
-            if task.done() and not task.cancelled() and task.exception() is exc:
+            if task.done() and not task.cancelled() and task.exception() is exc and not holds_others_answers(task):
                 return f"the answer to {endpoint}"
         if list(self._last) == [asyncio.current_task()]:
             return f"the answer to {self._last[asyncio.current_task()]}"

@@ -22,16 +22,20 @@ class TurnShare:
         self._per_turn = per_turn
         self._left = per_turn  # starts left in this turn
         self._waiting: deque[asyncio.Future] = deque()
+        self._ahead: deque[asyncio.Future] = deque()  # served before _waiting
         self._ticking = False
 
-    async def start(self) -> None:
-        """Return when this read may start: at once while this turn has starts left, else in a later turn."""
+    async def start(self, ahead: bool = False) -> None:
+        """Return when this read may start: at once while this turn has starts left, else in a later turn.
+        `ahead`: before every read waiting that was not (a venue's public listing, which every account's first write
+        waits for: read once a run, it must not queue behind hundreds of accounts' own reads)."""
         self._tick_soon()
-        if self._left > 0 and not self._waiting:
+        queue = self._ahead if ahead else self._waiting
+        if self._left > 0 and not queue and (ahead or not self._ahead):
             self._left -= 1
             return
         waiter = self._loop.create_future()
-        self._waiting.append(waiter)
+        queue.append(waiter)
         await waiter
 
     def _tick_soon(self) -> None:
@@ -43,13 +47,14 @@ class TurnShare:
         """Once a turn, while reads start or wait: the next few waiting reads start in the next turn."""
         self._ticking = False
         left = self._per_turn
-        while self._waiting and left:
-            waiter = self._waiting.popleft()
-            if not waiter.done():  # a read cancelled while it waited takes no start
-                waiter.set_result(None)
-                left -= 1
+        for queue in (self._ahead, self._waiting):
+            while queue and left:
+                waiter = queue.popleft()
+                if not waiter.done():  # a read cancelled while it waited takes no start
+                    waiter.set_result(None)
+                    left -= 1
         self._left = left
-        if self._waiting or left < self._per_turn:
+        if self._ahead or self._waiting or left < self._per_turn:
             self._tick_soon()
 
 

@@ -18,8 +18,10 @@ import yaml
 import test_bitget_e2e as bitget
 import test_orderly_e2e as orderly
 from conftest import write_yaml, writes
+from test_turns import counting_turns
 from reconciler import api
 from reconciler.executor import execute
+from reconciler.journal import Journal
 from reconciler.planner import plan as plan_all
 from reconciler.policy.rules import enforce_windows
 from reconciler.views.report_json import report_document
@@ -119,3 +121,32 @@ def test_the_report_of_a_three_venue_apply_is_the_one_the_barrier_gave(tmp_path,
     assert report_document(now, **times) == report_document(before, **times)
     # in the order the plan shows, whichever account finished first
     assert list(now.outcomes) == [c.id for c in now.plan.changes]
+
+
+def test_each_accounts_first_write_leaves_within_a_few_turns_of_the_loop_after_its_last_answer(tmp_path, monkeypatch):
+    """On a busy loop (50 accounts) a turn is several milliseconds: between an account's last answer and its first
+    write lie its diff, checks and gate, and as few hand-overs from one task to another (each waits a turn) as can
+    be. One account a run, so that no other venue's listing check (which every account's writes wait for) is awaited."""
+    monkeypatch.setenv("RECONCILER_LOCK_DIR", str(tmp_path / "locks"))
+    lines: list[tuple[str, int]] = []  # (event, turn of the loop its journal line was written in)
+    counter: list[list[int]] = []
+    write_line = Journal._write
+
+    def noting_turn(journal, entry):
+        if not counter:
+            counter.append(counting_turns(asyncio.get_running_loop()))
+        lines.append((entry["event"], counter[0][0]))
+        write_line(journal, entry)
+
+    monkeypatch.setattr(Journal, "_write", noting_turn)
+    waited = {}
+    for account in ("okx-main", "bitget-main", "orderly-main"):
+        lines.clear()
+        counter.clear()
+        path = _quickstart(tmp_path / account)
+        report = asyncio.run(api.reconcile(api.load(str(path)), accounts=[account],
+                                           journal_path=str(path.parent / "journal.jsonl")))
+        assert report.exit_code == 3 and report.outcomes
+        first = next(index for index, (event, _) in enumerate(lines) if event == "intent")
+        waited[account] = lines[first][1] - max(at for event, at in lines[:first] if event == "read")
+    assert max(waited.values()) <= 3, waited  # 4 to 6 when each account's read, plan and writes had tasks of their own

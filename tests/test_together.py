@@ -93,3 +93,53 @@ def test_a_read_cancelled_by_anothers_failure_finishes_its_cleanup_before_the_fa
 
     asyncio.run(run())
     assert events == ["a cleaned up", "b cleaned up", "failure raised"]
+
+
+def test_the_first_runs_in_the_callers_own_task_and_when_it_ends_last_the_caller_goes_on_in_that_turn():
+    async def run():
+        turn = counting_turns(asyncio.get_running_loop())
+        seen = {}
+
+        async def slowest():
+            seen["task"] = asyncio.current_task()
+            await _answer(None, 5)
+            seen["ended"] = turn[0]
+
+        await together(slowest(), _answer(None, 1))
+        return seen["task"] is asyncio.current_task(), turn[0] - seen["ended"]
+
+    assert asyncio.run(run()) == (True, 0)
+
+
+def test_anothers_failure_stops_the_first_in_the_callers_task_and_raises_that_failure_not_a_cancellation():
+    events = []
+
+    async def first():
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            events.append("first stopped")
+            raise
+
+    async def run():
+        with pytest.raises(ValueError, match="refused"):
+            await together(first(), _answer("refused", 2, fail=True))
+        events.append(f"caller cancelling {asyncio.current_task().cancelling()}")
+        await asyncio.sleep(0)  # the caller is not left cancelled: it goes on
+        events.append("caller went on")
+
+    asyncio.run(run())
+    assert events == ["first stopped", "caller cancelling 0", "caller went on"]
+
+
+def test_a_caller_cancelled_while_the_first_runs_is_cancelled_and_its_other_reads_are_too():
+    async def run():
+        other = asyncio.ensure_future(asyncio.sleep(3600))
+        caller = asyncio.ensure_future(together(asyncio.sleep(3600), other, _answer("refused", 3, fail=True)))
+        await asyncio.sleep(0)
+        caller.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+        return other.cancelled()
+
+    assert asyncio.run(run())

@@ -66,6 +66,25 @@ def test_a_read_cancelled_while_it_waits_takes_no_start():
     assert started == [0, 2, 3]
 
 
+def test_a_read_marked_ahead_starts_before_the_reads_already_waiting():
+    """A venue's public listing, which every account's first write waits for, does not queue behind their reads."""
+    started = []
+
+    async def run():
+        share = turns.TurnShare(asyncio.get_running_loop(), per_turn=2)
+
+        async def read(name, ahead=False):
+            await share.start(ahead=ahead)
+            started.append(name)
+
+        reads = [asyncio.ensure_future(read(f"own {n}")) for n in range(6)]
+        await asyncio.sleep(0)  # two started, two let in for the next turn, two waiting
+        await asyncio.gather(*reads, read("listing", ahead=True), read("listing too", ahead=True))
+
+    asyncio.run(run())
+    assert started == ["own 0", "own 1", "own 2", "own 3", "listing", "listing too", "own 4", "own 5"]
+
+
 class AnsweringTransport:
     """Answers every request at once as Bitget would, noting the turn of the loop it was sent in."""
 

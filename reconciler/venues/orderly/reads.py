@@ -40,11 +40,12 @@ def _take_listing(adapter, info, symbols) -> None:
 
 async def read(adapter, client, symbols) -> AccountLive:
     live = AccountLive()
-    # Every read at once: on a distant network each round trip in sequence costs its latency.
-    info, modes, leverages, live.positions, live.orders = await together(
-        client.request(Call("GET", "/v1/public/info"), signed=False),
+    # Every read at once: on a distant network each round trip in sequence costs its latency. The pending orders
+    # first: they are answered last (two lists, maybe paged), and the first goes on in this task (see together).
+    live.orders, info, modes, leverages, live.positions = await together(
+        _orders(client), client.request(Call("GET", "/v1/public/info"), signed=False),
         client.request(Call("GET", "/v1/client/margin_modes")), client.request(Call("GET", "/v1/client/leverages")),
-        read_positions(adapter, client), _orders(client))
+        read_positions(adapter, client))
     _take_listing(adapter, info, symbols)
     modes, leverages = modes or {}, leverages or {}
     default_modes = {row["symbol"]: mode_name(row.get("default_margin_mode")) for row in modes.get("rows") or []}
@@ -92,8 +93,7 @@ async def _orders(client) -> list[Order]:
     # Unconfirmed: whether pending algo (TP/SL, stop) orders count as pending orders for the margin-mode and
     # isolated-leverage rules (orderly.md section 8.3). They carry a margin_mode, so we read them as blockers
     # too, the safe behaviour.
-    rows, algo_rows = await together(_pending_rows(client, "/v1/orders"),
-                                           _pending_rows(client, "/v1/algo/orders"))
+    algo_rows, rows = await together(_pending_rows(client, "/v1/algo/orders"), _pending_rows(client, "/v1/orders"))
     return ([Order(symbol=row["symbol"], margin_mode=mode_name(row.get("margin_mode")),
                    description=_describe_order(row)) for row in rows]
             + [Order(symbol=row["symbol"], margin_mode=mode_name(row.get("margin_mode")),

@@ -370,8 +370,8 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
 
     async def send(call):
         key = call.key()
-        if key in sent:
-            return await sent[key]
+        if key in sent:  # shielded: a change waiting for it and cancelled does not cancel it for the sender
+            return await asyncio.shield(sent[key])
         sent[key] = answer = asyncio.get_running_loop().create_future()
         try:  # sent in this task: one handed on waits a whole turn of a busy loop before it leaves
             result = await client.request(call)
@@ -431,13 +431,23 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
     try:  # the first symbol in this task: the account's first write leaves without waiting a turn of the loop
         await run_in_order(first)
     except asyncio.CancelledError:
-        cancel_once(others)  # stopped as a whole, as gather would stop them
-        await stopped(others)
+        cancel_once(others)  # stopped (Ctrl-C) as a whole
         raise
-    except BaseException:
-        await stopped(others)  # the writes already sent are answered first
+    finally:
+        await _ended(others)  # whichever symbol failed, none outlives the account's apply
+    for task in others:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()
+
+
+async def _ended(tasks: list[asyncio.Future]) -> None:
+    """Wait until every task has ended; when this wait is cancelled (Ctrl-C), they are cancelled, and waited for."""
+    try:
+        await stopped(tasks)
+    except asyncio.CancelledError:
+        cancel_once(tasks)
+        await stopped(tasks)
         raise
-    await asyncio.gather(*others)
 
 
 async def _move_margin(adapter, client, change: Change, reread_first: bool) -> str | None:

@@ -14,7 +14,6 @@ from .model import DesiredState
 from .plan import Plan
 from .planner import AccountPlans, account_slots, select
 from .policy.rules import enforce_windows
-from .together import together
 
 Differences = Callable[[Plan], list[str]]  # what a fresh plan says that the approved one does not; [] approves it
 
@@ -105,8 +104,8 @@ async def plan_and_apply(state: DesiredState, connections: Connections, *, accou
         """The group's plan once read: refused where the file is wrong, or where it is not what was approved."""
         if len(names) == 1:
             outcomes = {names[0]: await read(names[0])}
-        else:  # read side by side (each returns what stopped it: none cancels the others)
-            outcomes = dict(zip(names, await together(*(read(name) for name in names))))
+        else:  # read side by side, each in its own task started in the file's order (see `start`)
+            outcomes = {name: await group_reads[name] for name in names}
         decision = _Decision(names)
         for name, outcome in outcomes.items():  # a bug in any account is raised here
             if isinstance(outcome, BaseException) and not isinstance(outcome, ReconcilerError):
@@ -180,7 +179,15 @@ async def plan_and_apply(state: DesiredState, connections: Connections, *, accou
         decisions[group].set_result(decision)
         return await apply(decision)
 
-    applying = [asyncio.ensure_future(decide_and_apply(group)) for group in range(len(groups))]
+    group_reads: dict[str, asyncio.Future] = {}  # the reads of the groups of several accounts
+
+    def start(group: int) -> asyncio.Future:
+        """The group's decision and apply; its reads start in the file's order (a semaphore serves them so)."""
+        if len(groups[group]) > 1:
+            group_reads.update({name: asyncio.ensure_future(read(name)) for name in groups[group]})
+        return asyncio.ensure_future(decide_and_apply(group))
+
+    applying = [start(group) for group in range(len(groups))]
     _begin(progress, "reading", estimates)
     try:
         wrong = await barrier
@@ -213,7 +220,8 @@ async def plan_and_apply(state: DesiredState, connections: Connections, *, accou
         _finish(progress)
         return report
     except BaseException:
-        tasks = [*listing.values(), *reading.values(), barrier, *judged, every_judged, *decisions, *applying]
+        tasks = [*listing.values(), *reading.values(), *group_reads.values(), barrier, *judged, every_judged, *decisions,
+                 *applying]
         for task in tasks:
             task.cancel()
         # Each one's end retrieved, so that none is reported at exit as an exception nobody read (a traceback).

@@ -239,22 +239,26 @@ async def _plan_account(connections: Connections, written: AccountSpec, expanded
     read_at = time.time()
     # Read in this task (a read handed on to another task waits a whole turn of a busy loop to hand its answer
     # back); when the listing shows the file wrong here, the read stops and the listing's error is raised.
-    task, stopped, still_reading = asyncio.current_task(), [], True
+    task, still_reading, cancelled_by_listing = asyncio.current_task(), True, False
 
     def stop_reading(done: asyncio.Future) -> None:  # its failure retrieved, whenever it comes
-        if _failed(done) and still_reading and not stopped:
-            stopped.append(True)
-            task.cancel()
+        nonlocal cancelled_by_listing
+        if _failed(done) and still_reading and not cancelled_by_listing:
+            cancelled_by_listing = task.cancel()
 
     listing.add_done_callback(stop_reading)
     try:
         live = await _read(spec, client, lambda answered: adapter.read(answered, list(spec.symbols)))
     except asyncio.CancelledError:
-        if stopped and task.uncancel() == 0:  # cancelled by the listing alone, not by the run
-            raise listing.exception() from None
+        if cancelled_by_listing:
+            cancelled_by_listing = False
+            if task.uncancel() == 0:  # cancelled by the listing alone, not by the run
+                raise listing.exception() from None
         raise
     finally:
         still_reading = False
+        if cancelled_by_listing:  # the cancellation was swallowed on the way (a wait_for ending as it came)
+            task.uncancel()
     checked = await listing
     if not checked:  # the adapter tells its listing only through its whole read
         check_listing(spec, {symbol: (row.min_leverage, row.max_leverage) for symbol, row in live.symbols.items()})

@@ -27,7 +27,8 @@ def together(*awaitables: Awaitable) -> Awaitable[list]:
 
 
 def holds_others_answers(task: asyncio.Task) -> bool:
-    """Whether `task` has awaited, through `together`, what other tasks read: what it parses may be their answers."""
+    """Whether `task` has ever awaited, through `together`, what other tasks read: what it parses since may be their
+    answers, so an error it raised does not tell which answer was wrong (`planner._Answered.suspects`)."""
     return task in _gatherers
 
 

@@ -16,7 +16,7 @@ from .errors import ReconcilerError, VenueError
 from .gate import EarlierMovePending, Gate, GateRefusal
 from .model import DesiredState
 from .plan import Change, Plan, touched_symbols
-from .together import cancel_once, stopped
+from .together import cancel_once, ended
 from .venues.base import decimal_text
 
 MAX_MARGIN_ATTEMPTS = 4
@@ -434,21 +434,10 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
         cancel_once(others)  # stopped (Ctrl-C) as a whole
         raise
     finally:
-        await _ended(others)  # whichever symbol failed, none outlives the account's apply
+        await ended(others)  # whichever symbol failed, none outlives the account's apply
     for task in others:
         if not task.cancelled() and task.exception() is not None:
             raise task.exception()
-
-
-async def _ended(tasks: list[asyncio.Future]) -> None:
-    """Wait until every task has ended; when this wait is cancelled (Ctrl-C), they are cancelled, and waited for."""
-    try:
-        await stopped(tasks)
-    except asyncio.CancelledError:
-        cancel_once(tasks)
-        await stopped(tasks)
-        raise
-
 
 async def _move_margin(adapter, client, change: Change, reread_first: bool) -> str | None:
     """Move isolated margin to the target without ever moving it twice; returns what a person should know.

@@ -54,18 +54,29 @@ async def stopped(tasks: list[asyncio.Future]) -> None:
             task.exception()
 
 
+async def ended(tasks: list[asyncio.Future]) -> None:
+    """Wait until each task has ended; when this wait is cancelled (Ctrl-C), they are cancelled too, and waited for."""
+    try:
+        await stopped(tasks)
+    except asyncio.CancelledError:
+        cancel_once(tasks)
+        await stopped(tasks)
+        raise
+
+
 async def _results(first: Awaitable | None, tasks: list[asyncio.Future]) -> list:
     caller = asyncio.current_task()
     failures: list[BaseException] = []
     running_first = first is not None  # in the caller's task: stopped by cancelling the caller (once, undone below)
-    interrupted: list[asyncio.Future] = []  # the failure for which the caller was cancelled
+    cancelled_caller = False
 
     def stop_the_others(task: asyncio.Future) -> None:
+        nonlocal cancelled_caller
         if not task.cancelled() and task.exception() is not None and not failures:
             failures.append(task.exception())
             cancel_once(other for other in tasks if other is not task)
-            if running_first and caller.cancel():
-                interrupted.append(task)
+            if running_first:
+                cancelled_caller = caller.cancel()
 
     for task in tasks:
         task.add_done_callback(stop_the_others)
@@ -77,7 +88,7 @@ async def _results(first: Awaitable | None, tasks: list[asyncio.Future]) -> list
         running_first = False
         cancel_once(tasks)
         await stopped(tasks)
-        ours = bool(interrupted) and caller.uncancel() == 0  # the caller was cancelled by us alone
+        ours = cancelled_caller and caller.uncancel() == 0  # the caller was cancelled by us alone
         if isinstance(exc, asyncio.CancelledError) and failures and (ours or not caller.cancelling()):
             raise failures[0] from None  # the one awaited was cancelled because another failed: that failure
         raise

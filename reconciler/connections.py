@@ -98,8 +98,7 @@ class Connections:
 
     def identity(self, spec: AccountSpec) -> str:
         """The venue account behind `spec` (locks and rate windows are keyed by it, never by its name)."""
-        adapter, _ = self.open(spec)
-        return self._identity(adapter)
+        return self.open(spec)[1].identity  # worked out once, as the account's client was opened
 
     def _identity(self, adapter) -> str:
         if self._embedded:  # its port changes every run; its state file does not

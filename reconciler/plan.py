@@ -13,6 +13,7 @@ from .address import Address
 
 FORMAT_VERSION = "1"
 STATUSES = ("change", "blocked", "conflict", "denied")
+_KEY = json.JSONEncoder(sort_keys=True, default=str).encode  # one encoder: json.dumps would make one per call
 
 
 @dataclass
@@ -35,7 +36,7 @@ class Call:
         return f"{self.method} {self.path}"
 
     def key(self) -> str:
-        return json.dumps([self.method, self.path, self.query, self.body], sort_keys=True, default=str)
+        return _KEY([self.method, self.path, self.query, self.body])
 
     def to_json(self) -> dict:
         data = {"method": self.method, "path": self.path, "query": self.query, "body": self.body}

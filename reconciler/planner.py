@@ -197,17 +197,14 @@ def attach_effects(adapter, changes, live) -> None:
     """Each call's effects, as the adapter declares them: what the write gate judges at send time."""
     carried: dict[str, list] = {}
     calls = {}
-    for change in changes:
-        if change.status == "change":
-            for call in change.calls:
-                carried.setdefault(call.key(), []).append(change)
-                calls[call.key()] = call
+    written = [(change, call, call.key()) for change in changes if change.status == "change" for call in change.calls]
+    for change, call, key in written:
+        carried.setdefault(key, []).append(change)
+        calls[key] = call
     for key, call in calls.items():
         call.effects = adapter.call_effects(call, carried[key], changes, live)
-    for change in changes:  # calls are shared objects where changes share a request; copies may not be
-        if change.status == "change":
-            for call in change.calls:
-                call.effects = calls[call.key()].effects
+    for _, call, key in written:  # calls are shared objects where changes share a request; copies may not be
+        call.effects = calls[key].effects
 
 
 async def _expanded(connections: Connections, spec: AccountSpec, reader=None) -> tuple[AccountSpec, list]:

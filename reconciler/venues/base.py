@@ -313,7 +313,7 @@ class Adapter(ABC):
             effects.append(effect(change.symbol, change.field, change.margin_mode, change.side, change.to))
             if change.field == "margin_mode" and self.stores_margin_mode:
                 effects += self._leverage_made_live(change, changes, live)
-        return list({json.dumps(item, sort_keys=True): item for item in effects}.values())
+        return list({tuple(sorted(item.items())): item for item in effects}.values())  # each once (values are text)
 
     def move_effect(self, symbol: str, side: str | None, move: Decimal | None) -> dict:
         return {**effect(symbol, "isolated_margin", ISOLATED, side, None),

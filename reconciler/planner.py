@@ -86,14 +86,11 @@ class AccountPlans:
         self.planned_symbols.update(matched.symbols)
         return matched, unmatched
 
-    async def listed(self, spec: AccountSpec) -> bool:
-        """Whether the account's listing was checked apart from its whole read (see `_listing_checked`; a
-        ConfigError when the file is wrong against it), once per run however often asked."""
-        return await asyncio.shield(self.listing_check(spec))
-
     def listing_check(self, spec: AccountSpec) -> asyncio.Future:
-        """The run's one check of the account's listing (`listed`), started at the first ask. Awaited directly (a
-        shield costs a turn of the loop), cancelling the awaiting task cancels it: only for the run's own wait."""
+        """The run's one check of the account's listing, started at the first ask: whether it was checked apart
+        from the account's whole read (see `_listing_checked`; a ConfigError when the file is wrong against it).
+        Awaited directly, cancelling the awaiting task cancels it: only for the run's own wait; a plan awaits it
+        shielded."""
         if spec.name not in self._listed:
             async def check() -> bool:
                 matched, _ = await self.expanded(spec)
@@ -105,7 +102,7 @@ class AccountPlans:
         """The plan of one account, without the policy (see `combine`): its reads go alongside its listing
         check, which refuses the file (ConfigError) before the plan is made."""
         expanded = await self.expanded(spec)
-        return await _plan_account(self.connections, spec, expanded, asyncio.ensure_future(self.listed(spec)),
+        return await _plan_account(self.connections, spec, expanded, asyncio.shield(self.listing_check(spec)),
                                    self.reads, self.reader)
 
     def wrong_file(self, outcomes: dict[str, Plan | BaseException]) -> list[str]:

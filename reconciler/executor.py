@@ -439,6 +439,7 @@ async def _apply_account(connections: Connections, spec, changes: list[Change], 
         if not task.cancelled() and task.exception() is not None:
             raise task.exception()
 
+
 async def _move_margin(adapter, client, change: Change, reread_first: bool) -> str | None:
     """Move isolated margin to the target without ever moving it twice; returns what a person should know.
 
